@@ -1,0 +1,4 @@
+DROP TABLE instance_settings;
+DROP TABLE moderators;
+DROP TABLE comments;
+DROP TABLE threads;

@@ -1,0 +1,238 @@
+//! What happens to a comment, independent of HTTP: posting (thread creation, reply
+//! depth, moderation decision, sanitizing), the author's edit and removal by token,
+//! and the public view of a stored comment (which has no email in it).
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::config::{Config, ModerationMode};
+use crate::crypto::{hash_token, new_token, same_hash, Secret};
+use crate::db::models::{Comment, NewCommentRow};
+use crate::db::queries::{comments as q, threads};
+use crate::db::DbConn;
+use crate::domain::{CommentBody, NewComment, Status};
+use crate::sanitize::sanitize;
+
+#[derive(Debug)]
+pub struct Posted {
+    pub comment: Comment,
+    pub status: Status,
+    pub edit_token: String,
+    pub editable_until: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    #[error("thread closed")]
+    ThreadClosed,
+    #[error("unknown parent")]
+    UnknownParent,
+    #[error("duplicate comment")]
+    Duplicate,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorActionError {
+    #[error("unknown comment")]
+    NotFound,
+    #[error("wrong token")]
+    WrongToken,
+    #[error("edit window closed")]
+    WindowClosed,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Stores a reader's comment. One immediate transaction, so that two first comments
+/// of a page cannot create two threads, and the `201` comes only after the commit.
+pub fn post(
+    conn: &mut DbConn,
+    config: &Config,
+    input: &NewComment,
+    ip: Option<&str>,
+    now: i64,
+) -> Result<Posted, PostError> {
+    let email = input.email.normalized();
+    let body_html = sanitize(input.body.as_str());
+    let token = new_token();
+    let token_hash = hash_token(&token);
+    let settings = &config.settings;
+    conn.immediate_transaction(|conn| {
+        let title = input.title.as_deref().unwrap_or(input.page.as_str());
+        let thread = threads::find_or_create(conn, input.page.as_str(), title, now)?;
+        if thread.closed {
+            return Err(PostError::ThreadClosed);
+        }
+        let (parent_id, depth) = match input.parent {
+            None => (None, 0),
+            Some(pid) => attach_point(conn, thread.id, pid, settings.max_depth as i32)?,
+        };
+        if q::is_duplicate(conn, thread.id, &email, input.body.as_str())? {
+            return Err(PostError::Duplicate);
+        }
+        let (status, hold_reason) = match settings.moderation {
+            ModerationMode::None => (Status::Approved, None),
+            ModerationMode::All => (Status::Pending, Some("moderation: all")),
+            ModerationMode::FirstTime => {
+                if q::email_has_approved(conn, &email)? {
+                    (Status::Approved, None)
+                } else {
+                    (Status::Pending, Some("first comment from this address"))
+                }
+            }
+        };
+        let comment = q::insert(
+            conn,
+            &NewCommentRow {
+                thread_id: thread.id,
+                parent_id,
+                depth,
+                author: input.author.as_str(),
+                email: &email,
+                website: input.website.as_ref().map(|w| w.as_str()),
+                body_raw: input.body.as_str(),
+                body_html: &body_html,
+                status: status.as_str(),
+                hold_reason,
+                moderator: false,
+                notify_replies: input.notify_replies,
+                ip,
+                edit_token_hash: Some(&token_hash),
+                created_at: now,
+            },
+        )?;
+        Ok(Posted {
+            comment,
+            status,
+            edit_token: token.clone(),
+            editable_until: now + config.edit_window_secs(),
+        })
+    })
+}
+
+/// Where a reply hangs: the comment replied to, or, past the allowed depth, the
+/// deepest ancestor that may still take replies.
+fn attach_point(
+    conn: &mut DbConn,
+    thread_id: i64,
+    parent_id: i64,
+    max_depth: i32,
+) -> Result<(Option<i64>, i32), PostError> {
+    let parent = q::find(conn, parent_id)?
+        .filter(|p| p.thread_id == thread_id)
+        .filter(|p| p.status == Status::Approved.as_str() || p.status == Status::Pending.as_str())
+        .ok_or(PostError::UnknownParent)?;
+    if max_depth <= 0 {
+        return Ok((None, 0));
+    }
+    let mut anchor = parent;
+    while anchor.depth >= max_depth {
+        match anchor
+            .parent_id
+            .map(|id| q::find(conn, id))
+            .transpose()?
+            .flatten()
+        {
+            Some(up) => anchor = up,
+            None => break,
+        }
+    }
+    Ok((Some(anchor.id), (anchor.depth + 1).min(max_depth)))
+}
+
+/// The comment `id`, if `token` is its edit token and the window is still open.
+fn authorize(
+    conn: &mut DbConn,
+    config: &Config,
+    id: i64,
+    token: &str,
+    now: i64,
+) -> Result<Comment, AuthorActionError> {
+    let comment = q::find(conn, id)?
+        .filter(|c| c.status == Status::Approved.as_str() || c.status == Status::Pending.as_str())
+        .ok_or(AuthorActionError::NotFound)?;
+    let stored = comment.edit_token_hash.as_deref().unwrap_or("");
+    if !same_hash(stored, &hash_token(token)) {
+        return Err(AuthorActionError::WrongToken);
+    }
+    if now > comment.created_at + config.edit_window_secs() {
+        return Err(AuthorActionError::WindowClosed);
+    }
+    Ok(comment)
+}
+
+/// The author's edit: the new text is sanitized now, the raw text kept.
+pub fn edit(
+    conn: &mut DbConn,
+    config: &Config,
+    id: i64,
+    token: &str,
+    body: &CommentBody,
+    now: i64,
+) -> Result<Comment, AuthorActionError> {
+    let html = sanitize(body.as_str());
+    conn.immediate_transaction(|conn| {
+        authorize(conn, config, id, token, now)?;
+        Ok(q::update_body(conn, id, body.as_str(), &html, now)?)
+    })
+}
+
+/// The author's removal: the comment leaves every public view at once.
+pub fn remove(
+    conn: &mut DbConn,
+    config: &Config,
+    id: i64,
+    token: &str,
+    now: i64,
+) -> Result<(), AuthorActionError> {
+    conn.immediate_transaction(|conn| {
+        authorize(conn, config, id, token, now)?;
+        q::set_status(conn, id, Status::Deleted)?;
+        Ok(())
+    })
+}
+
+/// A comment as the public sees it. Built only from the fields that may be shown:
+/// there is deliberately no email here, nor anything derived from it but the HMAC key.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicComment {
+    pub id: i64,
+    pub parent: Option<i64>,
+    pub author: String,
+    pub website: Option<String>,
+    pub avatar: String,
+    pub body: String,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub moderator: bool,
+}
+
+impl PublicComment {
+    pub fn new(c: &Comment, secret: &Secret, public_url: &url::Url) -> PublicComment {
+        let key = secret.avatar_key(&c.email);
+        PublicComment {
+            id: c.id,
+            parent: c.parent_id,
+            author: c.author.clone(),
+            website: c.website.clone(),
+            avatar: public_url
+                .join(&format!("avatar/{key}.svg"))
+                .map(|u| u.to_string())
+                .unwrap_or_else(|_| format!("/avatar/{key}.svg")),
+            body: c.body_html.clone(),
+            created_at: rfc3339(c.created_at),
+            edited_at: c.edited_at.map(rfc3339),
+            moderator: c.moderator,
+        }
+    }
+}
+
+pub fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}

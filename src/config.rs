@@ -1,0 +1,329 @@
+//! Settings: defaults, then an optional TOML file, then `CAUSERIE_…` environment
+//! variables, each layer overriding the one before. Every key is documented here and in
+//! the README; an unknown key is an error that names it.
+
+use std::net::SocketAddr;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Deserializer, Serialize};
+use url::Url;
+
+use crate::i18n::Lang;
+
+/// Environment variables with the prefix that are not settings keys.
+const NOT_KEYS: [&str; 2] = ["config", "admin_password"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address and port the HTTP server binds.
+    pub listen: String,
+    /// `sqlite://PATH` (embedded) or `postgres://…`.
+    pub database_url: String,
+    /// Where readers reach Causerie; links and avatar URLs are built from it.
+    /// Default: `http://` + `listen`.
+    pub public_url: Option<String>,
+    /// Sites whose pages may embed the comments (CORS and origin checks).
+    /// Default: the public URL's origin. Comma-separated in the environment.
+    #[serde(deserialize_with = "comma_list")]
+    pub origins: Vec<String>,
+    /// `none`, `first_time` or `all`.
+    pub moderation: ModerationMode,
+    /// SMTP server URL; without it, messages are logged, not sent.
+    pub smtp_url: Option<String>,
+    /// Moderators' address(es) for notifications.
+    pub notify_to: Option<String>,
+    /// `on` or `off`: the abuse limits (`off` only for benchmarks).
+    #[serde(deserialize_with = "on_off")]
+    pub limits: bool,
+    /// The site's language, used when the reader's cannot be told (`en` or `fr`).
+    pub lang: Lang,
+    /// How long an author may edit or remove their comment, in minutes.
+    pub edit_window_minutes: u32,
+    /// How deep replies nest; deeper replies attach to the deepest allowed ancestor.
+    pub max_depth: u32,
+    /// Days a comment's truncated IP address is kept.
+    pub ip_retention_days: u32,
+    /// Comments per page of the public list when the client asks for no `limit`.
+    pub page_size: u32,
+    /// Database connections kept open.
+    pub pool_size: u32,
+    /// `text` (readable) or `json` (one object a line) logs.
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://causerie.db".into(),
+            public_url: None,
+            origins: Vec::new(),
+            moderation: ModerationMode::FirstTime,
+            smtp_url: None,
+            notify_to: None,
+            limits: true,
+            lang: Lang::En,
+            edit_window_minutes: 15,
+            max_depth: 5,
+            ip_retention_days: 30,
+            page_size: 100,
+            pool_size: 8,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationMode {
+    None,
+    FirstTime,
+    All,
+}
+
+impl ModerationMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModerationMode::None => "none",
+            ModerationMode::FirstTime => "first_time",
+            ModerationMode::All => "all",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The settings checked and parsed into the types the server uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    /// Allowed origins, serialized as browsers send them (`https://example.org`).
+    pub origins: Vec<String>,
+    /// `CAUSERIE_ADMIN_PASSWORD`: imposed on the `admin` account at start. Not a
+    /// settings key, so it is never printed by `causerie config`.
+    pub admin_password: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Figment(#[from] Box<figment::Error>),
+    #[error("setting `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Config {
+    /// Loads defaults, then the TOML file (if any), then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Invalid {
+                    key: "--config",
+                    message: format!("no file at {}", path.display()),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment
+            .merge(Env::prefixed("CAUSERIE_").filter(|key| !NOT_KEYS.contains(&key.as_str())));
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        let mut config = Config::from_settings(settings)?;
+        config.admin_password = std::env::var("CAUSERIE_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty());
+        Ok(config)
+    }
+
+    pub fn from_settings(settings: Settings) -> Result<Config, ConfigError> {
+        let listen: SocketAddr = settings.listen.parse().map_err(|_| ConfigError::Invalid {
+            key: "listen",
+            message: format!(
+                "`{}` is not an address such as 127.0.0.1:8080",
+                settings.listen
+            ),
+        })?;
+        let public_url = match &settings.public_url {
+            Some(u) => parse_http_url(u).map_err(|message| ConfigError::Invalid {
+                key: "public_url",
+                message,
+            })?,
+            None => Url::parse(&format!("http://{listen}")).map_err(|e| ConfigError::Invalid {
+                key: "listen",
+                message: e.to_string(),
+            })?,
+        };
+        let origins = if settings.origins.is_empty() {
+            vec![public_url.origin().ascii_serialization()]
+        } else {
+            settings
+                .origins
+                .iter()
+                .map(|o| {
+                    parse_http_url(o)
+                        .map(|u| u.origin().ascii_serialization())
+                        .map_err(|message| ConfigError::Invalid {
+                            key: "origins",
+                            message,
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        if !settings.database_url.starts_with("sqlite://") {
+            return Err(ConfigError::Invalid {
+                key: "database_url",
+                message: "only sqlite://PATH is supported by this build".into(),
+            });
+        }
+        for (key, value) in [
+            ("edit_window_minutes", settings.edit_window_minutes),
+            ("page_size", settings.page_size),
+            ("pool_size", settings.pool_size),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "must be at least 1".into(),
+                });
+            }
+        }
+        if settings.page_size > 500 {
+            return Err(ConfigError::Invalid {
+                key: "page_size",
+                message: "must be at most 500".into(),
+            });
+        }
+        Ok(Config {
+            settings,
+            listen,
+            public_url,
+            origins,
+            admin_password: None,
+        })
+    }
+
+    /// The SQLite file path of a `sqlite://PATH` URL.
+    pub fn sqlite_path(&self) -> &str {
+        self.settings
+            .database_url
+            .strip_prefix("sqlite://")
+            .unwrap_or(&self.settings.database_url)
+    }
+
+    /// The effective settings as TOML, with secrets masked, for `causerie config`.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.settings.clone();
+        shown.public_url = Some(self.public_url.to_string());
+        shown.origins = self.origins.clone();
+        shown.smtp_url = shown.smtp_url.as_deref().map(mask_password);
+        shown.database_url = mask_password(&shown.database_url);
+        toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot show settings: {e}\n"))
+    }
+
+    pub fn edit_window_secs(&self) -> i64 {
+        i64::from(self.settings.edit_window_minutes) * 60
+    }
+}
+
+fn parse_http_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("`{s}` must be an http:// or https:// URL"));
+    }
+    Ok(url)
+}
+
+fn mask_password(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `origins` comes as a TOML list or as one comma-separated string (the environment).
+fn comma_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        OneOrMany::Many(v) => v,
+    })
+}
+
+/// `limits` is `on`/`off` (also `true`/`false`).
+fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Switch {
+        Bool(bool),
+        Word(String),
+    }
+    match Switch::deserialize(d)? {
+        Switch::Bool(b) => Ok(b),
+        Switch::Word(w) => match w.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" => Ok(true),
+            "off" | "false" | "no" => Ok(false),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{w}` is neither `on` nor `off`"
+            ))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let c = Config::from_settings(Settings::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.origins, vec!["http://127.0.0.1:8080".to_string()]);
+        assert_eq!(c.settings.moderation, ModerationMode::FirstTime);
+        assert!(c.settings.limits);
+        assert_eq!(c.sqlite_path(), "causerie.db");
+    }
+
+    #[test]
+    fn masks_smtp_password() {
+        let s = Settings {
+            smtp_url: Some("smtp://user:hunter2@mail.example.org:587".into()),
+            ..Default::default()
+        };
+        let shown = Config::from_settings(s).unwrap().to_masked_toml();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("****"), "{shown}");
+    }
+
+    #[test]
+    fn rejects_bad_origin_by_key() {
+        let s = Settings {
+            origins: vec!["ftp://example.org".into()],
+            ..Default::default()
+        };
+        let err = Config::from_settings(s).unwrap_err().to_string();
+        assert!(err.contains("origins"), "{err}");
+    }
+}

@@ -1,0 +1,75 @@
+//! One struct per row shape: what is read (`Thread`, `Comment`) and what is inserted.
+
+use diesel::prelude::*;
+
+use super::schema::{comments, moderators, threads};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = threads)]
+pub struct Thread {
+    pub id: i64,
+    pub page: String,
+    pub title: String,
+    pub closed: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = threads)]
+pub struct NewThread<'a> {
+    pub page: &'a str,
+    pub title: &'a str,
+    pub closed: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = comments)]
+pub struct Comment {
+    pub id: i64,
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub author: String,
+    pub email: String,
+    pub website: Option<String>,
+    pub body_raw: String,
+    pub body_html: String,
+    pub status: String,
+    pub hold_reason: Option<String>,
+    pub moderator: bool,
+    pub notify_replies: bool,
+    pub ip: Option<String>,
+    pub edit_token_hash: Option<String>,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewCommentRow<'a> {
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub author: &'a str,
+    pub email: &'a str,
+    pub website: Option<&'a str>,
+    pub body_raw: &'a str,
+    pub body_html: &'a str,
+    pub status: &'a str,
+    pub hold_reason: Option<&'a str>,
+    pub moderator: bool,
+    pub notify_replies: bool,
+    pub ip: Option<&'a str>,
+    pub edit_token_hash: Option<&'a str>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = moderators)]
+pub struct Moderator {
+    pub id: i64,
+    pub name: String,
+    pub password_hash: String,
+    pub created_at: i64,
+}

@@ -1,0 +1,121 @@
+use diesel::prelude::*;
+
+use crate::db::models::{Comment, NewCommentRow};
+use crate::db::schema::{comments, threads};
+use crate::db::DbConn;
+use crate::domain::Status;
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
+    comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConn, row: &NewCommentRow<'_>) -> QueryResult<Comment> {
+    diesel::insert_into(comments::table)
+        .values(row)
+        .returning(Comment::as_returning())
+        .get_result(conn)
+}
+
+/// Approved comments of a thread after `after_id`, oldest first, at most `limit`.
+pub fn list_approved(
+    conn: &mut DbConn,
+    thread_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::thread_id.eq(thread_id))
+        .filter(comments::status.eq(Status::Approved.as_str()))
+        .filter(comments::id.gt(after_id))
+        .order(comments::id.asc())
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)
+}
+
+pub fn count_approved(conn: &mut DbConn, thread_id: i64) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::thread_id.eq(thread_id))
+        .filter(comments::status.eq(Status::Approved.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+/// Approved comments per page, in one query, for the pages that have any.
+pub fn count_approved_by_page(
+    conn: &mut DbConn,
+    pages: &[String],
+) -> QueryResult<Vec<(String, i64)>> {
+    threads::table
+        .inner_join(comments::table)
+        .filter(threads::page.eq_any(pages))
+        .filter(comments::status.eq(Status::Approved.as_str()))
+        .group_by(threads::page)
+        .select((threads::page, diesel::dsl::count(comments::id)))
+        .load(conn)
+}
+
+/// `first_time` moderation: has this (normalized) email an approved comment already?
+pub fn email_has_approved(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        comments::table
+            .filter(comments::email.eq(email))
+            .filter(comments::status.eq(Status::Approved.as_str())),
+    ))
+    .get_result(conn)
+}
+
+/// The same text from the same address on the same page, not deleted: a double post.
+pub fn is_duplicate(
+    conn: &mut DbConn,
+    thread_id: i64,
+    email: &str,
+    body_raw: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        comments::table
+            .filter(comments::thread_id.eq(thread_id))
+            .filter(comments::email.eq(email))
+            .filter(comments::body_raw.eq(body_raw))
+            .filter(comments::status.ne(Status::Deleted.as_str())),
+    ))
+    .get_result(conn)
+}
+
+pub fn update_body(
+    conn: &mut DbConn,
+    id: i64,
+    raw: &str,
+    html: &str,
+    now: i64,
+) -> QueryResult<Comment> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::body_raw.eq(raw),
+            comments::body_html.eq(html),
+            comments::edited_at.eq(Some(now)),
+        ))
+        .returning(Comment::as_returning())
+        .get_result(conn)
+}
+
+pub fn set_status(conn: &mut DbConn, id: i64, status: Status) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set(comments::status.eq(status.as_str()))
+        .execute(conn)
+}
+
+/// Forgets the truncated IP of comments older than `before`; returns how many.
+pub fn purge_ips(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
+    diesel::update(
+        comments::table
+            .filter(comments::created_at.lt(before))
+            .filter(comments::ip.is_not_null()),
+    )
+    .set(comments::ip.eq(None::<String>))
+    .execute(conn)
+}

@@ -1,0 +1,43 @@
+use diesel::prelude::*;
+
+use crate::db::models::Moderator;
+use crate::db::schema::moderators;
+use crate::db::DbConn;
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    moderators::table.count().get_result(conn)
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Moderator>> {
+    moderators::table
+        .order(moderators::name.asc())
+        .select(Moderator::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConn, name: &str) -> QueryResult<Option<Moderator>> {
+    moderators::table
+        .filter(moderators::name.eq(name))
+        .select(Moderator::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConn, name: &str, password_hash: &str, now: i64) -> QueryResult<()> {
+    diesel::insert_into(moderators::table)
+        .values((
+            moderators::name.eq(name),
+            moderators::password_hash.eq(password_hash),
+            moderators::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Returns whether the moderator existed.
+pub fn set_password(conn: &mut DbConn, name: &str, password_hash: &str) -> QueryResult<bool> {
+    diesel::update(moderators::table.filter(moderators::name.eq(name)))
+        .set(moderators::password_hash.eq(password_hash))
+        .execute(conn)
+        .map(|n| n > 0)
+}

@@ -1,0 +1,29 @@
+use diesel::prelude::*;
+
+use crate::db::models::{NewThread, Thread};
+use crate::db::schema::threads;
+use crate::db::DbConn;
+
+pub fn find_by_page(conn: &mut DbConn, page: &str) -> QueryResult<Option<Thread>> {
+    threads::table
+        .filter(threads::page.eq(page))
+        .select(Thread::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The thread of `page`, created with `title` if this is its first comment.
+pub fn find_or_create(conn: &mut DbConn, page: &str, title: &str, now: i64) -> QueryResult<Thread> {
+    if let Some(t) = find_by_page(conn, page)? {
+        return Ok(t);
+    }
+    diesel::insert_into(threads::table)
+        .values(NewThread {
+            page,
+            title,
+            closed: false,
+            created_at: now,
+        })
+        .returning(Thread::as_returning())
+        .get_result(conn)
+}

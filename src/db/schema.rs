@@ -1,0 +1,54 @@
+//! Written by hand rather than by `diesel print-schema`: one schema serves both the
+//! SQLite and the PostgreSQL migrations, so ids are `BigInt` on both (SQLite's
+//! `INTEGER PRIMARY KEY` is a 64-bit rowid).
+
+diesel::table! {
+    threads (id) {
+        id -> BigInt,
+        page -> Text,
+        title -> Text,
+        closed -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        thread_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        depth -> Integer,
+        author -> Text,
+        email -> Text,
+        website -> Nullable<Text>,
+        body_raw -> Text,
+        body_html -> Text,
+        status -> Text,
+        hold_reason -> Nullable<Text>,
+        moderator -> Bool,
+        notify_replies -> Bool,
+        ip -> Nullable<Text>,
+        edit_token_hash -> Nullable<Text>,
+        created_at -> BigInt,
+        edited_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    moderators (id) {
+        id -> BigInt,
+        name -> Text,
+        password_hash -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    instance_settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(comments -> threads (thread_id));
+diesel::allow_tables_to_appear_in_same_query!(threads, comments, moderators, instance_settings);

@@ -1,0 +1,168 @@
+//! The application error and the error policy.
+//!
+//! Queries return `QueryResult`; services return their own small enums; handlers turn
+//! both into an [`ApiError`], which becomes SPEC's JSON shape `{"error", "message",
+//! "fields"}` in the reader's language. A cause that is not the reader's fault (a
+//! database error, a panic in a blocking task) is logged here and answered with a
+//! generic message: no SQL, stack or path ever reaches a client. An exhausted
+//! connection pool is a 503, so clients know to retry.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::FieldErrors;
+use crate::i18n::{Lang, Msg};
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 422: the input was understood, and these fields are wrong.
+    Invalid(FieldErrors),
+    /// 400: the request itself is malformed.
+    BadRequest { code: &'static str, msg: Msg },
+    /// 404
+    NotFound(Msg),
+    /// 403
+    Forbidden { code: &'static str, msg: Msg },
+    /// 409
+    Conflict(Msg),
+    /// 413
+    TooLarge,
+    /// 415
+    UnsupportedMediaType,
+    /// 503: no database connection could be had in time.
+    Unavailable,
+    /// 500: logged, never shown.
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    pub fn internal(e: impl Into<anyhow::Error>) -> ApiError {
+        ApiError::Internal(e.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Invalid(_) => "invalid_input",
+            ApiError::BadRequest { code, .. } | ApiError::Forbidden { code, .. } => code,
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "duplicate",
+            ApiError::TooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn message(&self) -> Msg {
+        match self {
+            ApiError::Invalid(_) => Msg::CheckFields,
+            ApiError::BadRequest { msg, .. }
+            | ApiError::Forbidden { msg, .. }
+            | ApiError::NotFound(msg)
+            | ApiError::Conflict(msg) => msg.clone(),
+            ApiError::TooLarge => Msg::BodyTooLarge,
+            ApiError::UnsupportedMediaType => Msg::WrongContentType,
+            ApiError::Unavailable => Msg::Unavailable,
+            ApiError::Internal(_) => Msg::Internal,
+        }
+    }
+
+    /// Attaches the reader's language, which makes it a response.
+    pub fn in_lang(self, lang: Lang) -> LocalizedError {
+        LocalizedError { error: self, lang }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<r2d2_error::PoolError> for ApiError {
+    fn from(e: r2d2_error::PoolError) -> ApiError {
+        tracing::warn!(error = %e, "no database connection available");
+        ApiError::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> ApiError {
+        ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+/// Re-exported under a name that says what it is: the pool's timeout error.
+pub mod r2d2_error {
+    pub use diesel::r2d2::PoolError;
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    fields: BTreeMap<&'a str, String>,
+}
+
+/// An [`ApiError`] with the language to say it in.
+#[derive(Debug)]
+pub struct LocalizedError {
+    pub error: ApiError,
+    pub lang: Lang,
+}
+
+impl std::fmt::Display for LocalizedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            self.error.code(),
+            self.error.message().text(Lang::En)
+        )
+    }
+}
+
+impl ResponseError for LocalizedError {
+    fn status_code(&self) -> StatusCode {
+        self.error.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = &self.error {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let fields = match &self.error {
+            ApiError::Invalid(fields) => fields
+                .iter()
+                .map(|(k, m)| (*k, m.text(self.lang)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let body = ErrorBody {
+            error: self.error.code(),
+            message: self.error.message().text(self.lang),
+            fields,
+        };
+        HttpResponse::build(self.status_code())
+            .insert_header((header::CONTENT_LANGUAGE, self.lang.code()))
+            .json(body)
+    }
+}

@@ -1,0 +1,276 @@
+//! The reader's language and every sentence Causerie says to a reader, in one table,
+//! so that adding a language is adding one column.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    /// `fr`, `fr-CA`, `FR` → French; anything we do not speak → `None`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// Picks the best language of an `Accept-Language` header by its q-values,
+    /// `fallback` when the reader accepts none of ours.
+    pub fn negotiate(header: Option<&str>, fallback: Lang) -> Lang {
+        let Some(header) = header else {
+            return fallback;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("");
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q <= 0.0 {
+                continue;
+            }
+            if let Some(lang) = Lang::from_tag(tag) {
+                if best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map_or(fallback, |(_, l)| l)
+    }
+}
+
+/// Everything said to a reader. `text` renders it in one language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Required,
+    TooLong { max: usize },
+    InvalidEmail,
+    InvalidWebsite,
+    InvalidPage,
+    InvalidParent,
+    WrongType,
+    TooManyPages { max: usize },
+    InvalidLimit,
+    InvalidCursor,
+    InvalidToken,
+    UnknownComment,
+    UnknownParent,
+    ThreadClosed,
+    OriginNotAllowed,
+    TokenMissing,
+    TokenWrong,
+    EditWindowClosed,
+    Duplicate,
+    BodyTooLarge,
+    MalformedJson { detail: String },
+    WrongContentType,
+    NotFound,
+    Internal,
+    Unavailable,
+    FormExpired,
+    FormInvalid,
+    CheckFields,
+    Pending,
+    Posted,
+}
+
+impl Msg {
+    pub fn text(&self, lang: Lang) -> String {
+        use Lang::*;
+        use Msg::*;
+        let s: &str = match (self, lang) {
+            (Required, En) => "This field is required.",
+            (Required, Fr) => "Ce champ est obligatoire.",
+            (TooLong { max }, En) => return format!("This is too long: at most {max} bytes."),
+            (TooLong { max }, Fr) => return format!("C’est trop long : {max} octets au plus."),
+            (InvalidEmail, En) => "Please enter a valid email address.",
+            (InvalidEmail, Fr) => "Veuillez saisir une adresse de messagerie valide.",
+            (InvalidWebsite, En) => {
+                "Please enter a full web address starting with http:// or https://."
+            }
+            (InvalidWebsite, Fr) => {
+                "Veuillez saisir une adresse web complète, commençant par http:// ou https://."
+            }
+            (InvalidPage, En) => {
+                "The page must be a URL path starting with / (at most 1024 bytes, no control characters)."
+            }
+            (InvalidPage, Fr) => {
+                "La page doit être un chemin d’URL commençant par / (1024 octets au plus, sans caractère de contrôle)."
+            }
+            (InvalidParent, En) => "The comment replied to must be a comment number.",
+            (InvalidParent, Fr) => "Le commentaire auquel vous répondez doit être un numéro de commentaire.",
+            (WrongType, En) => "This field has the wrong type (text, number or true/false expected).",
+            (WrongType, Fr) => "Ce champ n’est pas du bon type (texte, nombre ou vrai/faux attendu).",
+            (TooManyPages { max }, En) => return format!("Ask for at most {max} pages at once."),
+            (TooManyPages { max }, Fr) => return format!("Demandez {max} pages au plus à la fois."),
+            (InvalidLimit, En) => "The limit must be a number from 1 to 500.",
+            (InvalidLimit, Fr) => "La limite doit être un nombre de 1 à 500.",
+            (InvalidCursor, En) => "This cursor is not one Causerie gave out.",
+            (InvalidCursor, Fr) => "Ce curseur n’a pas été donné par Causerie.",
+            (InvalidToken, En) | (TokenWrong, En) => {
+                "This edit key is not valid for this comment."
+            }
+            (InvalidToken, Fr) | (TokenWrong, Fr) => {
+                "Cette clé de modification n’est pas valable pour ce commentaire."
+            }
+            (UnknownComment, En) => "There is no such comment.",
+            (UnknownComment, Fr) => "Ce commentaire n’existe pas.",
+            (UnknownParent, En) => "The comment you are replying to does not exist.",
+            (UnknownParent, Fr) => "Le commentaire auquel vous répondez n’existe pas.",
+            (ThreadClosed, En) => "Comments are closed on this page.",
+            (ThreadClosed, Fr) => "Les commentaires sont fermés sur cette page.",
+            (OriginNotAllowed, En) => "This site is not allowed to send comments here.",
+            (OriginNotAllowed, Fr) => "Ce site n’est pas autorisé à envoyer des commentaires ici.",
+            (TokenMissing, En) => "Editing a comment needs its edit key (Authorization: Bearer …).",
+            (TokenMissing, Fr) => {
+                "Modifier un commentaire demande sa clé de modification (Authorization: Bearer …)."
+            }
+            (EditWindowClosed, En) => "The time to edit or remove this comment has passed.",
+            (EditWindowClosed, Fr) => {
+                "Le délai pour modifier ou retirer ce commentaire est passé."
+            }
+            (Duplicate, En) => "You have already posted this comment.",
+            (Duplicate, Fr) => "Vous avez déjà envoyé ce commentaire.",
+            (BodyTooLarge, En) => "The request is too large (at most 128 KiB).",
+            (BodyTooLarge, Fr) => "La requête est trop grande (128 Kio au plus).",
+            (MalformedJson { detail }, En) => return format!("The request is not valid JSON: {detail}"),
+            (MalformedJson { detail }, Fr) => {
+                return format!("La requête n’est pas du JSON valide : {detail}")
+            }
+            (WrongContentType, En) => "Send the request as application/json.",
+            (WrongContentType, Fr) => "Envoyez la requête en application/json.",
+            (NotFound, En) => "Nothing here.",
+            (NotFound, Fr) => "Rien ici.",
+            (Internal, En) => "Something went wrong on our side; nothing you sent was lost, please try again.",
+            (Internal, Fr) => {
+                "Une erreur s’est produite de notre côté ; rien de ce que vous avez envoyé n’est perdu, veuillez réessayer."
+            }
+            (Unavailable, En) => "The server is busy; please try again in a moment.",
+            (Unavailable, Fr) => "Le serveur est occupé ; veuillez réessayer dans un instant.",
+            (FormExpired, En) => "This form is too old; please send it again.",
+            (FormExpired, Fr) => "Ce formulaire est trop ancien ; veuillez l’envoyer de nouveau.",
+            (FormInvalid, En) => "This form was not issued by this site; please send it again.",
+            (FormInvalid, Fr) => {
+                "Ce formulaire ne vient pas de ce site ; veuillez l’envoyer de nouveau."
+            }
+            (CheckFields, En) => "Please check the fields marked below.",
+            (CheckFields, Fr) => "Veuillez vérifier les champs indiqués ci-dessous.",
+            (Pending, En) => "Your comment is awaiting moderation.",
+            (Pending, Fr) => "Votre commentaire est en attente de modération.",
+            (Posted, En) => "Your comment is published.",
+            (Posted, Fr) => "Votre commentaire est publié.",
+        };
+        s.to_owned()
+    }
+}
+
+/// Words of the form and the thread, for the server-rendered pages.
+pub struct Words {
+    pub leave_comment: &'static str,
+    pub privacy: &'static str,
+    pub required_note: &'static str,
+    pub whitelist_intro: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub website: &'static str,
+    pub comment: &'static str,
+    pub notify: &'static str,
+    pub submit: &'static str,
+    pub reply: &'static str,
+    pub reply_to: &'static str,
+    pub cancel_reply: &'static str,
+    pub no_comments: &'static str,
+    pub comments_closed: &'static str,
+    pub moderator: &'static str,
+    pub comments: &'static str,
+}
+
+impl Words {
+    pub fn of(lang: Lang) -> &'static Words {
+        match lang {
+            Lang::En => &EN,
+            Lang::Fr => &FR,
+        }
+    }
+}
+
+static EN: Words = Words {
+    leave_comment: "Leave a comment",
+    privacy: "Your email address will not be published.",
+    required_note: "Required fields are marked *",
+    whitelist_intro: "You may use these HTML tags and attributes:",
+    name: "Name",
+    email: "Email",
+    website: "Website",
+    comment: "Comment",
+    notify: "Notify me of replies by email",
+    submit: "Post comment",
+    reply: "Reply",
+    reply_to: "Replying to comment",
+    cancel_reply: "Cancel reply",
+    no_comments: "No comments yet.",
+    comments_closed: "Comments are closed.",
+    moderator: "Moderator",
+    comments: "Comments",
+};
+
+static FR: Words = Words {
+    leave_comment: "Laisser un commentaire",
+    privacy: "Votre adresse de messagerie ne sera pas publiée.",
+    required_note: "Les champs obligatoires sont indiqués avec *",
+    whitelist_intro: "Vous pouvez utiliser ces balises et attributs HTML :",
+    name: "Nom",
+    email: "Adresse de messagerie",
+    website: "Site web",
+    comment: "Commentaire",
+    notify: "Me prévenir des réponses par e-mail",
+    submit: "Laisser un commentaire",
+    reply: "Répondre",
+    reply_to: "Réponse au commentaire",
+    cancel_reply: "Annuler la réponse",
+    no_comments: "Pas encore de commentaire.",
+    comments_closed: "Les commentaires sont fermés.",
+    moderator: "Modérateur",
+    comments: "Commentaires",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiate_prefers_highest_q_among_spoken_languages() {
+        assert_eq!(
+            Lang::negotiate(Some("de, fr;q=0.8, en;q=0.5"), Lang::En),
+            Lang::Fr
+        );
+        assert_eq!(Lang::negotiate(Some("en-GB,fr;q=0.9"), Lang::Fr), Lang::En);
+        assert_eq!(Lang::negotiate(Some("de"), Lang::Fr), Lang::Fr);
+        assert_eq!(Lang::negotiate(Some("fr;q=0"), Lang::En), Lang::En);
+        assert_eq!(Lang::negotiate(None, Lang::Fr), Lang::Fr);
+    }
+
+    #[test]
+    fn every_message_exists_in_every_language() {
+        for lang in Lang::ALL {
+            assert!(!Msg::Required.text(lang).is_empty());
+            assert!(Msg::TooLong { max: 245 }.text(lang).contains("245"));
+        }
+        assert_ne!(Msg::Required.text(Lang::En), Msg::Required.text(Lang::Fr));
+    }
+}

@@ -1,0 +1,15 @@
+//! Causerie: a self-hosted comment engine for blogs.
+
+pub mod avatar;
+pub mod comments;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod moderators;
+pub mod routes;
+pub mod sanitize;
+pub mod startup;
+pub mod telemetry;

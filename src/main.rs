@@ -1,0 +1,134 @@
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use causerie::config::Config;
+use causerie::db::queries;
+use causerie::startup::{open_database, Application};
+use causerie::{moderators, telemetry};
+
+/// Causerie: comments for your blog, on your own server.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// A TOML settings file (see the README); `CAUSERIE_…` variables override it.
+    #[arg(long, env = "CAUSERIE_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Create or update the database, then exit.
+    Migrate,
+    /// Print the effective settings, secrets masked.
+    Config,
+    /// Manage moderator accounts.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Add a moderator; the password is asked for (or read from standard input).
+    Add { name: String },
+    /// Change a moderator's password.
+    Passwd { name: String },
+    /// List moderators.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("causerie: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.settings.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => open_database(&config).map(|_| {
+            println!("database {} is up to date", config.settings.database_url);
+        }),
+        Command::Config => {
+            print!("{}", config.to_masked_toml());
+            Ok(())
+        }
+        Command::Admin { action } => admin(&config, action),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("causerie: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let public = config.public_url.clone();
+        let app = Application::build(config).await?;
+        tracing::info!(
+            "Causerie is listening on port {}. Open {}demo to see the demo article and its comments; \
+             embed threads in your pages with {}t?page=/your/page",
+            app.port(),
+            public,
+            public
+        );
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn admin(config: &Config, action: AdminAction) -> anyhow::Result<()> {
+    let (pool, _) = open_database(config)?;
+    let mut conn = pool.get()?;
+    match action {
+        AdminAction::List => {
+            for m in queries::moderators::list(&mut conn)? {
+                println!(
+                    "{}\t(since {})",
+                    m.name,
+                    causerie::comments::rfc3339(m.created_at)
+                );
+            }
+        }
+        AdminAction::Add { name } => {
+            moderators::add(&mut conn, &name, &read_password()?)?;
+            println!("moderator `{name}` added");
+        }
+        AdminAction::Passwd { name } => {
+            moderators::passwd(&mut conn, &name, &read_password()?)?;
+            println!("password of `{name}` changed");
+        }
+    }
+    Ok(())
+}
+
+/// From a prompt (asked twice) at a terminal, else the first line of standard input,
+/// never from the command line where `ps` and shell history would keep it.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        if first != again {
+            anyhow::bail!("the two passwords differ");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}

@@ -1,0 +1,120 @@
+//! Moderator accounts: argon2id password hashes (the argon2 crate's defaults are
+//! OWASP's recommended m=19 MiB, t=2, p=1), the first-start bootstrap, and what the
+//! `causerie admin` commands do.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+use crate::crypto::random_password;
+use crate::db::queries::moderators as q;
+use crate::db::{now, DbConn};
+
+pub const BOOTSTRAP_NAME: &str = "admin";
+const MIN_PASSWORD_LEN: usize = 10;
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+}
+
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+pub fn check_password_strength(password: &str) -> anyhow::Result<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        anyhow::bail!("a moderator password needs at least {MIN_PASSWORD_LEN} characters");
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> anyhow::Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'));
+    if !ok {
+        anyhow::bail!("a moderator name is 1 to 64 letters, digits, or _ - . @");
+    }
+    Ok(())
+}
+
+/// What start-up did about the `admin` account.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// Moderators exist and no password was imposed.
+    Nothing,
+    /// `CAUSERIE_ADMIN_PASSWORD` set (or created) the `admin` account.
+    PasswordFromEnvironment,
+    /// No moderator existed: `admin` was created with this password, to print once.
+    Generated(String),
+}
+
+pub fn bootstrap(conn: &mut DbConn, env_password: Option<&str>) -> anyhow::Result<Bootstrap> {
+    if let Some(pw) = env_password {
+        check_password_strength(pw)?;
+        let hash = hash_password(pw)?;
+        if !q::set_password(conn, BOOTSTRAP_NAME, &hash)? {
+            q::insert(conn, BOOTSTRAP_NAME, &hash, now())?;
+        }
+        return Ok(Bootstrap::PasswordFromEnvironment);
+    }
+    if q::count(conn)? > 0 {
+        return Ok(Bootstrap::Nothing);
+    }
+    let pw = random_password();
+    q::insert(conn, BOOTSTRAP_NAME, &hash_password(&pw)?, now())?;
+    Ok(Bootstrap::Generated(pw))
+}
+
+pub fn add(conn: &mut DbConn, name: &str, password: &str) -> anyhow::Result<()> {
+    check_name(name)?;
+    check_password_strength(password)?;
+    if q::find(conn, name)?.is_some() {
+        anyhow::bail!(
+            "a moderator named `{name}` exists already (use `causerie admin passwd {name}`)"
+        );
+    }
+    q::insert(conn, name, &hash_password(password)?, now())?;
+    Ok(())
+}
+
+pub fn passwd(conn: &mut DbConn, name: &str, password: &str) -> anyhow::Result<()> {
+    check_password_strength(password)?;
+    if !q::set_password(conn, name, &hash_password(password)?)? {
+        anyhow::bail!("there is no moderator named `{name}` (see `causerie admin list`)");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong horse battery", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn short_passwords_and_odd_names_are_refused() {
+        assert!(check_password_strength("short").is_err());
+        assert!(check_name("with space").is_err());
+        assert!(check_name("camille.d").is_ok());
+    }
+}

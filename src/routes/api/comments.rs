@@ -1,0 +1,261 @@
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::comments::{self as service, rfc3339, PublicComment};
+use crate::db::{now, queries};
+use crate::domain::{CommentBody, CommentInput, FieldErrors, PageKey};
+use crate::error::{ApiError, LocalizedError};
+use crate::i18n::{Lang, Msg};
+use crate::routes::{check_origin, truncated_ip, AppState, Db};
+
+use super::{bool_field, text_field};
+
+const MAX_LIMIT: i64 = 500;
+
+#[derive(Serialize)]
+struct ThreadPage {
+    page: String,
+    title: Option<String>,
+    open: bool,
+    count: i64,
+    comments: Vec<PublicComment>,
+    /// Whether more comments follow this page of them.
+    more: bool,
+    /// Pass as `cursor` to get the next page; `null` on the last.
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/comments?page=P[&limit=N][&cursor=C]`
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+) -> Result<HttpResponse, LocalizedError> {
+    list_inner(&req, &state).await.map_err(|e| e.in_lang(lang))
+}
+
+async fn list_inner(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = FieldErrors::new();
+    let mut page = None;
+    let mut limit = i64::from(state.config.settings.page_size);
+    let mut after = 0i64;
+    for (k, v) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        match k.as_ref() {
+            "page" => match PageKey::parse(&v) {
+                Ok(p) => page = Some(p),
+                Err(m) => {
+                    errors.insert("page", m);
+                }
+            },
+            "limit" => match v.parse::<i64>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
+                _ => {
+                    errors.insert("limit", Msg::InvalidLimit);
+                }
+            },
+            "cursor" => match v.parse::<i64>() {
+                Ok(n) if n >= 0 => after = n,
+                _ => {
+                    errors.insert("cursor", Msg::InvalidCursor);
+                }
+            },
+            _ => {}
+        }
+    }
+    if page.is_none() && !errors.contains_key("page") {
+        errors.insert("page", Msg::Required);
+    }
+    let page = match page {
+        Some(p) if errors.is_empty() => p,
+        _ => return Err(ApiError::Invalid(errors)),
+    };
+    let body = state
+        .db(move |conn, st| -> Result<ThreadPage, ApiError> {
+            let Some(thread) = queries::threads::find_by_page(conn, page.as_str())? else {
+                return Ok(ThreadPage {
+                    page: page.as_str().to_owned(),
+                    title: None,
+                    open: true,
+                    count: 0,
+                    comments: Vec::new(),
+                    more: false,
+                    cursor: None,
+                });
+            };
+            let mut rows = queries::comments::list_approved(conn, thread.id, after, limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let count = queries::comments::count_approved(conn, thread.id)?;
+            Ok(ThreadPage {
+                page: thread.page,
+                title: Some(thread.title),
+                open: !thread.closed,
+                count,
+                cursor: if more {
+                    rows.last().map(|c| c.id.to_string())
+                } else {
+                    None
+                },
+                comments: rows
+                    .iter()
+                    .map(|c| PublicComment::new(c, &st.secret, &st.config.public_url))
+                    .collect(),
+                more,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Serialize)]
+struct Created {
+    comment: PublicComment,
+    status: crate::domain::Status,
+    edit_token: String,
+    editable_until: String,
+}
+
+/// `POST /api/v1/comments`
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse, LocalizedError> {
+    create_inner(&req, &state, body.into_inner())
+        .await
+        .map_err(|e| e.in_lang(lang))
+}
+
+async fn create_inner(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    obj: Map<String, Value>,
+) -> Result<HttpResponse, ApiError> {
+    check_origin(req, &state.config)?;
+    let mut errors = FieldErrors::new();
+    let input = CommentInput {
+        page: text_field(&obj, "page", &mut errors),
+        title: text_field(&obj, "title", &mut errors),
+        parent: text_field(&obj, "parent", &mut errors),
+        author: text_field(&obj, "author", &mut errors),
+        email: text_field(&obj, "email", &mut errors),
+        website: text_field(&obj, "website", &mut errors),
+        body: text_field(&obj, "body", &mut errors),
+        notify_replies: bool_field(&obj, "notify_replies", &mut errors),
+    };
+    let parsed = input.parse();
+    let comment = match parsed {
+        Ok(c) if errors.is_empty() => c,
+        Ok(_) => return Err(ApiError::Invalid(errors)),
+        Err(mut more) => {
+            // A field of the wrong type is reported as such, not as missing.
+            more.extend(errors);
+            return Err(ApiError::Invalid(more));
+        }
+    };
+    let ip = truncated_ip(req);
+    let posted = state
+        .db(move |conn, st| service::post(conn, &st.config, &comment, ip.as_deref(), now()))
+        .await?;
+    let status = posted.status;
+    tracing::info!(comment = posted.comment.id, %status, "comment posted");
+    Ok(HttpResponse::Created().json(Created {
+        comment: PublicComment::new(&posted.comment, &state.secret, &state.config.public_url),
+        status,
+        edit_token: posted.edit_token,
+        editable_until: rfc3339(posted.editable_until),
+    }))
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::Forbidden {
+            code: "token_missing",
+            msg: Msg::TokenMissing,
+        })
+}
+
+fn comment_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(ApiError::NotFound(Msg::UnknownComment))
+}
+
+/// `PUT /api/v1/comments/{id}` with `Authorization: Bearer TOKEN` and `{"body"}`.
+pub async fn edit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    path: web::Path<String>,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse, LocalizedError> {
+    edit_inner(&req, &state, &path, body.into_inner())
+        .await
+        .map_err(|e| e.in_lang(lang))
+}
+
+async fn edit_inner(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    id: &str,
+    obj: Map<String, Value>,
+) -> Result<HttpResponse, ApiError> {
+    check_origin(req, &state.config)?;
+    let id = comment_id(id)?;
+    let token = bearer(req)?;
+    let mut errors = FieldErrors::new();
+    let raw = text_field(&obj, "body", &mut errors).unwrap_or_default();
+    let body = match CommentBody::parse(&raw) {
+        Ok(b) if errors.is_empty() => b,
+        Ok(_) => return Err(ApiError::Invalid(errors)),
+        Err(m) => {
+            errors.entry("body").or_insert(m);
+            return Err(ApiError::Invalid(errors));
+        }
+    };
+    let updated = state
+        .db(move |conn, st| service::edit(conn, &st.config, id, &token, &body, now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "comment": PublicComment::new(&updated, &state.secret, &state.config.public_url),
+        "status": updated.status,
+    })))
+}
+
+/// `DELETE /api/v1/comments/{id}` with `Authorization: Bearer TOKEN`.
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    path: web::Path<String>,
+) -> Result<HttpResponse, LocalizedError> {
+    delete_inner(&req, &state, &path)
+        .await
+        .map_err(|e| e.in_lang(lang))
+}
+
+async fn delete_inner(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    id: &str,
+) -> Result<HttpResponse, ApiError> {
+    check_origin(req, &state.config)?;
+    let id = comment_id(id)?;
+    let token = bearer(req)?;
+    state
+        .db(move |conn, st| service::remove(conn, &st.config, id, &token, now()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,44 @@
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::domain::{AUTHOR_MAX, BODY_MAX, EMAIL_MAX, WEBSITE_MAX};
+use crate::i18n::{Lang, Words};
+use crate::routes::AppState;
+use crate::sanitize::{whitelist_markup, WHITELIST};
+
+/// `GET /api/v1/config`: all the embed needs to build the form.
+pub async fn config(state: web::Data<AppState>) -> HttpResponse {
+    let s = &state.config.settings;
+    let markup = whitelist_markup();
+    let help: serde_json::Map<String, serde_json::Value> = Lang::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.code().to_owned(),
+                json!(format!("{} {}", Words::of(*l).whitelist_intro, markup)),
+            )
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({
+        "required": ["author", "email", "body"],
+        "optional": ["website", "notify_replies", "parent"],
+        "limits": {
+            "author": AUTHOR_MAX,
+            "email": EMAIL_MAX,
+            "website": WEBSITE_MAX,
+            "body": BODY_MAX,
+        },
+        "whitelist": WHITELIST
+            .iter()
+            .map(|t| json!({"tag": t.name, "attributes": t.attributes}))
+            .collect::<Vec<_>>(),
+        "whitelist_markup": markup,
+        "whitelist_help": help,
+        "edit_window": state.config.edit_window_secs(),
+        "moderation": s.moderation.as_str(),
+        "max_depth": s.max_depth,
+        "page_size": s.page_size,
+        "languages": Lang::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
+        "default_language": s.lang.code(),
+    }))
+}

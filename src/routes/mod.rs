@@ -1,0 +1,166 @@
+//! HTTP: the public JSON API, the no-JavaScript thread page, the demo page, avatars
+//! and the health check. Handlers parse, call a service or a query inside one
+//! `web::block`, and shape the answer; they hold no SQL.
+
+pub mod api;
+pub mod avatar;
+pub mod demo;
+pub mod health;
+pub mod nojs;
+
+use std::future::{ready, Ready};
+use std::net::IpAddr;
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use crate::config::Config;
+use crate::crypto::Secret;
+use crate::db::{DbConn, DbPool};
+use crate::error::ApiError;
+use crate::i18n::Lang;
+
+/// What every handler shares.
+pub struct AppState {
+    pub config: Config,
+    pub pool: DbPool,
+    pub secret: Secret,
+}
+
+/// Runs one unit of database work off the async workers: `state.db(|conn, st| …)`.
+pub trait Db {
+    fn db<T, E, F>(&self, work: F) -> impl std::future::Future<Output = Result<T, ApiError>>
+    where
+        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static;
+}
+
+impl Db for web::Data<AppState> {
+    async fn db<T, E, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let state = self.clone();
+        web::block(move || {
+            let mut conn = state.pool.get()?;
+            work(&mut conn, &state).map_err(Into::into)
+        })
+        .await?
+    }
+}
+
+/// The reader's language, from `Accept-Language`, else the site's.
+impl FromRequest for Lang {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Lang, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(request_lang(req)))
+    }
+}
+
+pub fn request_lang(req: &HttpRequest) -> Lang {
+    let fallback = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.settings.lang)
+        .unwrap_or_default();
+    let header = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::negotiate(header, fallback)
+}
+
+/// State-changing requests from a browser must come from an allowed site or from
+/// Causerie's own pages. A request without `Origin` (curl, a server) is not a
+/// browser's cross-site request and passes.
+pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("null");
+    let own = config.public_url.origin().ascii_serialization();
+    let same_host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|host| url::Url::parse(origin).ok().map(|o| authority(&o) == host))
+        .unwrap_or(false);
+    if origin == own || same_host || config.origins.iter().any(|o| o == origin) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden {
+            code: "origin_not_allowed",
+            msg: crate::i18n::Msg::OriginNotAllowed,
+        })
+    }
+}
+
+fn authority(u: &url::Url) -> String {
+    match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The client's address, truncated as stored (IPv4 /24, IPv6 /48).
+pub fn truncated_ip(req: &HttpRequest) -> Option<String> {
+    let addr = req.peer_addr()?.ip();
+    Some(truncate_ip(addr))
+}
+
+pub fn truncate_ip(addr: IpAddr) -> String {
+    match addr {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => truncate_ip(IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        },
+    }
+}
+
+/// The security headers of an HTML page: nothing but our own origin may load, and no
+/// other site may frame it.
+pub fn html_headers(
+    builder: &mut actix_web::HttpResponseBuilder,
+) -> &mut actix_web::HttpResponseBuilder {
+    builder
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; \
+             script-src 'self'; connect-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_truncated() {
+        assert_eq!(
+            truncate_ip("203.0.113.77".parse().unwrap()),
+            "203.0.113.0/24"
+        );
+        assert_eq!(
+            truncate_ip("2001:db8:abcd:12:1:2:3:4".parse().unwrap()),
+            "2001:db8:abcd::/48"
+        );
+        assert_eq!(
+            truncate_ip("::ffff:198.51.100.9".parse().unwrap()),
+            "198.51.100.0/24"
+        );
+    }
+}

@@ -1,0 +1,442 @@
+//! `/t?page=P`: the thread as a plain HTML page with a plain form, for readers
+//! without JavaScript. The form posts to `/t` and answers `303` back to the thread, or
+//! the page again with each field's error and everything the reader typed.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::comments::{self as service, PostError};
+use crate::db::models::Comment;
+use crate::db::{now, queries};
+use crate::domain::{CommentInput, FieldErrors, PageKey, Status};
+use crate::error::ApiError;
+use crate::i18n::{Lang, Msg, Words};
+use crate::routes::{check_origin, html_headers, request_lang, truncated_ip, AppState, Db};
+use crate::sanitize::whitelist_markup;
+
+/// How long a rendered form may wait before it is posted.
+const FORM_MAX_AGE_SECS: i64 = 24 * 3600;
+/// The no-JS page shows this many comments at most; the API pages through more.
+const NOJS_MAX_COMMENTS: i64 = 2000;
+
+#[derive(Default)]
+pub struct FieldView {
+    pub value: String,
+    pub error: Option<String>,
+}
+
+pub struct CommentView {
+    pub id: i64,
+    pub author: String,
+    pub website: Option<String>,
+    pub avatar: String,
+    pub body: String,
+    pub date: String,
+    pub iso: String,
+    pub depth: usize,
+    pub moderator: bool,
+    pub reply_href: String,
+}
+
+pub struct ThreadView {
+    pub lang: Lang,
+    pub words: &'static Words,
+    pub page: String,
+    pub title: String,
+    pub open: bool,
+    pub comments: Vec<CommentView>,
+    pub notice: Option<String>,
+    pub notice_is_error: bool,
+    pub form_token: String,
+    pub whitelist: String,
+    pub reply_to: Option<i64>,
+    pub cancel_href: String,
+    pub author: FieldView,
+    pub email: FieldView,
+    pub website: FieldView,
+    pub body: FieldView,
+    pub notify_replies: bool,
+}
+
+#[derive(Template)]
+#[template(path = "thread.html")]
+struct ThreadPage {
+    lang: Lang,
+    view: ThreadView,
+}
+
+/// Where the thread of `page` is shown: the demo page shows its own thread, every
+/// other page's is at `/t`. Never an address taken from the request, so no open
+/// redirect.
+pub fn thread_href(page: &str, lang: Lang) -> String {
+    if page == super::demo::DEMO_PAGE {
+        format!("/demo?lang={}", lang.code())
+    } else {
+        let enc: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
+        format!("/t?page={enc}&lang={}", lang.code())
+    }
+}
+
+/// Comments in reading order: each followed by its replies, depth for indentation.
+/// A reply whose parent is not shown (held, removed) is shown at the top level.
+fn reading_order(rows: Vec<Comment>) -> Vec<(Comment, usize)> {
+    let ids: std::collections::HashSet<i64> = rows.iter().map(|c| c.id).collect();
+    let mut children: HashMap<Option<i64>, Vec<Comment>> = HashMap::new();
+    for c in rows {
+        let key = c.parent_id.filter(|p| ids.contains(p));
+        children.entry(key).or_default().push(c);
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<(Comment, usize)> = children
+        .remove(&None)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|c| (c, 0))
+        .collect();
+    while let Some((c, depth)) = stack.pop() {
+        if let Some(kids) = children.remove(&Some(c.id)) {
+            stack.extend(kids.into_iter().rev().map(|k| (k, depth + 1)));
+        }
+        out.push((c, depth));
+    }
+    out
+}
+
+fn human_date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Loads the thread of `page` and builds its view with an empty form.
+pub async fn load_view(
+    state: &web::Data<AppState>,
+    page: PageKey,
+    default_title: String,
+    lang: Lang,
+    reply_to: Option<i64>,
+) -> Result<ThreadView, ApiError> {
+    let key = page.as_str().to_owned();
+    let (thread, rows) = state
+        .db(move |conn, _| -> Result<_, ApiError> {
+            let thread = queries::threads::find_by_page(conn, &key)?;
+            let rows = match &thread {
+                Some(t) => queries::comments::list_approved(conn, t.id, 0, NOJS_MAX_COMMENTS)?,
+                None => Vec::new(),
+            };
+            Ok((thread, rows))
+        })
+        .await?;
+    let base = thread_href(page.as_str(), lang);
+    let comments = reading_order(rows)
+        .into_iter()
+        .map(|(c, depth)| {
+            let public = service::PublicComment::new(&c, &state.secret, &state.config.public_url);
+            CommentView {
+                id: c.id,
+                author: c.author,
+                website: c.website,
+                avatar: public.avatar,
+                body: c.body_html,
+                date: human_date(c.created_at),
+                iso: public.created_at,
+                depth: depth.min(8),
+                moderator: c.moderator,
+                reply_href: format!("{base}&reply={}#causerie-form", c.id),
+            }
+        })
+        .collect();
+    let reply_to = reply_to.filter(|id| {
+        // Only offer to reply to a comment of this thread that is shown.
+        let shown: &Vec<CommentView> = &comments;
+        shown.iter().any(|c| c.id == *id)
+    });
+    Ok(ThreadView {
+        lang,
+        words: Words::of(lang),
+        page: page.as_str().to_owned(),
+        title: thread
+            .as_ref()
+            .map(|t| t.title.clone())
+            .unwrap_or(default_title),
+        open: thread.as_ref().is_none_or(|t| !t.closed),
+        comments,
+        notice: None,
+        notice_is_error: false,
+        form_token: state.secret.sign("form", &now().to_string()),
+        whitelist: whitelist_markup(),
+        reply_to,
+        cancel_href: format!("{base}#causerie-form"),
+        author: FieldView::default(),
+        email: FieldView::default(),
+        website: FieldView::default(),
+        body: FieldView::default(),
+        notify_replies: false,
+    })
+}
+
+/// The language of a no-JS page: `?lang=`, else the reader's, else the site's.
+pub fn page_lang(req: &HttpRequest, asked: Option<&str>) -> Lang {
+    asked
+        .and_then(Lang::from_tag)
+        .unwrap_or_else(|| request_lang(req))
+}
+
+fn query_map(req: &HttpRequest) -> HashMap<String, String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Adds the notice for `?posted=ID` or `?pending=1` after a successful post.
+pub fn add_post_notice(view: &mut ThreadView, q: &HashMap<String, String>) {
+    if q.contains_key("pending") {
+        view.notice = Some(Msg::Pending.text(view.lang));
+    } else if q.contains_key("posted") {
+        view.notice = Some(Msg::Posted.text(view.lang));
+    }
+}
+
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    html_headers(&mut HttpResponse::build(status)).body(body)
+}
+
+fn render_error(lang: Lang, status: actix_web::http::StatusCode, msg: Msg) -> HttpResponse {
+    let text = msg.text(lang);
+    html(
+        status,
+        format!(
+            "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>Causerie</title><p>{}</p></html>",
+            lang.code(),
+            askama::filters::escape(&text, askama::filters::Html)
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        ),
+    )
+}
+
+/// `GET /t?page=P`
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let q = query_map(&req);
+    let lang = page_lang(&req, q.get("lang").map(String::as_str));
+    let page = match PageKey::parse(q.get("page").map(String::as_str).unwrap_or("")) {
+        Ok(p) => p,
+        Err(m) => return render_error(lang, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, m),
+    };
+    let reply_to = q.get("reply").and_then(|r| r.parse().ok());
+    let title = page.as_str().to_owned();
+    match load_view(&state, page, title, lang, reply_to).await {
+        Ok(mut view) => {
+            add_post_notice(&mut view, &q);
+            render_thread(view, actix_web::http::StatusCode::OK)
+        }
+        Err(e) => error_page(e, lang),
+    }
+}
+
+pub fn error_page(e: ApiError, lang: Lang) -> HttpResponse {
+    let status = e.status();
+    if let ApiError::Internal(cause) = &e {
+        tracing::error!(error = ?cause, "no-JS page failed");
+    }
+    render_error(
+        lang,
+        status,
+        match e {
+            ApiError::NotFound(m) | ApiError::Conflict(m) => m,
+            ApiError::Forbidden { msg, .. } | ApiError::BadRequest { msg, .. } => msg,
+            ApiError::Unavailable => Msg::Unavailable,
+            _ => Msg::Internal,
+        },
+    )
+}
+
+fn render_thread(view: ThreadView, status: actix_web::http::StatusCode) -> HttpResponse {
+    if super::demo::DEMO_PAGE == view.page {
+        return super::demo::render(view, status);
+    }
+    let lang = view.lang;
+    match (ThreadPage { lang, view }).render() {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            render_error(
+                lang,
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                Msg::Internal,
+            )
+        }
+    }
+}
+
+/// `POST /t` (form-encoded).
+pub async fn post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let field = |k: &str| form.get(k).cloned();
+    let lang = page_lang(&req, form.get("lang").map(String::as_str));
+    if let Err(e) = check_origin(&req, &state.config) {
+        return error_page(e, lang);
+    }
+    let input = CommentInput {
+        page: field("page"),
+        title: field("title"),
+        parent: field("parent"),
+        author: field("author"),
+        email: field("email"),
+        website: field("website"),
+        body: field("body"),
+        notify_replies: form
+            .get("notify_replies")
+            .is_some_and(|v| v == "on" || v == "true"),
+    };
+    let page = match PageKey::parse(input.page.as_deref().unwrap_or("")) {
+        Ok(p) => p,
+        Err(m) => return render_error(lang, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, m),
+    };
+    let token_problem = match form
+        .get("form_token")
+        .map(|t| state.secret.verify("form", t))
+    {
+        Some(Some(ts)) => match ts.parse::<i64>() {
+            Ok(issued) if now() - issued <= FORM_MAX_AGE_SECS => None,
+            _ => Some(Msg::FormExpired),
+        },
+        _ => Some(Msg::FormInvalid),
+    };
+    let outcome: Result<(), (Msg, FieldErrors)> = match (token_problem, input.parse()) {
+        (Some(problem), _) => Err((problem, FieldErrors::new())),
+        (None, Err(errors)) => Err((Msg::CheckFields, errors)),
+        (None, Ok(comment)) => {
+            let ip = truncated_ip(&req);
+            let res = state
+                .db(move |conn, st| {
+                    service::post(conn, &st.config, &comment, ip.as_deref(), now()).map_err(|e| {
+                        match e {
+                            PostError::Db(db) => ApiError::from(db),
+                            other => ApiError::from(other),
+                        }
+                    })
+                })
+                .await;
+            match res {
+                Ok(posted) => {
+                    let base = thread_href(page.as_str(), lang);
+                    let target = if posted.status == Status::Approved {
+                        format!("{base}&posted={id}#c{id}", id = posted.comment.id)
+                    } else {
+                        format!("{base}&pending=1#causerie")
+                    };
+                    return HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, target))
+                        .finish();
+                }
+                Err(ApiError::NotFound(m)) | Err(ApiError::Conflict(m)) => {
+                    Err((m, FieldErrors::new()))
+                }
+                Err(ApiError::Forbidden { msg, .. }) => Err((msg, FieldErrors::new())),
+                Err(other) => return error_page(other, lang),
+            }
+        }
+    };
+    let (problem, errors) = outcome.unwrap_err();
+    let title = input
+        .title
+        .clone()
+        .unwrap_or_else(|| page.as_str().to_owned());
+    let reply_to = input.parent.as_deref().and_then(|p| p.parse().ok());
+    match load_view(&state, page, title, lang, reply_to).await {
+        Ok(mut view) => {
+            let keep = |v: &Option<String>, k: &str| FieldView {
+                value: v.clone().unwrap_or_default(),
+                error: errors.get(k).map(|m| m.text(lang)),
+            };
+            view.author = keep(&input.author, "author");
+            view.email = keep(&input.email, "email");
+            view.website = keep(&input.website, "website");
+            view.body = keep(&input.body, "body");
+            view.notify_replies = input.notify_replies;
+            view.notice = Some(problem.text(lang));
+            view.notice_is_error = true;
+            render_thread(view, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => error_page(e, lang),
+    }
+}
+
+/// Form bodies over the limit or unreadable get a page that says so.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(super::api::MAX_BODY)
+        .error_handler(|err, req| {
+            let lang = request_lang(req);
+            let (status, msg) = match err {
+                actix_web::error::UrlencodedError::Overflow { .. } => (
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    Msg::BodyTooLarge,
+                ),
+                _ => (actix_web::http::StatusCode::BAD_REQUEST, Msg::FormInvalid),
+            };
+            actix_web::error::InternalError::from_response(
+                "form rejected",
+                render_error(lang, status, msg),
+            )
+            .into()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(id: i64, parent: Option<i64>) -> Comment {
+        Comment {
+            id,
+            thread_id: 1,
+            parent_id: parent,
+            depth: 0,
+            author: String::new(),
+            email: String::new(),
+            website: None,
+            body_raw: String::new(),
+            body_html: String::new(),
+            status: "approved".into(),
+            hold_reason: None,
+            moderator: false,
+            notify_replies: false,
+            ip: None,
+            edit_token_hash: None,
+            created_at: 0,
+            edited_at: None,
+        }
+    }
+
+    #[test]
+    fn replies_follow_their_parent_and_orphans_go_to_the_top() {
+        let rows = vec![
+            c(1, None),
+            c(2, None),
+            c(3, Some(1)),
+            c(4, Some(3)),
+            c(5, Some(99)),
+        ];
+        let order: Vec<(i64, usize)> = reading_order(rows)
+            .into_iter()
+            .map(|(c, d)| (c.id, d))
+            .collect();
+        assert_eq!(order, vec![(1, 0), (3, 1), (4, 2), (2, 0), (5, 0)]);
+    }
+}

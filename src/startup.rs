@@ -1,0 +1,172 @@
+//! The application: database, migrations, the instance secret, the first moderator,
+//! and the HTTP server with its routes. `Application::build` binds before it returns,
+//! so tests can ask for port 0 and read the real port.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use askama::Template;
+
+use crate::config::Config;
+use crate::crypto::Secret;
+use crate::db::{self, queries, DbPool};
+use crate::moderators::{self, Bootstrap};
+use crate::routes::{self, AppState, Db};
+
+const SECRET_NAME: &str = "hmac_secret";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// Opens the database, applies migrations and loads (or creates) the instance secret.
+pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
+    let pool = db::connect(config.sqlite_path(), config.settings.pool_size)?;
+    let mut conn = pool.get()?;
+    let applied = db::migrate(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrated");
+    }
+    let stored = queries::instance::get_or_insert(&mut conn, SECRET_NAME, &Secret::generate_hex())?;
+    let secret = Secret::from_hex(&stored)?;
+    Ok((pool, secret))
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let (pool, secret) = open_database(&config)?;
+        {
+            let mut conn = pool.get()?;
+            match moderators::bootstrap(&mut conn, config.admin_password.as_deref())? {
+                Bootstrap::Generated(pw) => tracing::warn!(
+                    "no moderator account existed: created `{}` with the password {pw} \
+                     (shown this once; change it with `causerie admin passwd {}`)",
+                    moderators::BOOTSTRAP_NAME,
+                    moderators::BOOTSTRAP_NAME
+                ),
+                Bootstrap::PasswordFromEnvironment => tracing::info!(
+                    "the password of `{}` was set from CAUSERIE_ADMIN_PASSWORD",
+                    moderators::BOOTSTRAP_NAME
+                ),
+                Bootstrap::Nothing => {}
+            }
+        }
+        if !config.settings.limits {
+            tracing::warn!(
+                "limits are OFF (CAUSERIE_LIMITS=off): for benchmarks only, never on a public site"
+            );
+        }
+        let listener = TcpListener::bind(config.listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            config,
+            pool,
+            secret,
+        });
+        spawn_ip_purge(state.clone());
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            let state = server_state.clone();
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(routes::api::MAX_BODY))
+                .app_data(routes::nojs::form_config())
+                .wrap(cors(&state.config))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin")),
+                )
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .configure(routes::api::configure)
+                .route("/", web::get().to(index))
+                .route("/healthz", web::get().to(routes::health::healthz))
+                .route("/demo", web::get().to(routes::demo::demo))
+                .route("/t", web::get().to(routes::nojs::show))
+                .route("/t", web::post().to(routes::nojs::post))
+                .route("/avatar/{file}", web::get().to(routes::avatar::avatar))
+                .default_service(web::to(not_found))
+                .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Cross-origin reads and writes only from the configured sites. A request from
+/// another origin is not refused here (it gets no CORS headers, so a browser will
+/// not let the page read the answer); writes are refused by `check_origin` with a
+/// clear 403.
+fn cors(config: &Config) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::ACCEPT_LANGUAGE,
+        ])
+        .expose_headers([header::RETRY_AFTER, header::ETAG])
+        .block_on_origin_mismatch(false)
+        .max_age(86_400);
+    for origin in &config.origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    lang: crate::i18n::Lang,
+}
+
+async fn index() -> HttpResponse {
+    let body = IndexPage {
+        lang: crate::i18n::Lang::En,
+    }
+    .render()
+    .unwrap_or_default();
+    routes::html_headers(&mut HttpResponse::Ok()).body(body)
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .content_type("text/plain; charset=utf-8")
+        .body("Nothing here. Try /demo, /t?page=/your/page or /api/v1/config.")
+}
+
+/// Truncated IPs are kept only as long as spam defences need them.
+fn spawn_ip_purge(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let days = i64::from(state.config.settings.ip_retention_days);
+            let res = state
+                .db(move |conn, _| queries::comments::purge_ips(conn, db::now() - days * 86_400))
+                .await;
+            match res {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(comments = n, "forgot IP addresses past retention"),
+                Err(e) => tracing::warn!(error = ?e, "IP purge failed; will retry"),
+            }
+        }
+    });
+}
