@@ -229,6 +229,20 @@ impl Config {
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot show settings: {e}\n"))
     }
 
+    /// With `listen` on port 0 (tests), the defaults derived from it name the port
+    /// actually bound, not 0.
+    pub fn adopt_bound_address(&mut self, bound: SocketAddr) {
+        if self.settings.public_url.is_some() || self.listen.port() != 0 {
+            return;
+        }
+        if let Ok(url) = Url::parse(&format!("http://{bound}")) {
+            if self.settings.origins.is_empty() {
+                self.origins = vec![url.origin().ascii_serialization()];
+            }
+            self.public_url = url;
+        }
+    }
+
     pub fn edit_window_secs(&self) -> i64 {
         i64::from(self.settings.edit_window_minutes) * 60
     }

@@ -39,7 +39,7 @@ pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
 }
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Application> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         let (pool, secret) = open_database(&config)?;
         {
             let mut conn = pool.get()?;
@@ -64,7 +64,9 @@ impl Application {
         }
         let listener = TcpListener::bind(config.listen)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-        let port = listener.local_addr()?.port();
+        let bound = listener.local_addr()?;
+        let port = bound.port();
+        config.adopt_bound_address(bound);
         let state = web::Data::new(AppState {
             config,
             pool,

@@ -1,0 +1,128 @@
+//! Spawns the real application on port 0 with its own temporary SQLite file, and
+//! talks to it over HTTP like any client would.
+
+use causerie::config::{Config, ModerationMode, Settings};
+use causerie::startup::Application;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db_path: String,
+    _dir: tempfile::TempDir,
+}
+
+/// An app that publishes at once (moderation `none`), the common case in tests.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|s| s.moderation = ModerationMode::None).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("test.db").to_string_lossy().into_owned();
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: format!("sqlite://{db_path}"),
+        pool_size: 4,
+        ..Default::default()
+    };
+    adjust(&mut settings);
+    let mut config = Config::from_settings(settings).expect("valid test settings");
+    config.admin_password = Some("test-password-123".into());
+    let app = Application::build(config).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        db_path,
+        _dir: dir,
+    }
+}
+
+/// A valid comment for `page`; tests change the fields they are about.
+pub fn comment(page: &str, author: &str, body: &str) -> Value {
+    json!({
+        "page": page,
+        "title": "Rachat de Cloudwatt par Orange",
+        "author": author,
+        "email": format!("{}@example.org", author.to_lowercase().replace(' ', ".")),
+        "website": "",
+        "body": body,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_comment(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/comments"))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Posts and asserts `201`; returns the response JSON.
+    pub async fn create(&self, body: &Value) -> Value {
+        let r = self.post_comment(body).await;
+        let status = r.status();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "{v}");
+        v
+    }
+
+    pub async fn list(&self, page: &str) -> Value {
+        let r = self
+            .client
+            .get(self.url("/api/v1/comments"))
+            .query(&[("page", page)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Direct access to the database, for what no public route can do yet (approving,
+    /// closing a thread, ageing a comment) and to check what is stored.
+    pub fn db(&self) -> SqliteConnection {
+        let mut c = SqliteConnection::establish(&self.db_path).unwrap();
+        diesel::sql_query("PRAGMA busy_timeout = 5000")
+            .execute(&mut c)
+            .unwrap();
+        c
+    }
+
+    pub fn sql(&self, statement: &str) {
+        diesel::sql_query(statement)
+            .execute(&mut self.db())
+            .unwrap();
+    }
+
+    /// One text column of one row, e.g. `stored("SELECT ip AS v FROM comments WHERE id = 1")`.
+    pub fn stored(&self, query: &str) -> Option<String> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            v: Option<String>,
+        }
+        diesel::sql_query(query)
+            .get_result::<Row>(&mut self.db())
+            .unwrap()
+            .v
+    }
+}
