@@ -6,9 +6,9 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::config::{Config, ModerationMode};
+use crate::config::{Config, Settings};
 use crate::crypto::{hash_token, new_token, same_hash, Secret};
-use crate::db::models::{Comment, NewCommentRow};
+use crate::db::models::{Comment, NewCommentRow, Thread};
 use crate::db::queries::{comments as q, threads};
 use crate::db::DbConn;
 use crate::domain::{CommentBody, NewComment, Status};
@@ -17,6 +17,7 @@ use crate::sanitize::sanitize;
 #[derive(Debug)]
 pub struct Posted {
     pub comment: Comment,
+    /// What the author is told: `approved` or `pending` (spam is reported as pending).
     pub status: Status,
     pub edit_token: String,
     pub editable_until: i64,
@@ -63,7 +64,7 @@ pub fn post(
     conn.immediate_transaction(|conn| {
         let title = input.title.as_deref().unwrap_or(input.page.as_str());
         let thread = threads::find_or_create(conn, input.page.as_str(), title, now)?;
-        if thread.closed {
+        if !thread_open(&thread, settings, now) {
             return Err(PostError::ThreadClosed);
         }
         let (parent_id, depth) = match input.parent {
@@ -73,17 +74,9 @@ pub fn post(
         if q::is_duplicate(conn, thread.id, &email, input.body.as_str())? {
             return Err(PostError::Duplicate);
         }
-        let (status, hold_reason) = match settings.moderation {
-            ModerationMode::None => (Status::Approved, None),
-            ModerationMode::All => (Status::Pending, Some("moderation: all")),
-            ModerationMode::FirstTime => {
-                if q::email_has_approved(conn, &email)? {
-                    (Status::Approved, None)
-                } else {
-                    (Status::Pending, Some("first comment from this address"))
-                }
-            }
-        };
+        let verdict = crate::moderation::judge(settings, input, &body_html, || {
+            q::email_has_approved(conn, &email)
+        })?;
         let comment = q::insert(
             conn,
             &NewCommentRow {
@@ -95,8 +88,8 @@ pub fn post(
                 website: input.website.as_ref().map(|w| w.as_str()),
                 body_raw: input.body.as_str(),
                 body_html: &body_html,
-                status: status.as_str(),
-                hold_reason,
+                status: verdict.status.as_str(),
+                hold_reason: verdict.reason.as_deref(),
                 moderator: false,
                 notify_replies: input.notify_replies,
                 ip,
@@ -104,13 +97,26 @@ pub fn post(
                 created_at: now,
             },
         )?;
+        // A spammer is told the comment waits, like anyone held: telling would
+        // teach them which words to avoid.
+        let shown = match verdict.status {
+            Status::Spam => Status::Pending,
+            other => other,
+        };
         Ok(Posted {
             comment,
-            status,
+            status: shown,
             edit_token: token.clone(),
             editable_until: now + config.edit_window_secs(),
         })
     })
+}
+
+/// A thread takes comments unless a moderator closed it or it is older than
+/// `close_after_days`.
+pub fn thread_open(thread: &Thread, settings: &Settings, now: i64) -> bool {
+    let days = i64::from(settings.close_after_days);
+    !thread.closed && (days == 0 || now < thread.created_at + days * 86_400)
 }
 
 /// Where a reply hangs: the comment replied to, or, past the allowed depth, the

@@ -51,6 +51,24 @@ pub struct Settings {
     pub pool_size: u32,
     /// `text` (readable) or `json` (one object a line) logs.
     pub log_format: LogFormat,
+    /// Hold a comment with more than this many links.
+    pub moderation_links: u32,
+    /// Hold a comment containing any of these words (in its text, name, email,
+    /// website), case-insensitively. Comma-separated in the environment.
+    #[serde(deserialize_with = "comma_list")]
+    pub moderation_keywords: Vec<String>,
+    /// Send a comment containing any of these words straight to spam.
+    #[serde(deserialize_with = "comma_list")]
+    pub disallowed_keywords: Vec<String>,
+    /// Close a thread to new comments this many days after its first one (0: never).
+    pub close_after_days: u32,
+    /// A moderator's session ends after this many minutes without a request.
+    pub session_idle_minutes: u32,
+    /// Days a one-click moderation link (in emails) stays valid.
+    pub action_link_days: u32,
+    /// Failed logins allowed per account within 15 minutes (four times as many per
+    /// address) before further attempts are refused with 429.
+    pub login_max_failures: u32,
 }
 
 impl Default for Settings {
@@ -71,6 +89,13 @@ impl Default for Settings {
             page_size: 100,
             pool_size: 8,
             log_format: LogFormat::Text,
+            moderation_links: 2,
+            moderation_keywords: Vec::new(),
+            disallowed_keywords: Vec::new(),
+            close_after_days: 0,
+            session_idle_minutes: 120,
+            action_link_days: 7,
+            login_max_failures: 5,
         }
     }
 }
@@ -134,8 +159,11 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment
-            .merge(Env::prefixed("CAUSERIE_").filter(|key| !NOT_KEYS.contains(&key.as_str())));
+        figment = figment.merge(Env::prefixed("CAUSERIE_").filter(|key| {
+            !NOT_KEYS
+                .iter()
+                .any(|k| key.as_str().eq_ignore_ascii_case(k))
+        }));
         let settings: Settings = figment.extract().map_err(Box::new)?;
         let mut config = Config::from_settings(settings)?;
         config.admin_password = std::env::var("CAUSERIE_ADMIN_PASSWORD")
@@ -188,6 +216,9 @@ impl Config {
             ("edit_window_minutes", settings.edit_window_minutes),
             ("page_size", settings.page_size),
             ("pool_size", settings.pool_size),
+            ("session_idle_minutes", settings.session_idle_minutes),
+            ("action_link_days", settings.action_link_days),
+            ("login_max_failures", settings.login_max_failures),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {

@@ -84,6 +84,15 @@ impl ApiError {
         }
     }
 
+    /// The message in `lang`, for pages that show errors as HTML. An internal cause
+    /// is logged here, since it is not shown.
+    pub fn text(&self, lang: Lang) -> String {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        self.message().text(lang)
+    }
+
     /// Attaches the reader's language, which makes it a response.
     pub fn in_lang(self, lang: Lang) -> LocalizedError {
         LocalizedError { error: self, lang }

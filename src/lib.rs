@@ -1,5 +1,6 @@
 //! Causerie: a self-hosted comment engine for blogs.
 
+pub mod admin;
 pub mod avatar;
 pub mod comments;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod moderation;
 pub mod moderators;
 pub mod routes;
 pub mod sanitize;

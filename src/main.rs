@@ -77,8 +77,8 @@ fn main() -> ExitCode {
 
 fn serve(config: Config) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let public = config.public_url.clone();
         let app = Application::build(config).await?;
+        let public = app.public_url().clone();
         tracing::info!(
             "Causerie is listening on port {}. Open {}demo to see the demo article and its comments; \
              embed threads in your pages with {}t?page=/your/page",

@@ -90,11 +90,15 @@ pub fn add(conn: &mut DbConn, name: &str, password: &str) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Changes the password and ends the moderator's sessions: whoever knew the old
+/// password is logged out.
 pub fn passwd(conn: &mut DbConn, name: &str, password: &str) -> anyhow::Result<()> {
     check_password_strength(password)?;
-    if !q::set_password(conn, name, &hash_password(password)?)? {
+    let Some(m) = q::find(conn, name)? else {
         anyhow::bail!("there is no moderator named `{name}` (see `causerie admin list`)");
-    }
+    };
+    q::set_password(conn, name, &hash_password(password)?)?;
+    crate::db::queries::sessions::delete_for_moderator(conn, m.id)?;
     Ok(())
 }
 

@@ -22,6 +22,7 @@ const SECRET_NAME: &str = "hmac_secret";
 
 pub struct Application {
     port: u16,
+    public_url: url::Url,
     server: Server,
 }
 
@@ -67,6 +68,7 @@ impl Application {
         let bound = listener.local_addr()?;
         let port = bound.port();
         config.adopt_bound_address(bound);
+        let public_url = config.public_url.clone();
         let state = web::Data::new(AppState {
             config,
             pool,
@@ -88,9 +90,11 @@ impl Application {
                 )
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .configure(routes::api::configure)
+                .configure(routes::admin::configure)
                 .route("/", web::get().to(index))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/demo", web::get().to(routes::demo::demo))
+                .configure(routes::embed::configure)
                 .route("/t", web::get().to(routes::nojs::show))
                 .route("/t", web::post().to(routes::nojs::post))
                 .route("/avatar/{file}", web::get().to(routes::avatar::avatar))
@@ -100,11 +104,20 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            public_url,
+            server,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Where readers reach this instance (with the real port when bound to port 0).
+    pub fn public_url(&self) -> &url::Url {
+        &self.public_url
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -154,7 +167,8 @@ async fn not_found() -> HttpResponse {
         .body("Nothing here. Try /demo, /t?page=/your/page or /api/v1/config.")
 }
 
-/// Truncated IPs are kept only as long as spam defences need them.
+/// Truncated IPs are kept only as long as spam defences need them; idle sessions,
+/// used or expired links and old login failures not at all.
 fn spawn_ip_purge(state: web::Data<AppState>) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
@@ -162,12 +176,20 @@ fn spawn_ip_purge(state: web::Data<AppState>) {
             tick.tick().await;
             let days = i64::from(state.config.settings.ip_retention_days);
             let res = state
-                .db(move |conn, _| queries::comments::purge_ips(conn, db::now() - days * 86_400))
+                .db(move |conn, st| -> Result<_, crate::error::ApiError> {
+                    let ips = queries::comments::purge_ips(conn, db::now() - days * 86_400)?;
+                    let stale = crate::admin::purge(conn, &st.config, db::now())?;
+                    Ok((ips, stale))
+                })
                 .await;
             match res {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(comments = n, "forgot IP addresses past retention"),
-                Err(e) => tracing::warn!(error = ?e, "IP purge failed; will retry"),
+                Ok((ips, stale)) if ips + stale > 0 => tracing::info!(
+                    ips,
+                    stale,
+                    "forgot IP addresses past retention and expired sessions, links, login failures"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "purge failed; will retry"),
             }
         }
     });

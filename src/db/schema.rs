@@ -51,4 +51,44 @@ diesel::table! {
 }
 
 diesel::joinable!(comments -> threads (thread_id));
-diesel::allow_tables_to_appear_in_same_query!(threads, comments, moderators, instance_settings);
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        moderator_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        account -> Text,
+        ip -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    action_links (token_hash) {
+        token_hash -> Text,
+        comment_id -> BigInt,
+        action -> Text,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(sessions -> moderators (moderator_id));
+diesel::joinable!(action_links -> comments (comment_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    threads,
+    comments,
+    moderators,
+    instance_settings,
+    sessions,
+    login_failures,
+    action_links,
+);

@@ -1,15 +1,11 @@
 //! `/demo`: the French article the product grew from, with its comments under it, as
-//! a site owner's page would show them.
+//! a site owner's page would show them: through the embed script.
 
-use std::collections::HashMap;
-
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::domain::PageKey;
 use crate::i18n::Lang;
-use crate::routes::nojs::{add_post_notice, error_page, load_view, page_lang, ThreadView};
+use crate::routes::nojs::{page_lang, thread_href};
 use crate::routes::{html_headers, AppState};
 
 pub const DEMO_PAGE: &str = "/demo";
@@ -57,43 +53,43 @@ pub fn article() -> Article {
 
 #[derive(Template)]
 #[template(path = "demo.html")]
-struct DemoPage {
+struct DemoPage<'a> {
     lang: Lang,
     article: Article,
-    view: ThreadView,
+    /// The Causerie server, as a site owner writes it in the snippet.
+    server: &'a str,
+    page: &'static str,
+    /// The comment box's language (the article stays French).
+    box_lang: Lang,
+    noscript_href: String,
+    noscript_text: &'static str,
 }
 
-pub fn render(view: ThreadView, status: StatusCode) -> HttpResponse {
+/// `GET /demo`: the seed article with the comment box embedded exactly as a site
+/// owner embeds it, through `/embed.js`; in French like the article, unless
+/// `?lang=en`. Without JavaScript, a link leads to the thread at `/t`.
+pub async fn demo(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let asked = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.into_owned());
+    let box_lang = asked.map(|l| page_lang(&req, Some(&l))).unwrap_or(Lang::Fr);
     let page = DemoPage {
         lang: Lang::Fr,
         article: article(),
-        view,
+        server: state.config.public_url.as_str().trim_end_matches('/'),
+        page: DEMO_PAGE,
+        box_lang,
+        noscript_href: thread_href(DEMO_PAGE, box_lang),
+        noscript_text: match box_lang {
+            Lang::Fr => "Lire les commentaires et en laisser un sans JavaScript",
+            Lang::En => "Read the comments and leave one without JavaScript",
+        },
     };
     match page.render() {
-        Ok(body) => html_headers(&mut HttpResponse::build(status)).body(body),
+        Ok(body) => html_headers(&mut HttpResponse::Ok()).body(body),
         Err(e) => {
             tracing::error!(error = %e, "demo template failed");
             HttpResponse::InternalServerError().finish()
         }
-    }
-}
-
-/// `GET /demo`: in French like the article, unless `?lang=en`.
-pub async fn demo(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let q: HashMap<String, String> = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .into_owned()
-        .collect();
-    let lang = q
-        .get("lang")
-        .map(|l| page_lang(&req, Some(l)))
-        .unwrap_or(Lang::Fr);
-    let page = PageKey::parse(DEMO_PAGE).expect("the demo page key is valid");
-    let reply_to = q.get("reply").and_then(|r| r.parse().ok());
-    match load_view(&state, page, article().title, lang, reply_to).await {
-        Ok(mut view) => {
-            add_post_notice(&mut view, &q);
-            render(view, StatusCode::OK)
-        }
-        Err(e) => error_page(e, lang),
     }
 }

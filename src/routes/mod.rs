@@ -2,9 +2,11 @@
 //! and the health check. Handlers parse, call a service or a query inside one
 //! `web::block`, and shape the answer; they hold no SQL.
 
+pub mod admin;
 pub mod api;
 pub mod avatar;
 pub mod demo;
+pub mod embed;
 pub mod health;
 pub mod nojs;
 

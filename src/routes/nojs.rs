@@ -68,16 +68,12 @@ struct ThreadPage {
     view: ThreadView,
 }
 
-/// Where the thread of `page` is shown: the demo page shows its own thread, every
-/// other page's is at `/t`. Never an address taken from the request, so no open
-/// redirect.
+/// Where the thread of `page` is shown without JavaScript: `/t`, for every page (the
+/// demo article's comments come from the embed, which needs JavaScript). Never an
+/// address taken from the request, so no open redirect.
 pub fn thread_href(page: &str, lang: Lang) -> String {
-    if page == super::demo::DEMO_PAGE {
-        format!("/demo?lang={}", lang.code())
-    } else {
-        let enc: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
-        format!("/t?page={enc}&lang={}", lang.code())
-    }
+    let enc: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
+    format!("/t?page={enc}&lang={}", lang.code())
 }
 
 /// Comments in reading order: each followed by its replies, depth for indentation.
@@ -106,7 +102,7 @@ fn reading_order(rows: Vec<Comment>) -> Vec<(Comment, usize)> {
     out
 }
 
-fn human_date(unix: i64) -> String {
+pub fn human_date(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
@@ -169,7 +165,9 @@ pub async fn load_view(
             .as_ref()
             .map(|t| t.title.clone())
             .unwrap_or(default_title),
-        open: thread.as_ref().is_none_or(|t| !t.closed),
+        open: thread
+            .as_ref()
+            .is_none_or(|t| service::thread_open(t, &state.config.settings, now())),
         comments,
         notice: None,
         notice_is_error: false,
@@ -234,7 +232,11 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Err(m) => return render_error(lang, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, m),
     };
     let reply_to = q.get("reply").and_then(|r| r.parse().ok());
-    let title = page.as_str().to_owned();
+    let title = if page.as_str() == super::demo::DEMO_PAGE {
+        super::demo::article().title
+    } else {
+        page.as_str().to_owned()
+    };
     match load_view(&state, page, title, lang, reply_to).await {
         Ok(mut view) => {
             add_post_notice(&mut view, &q);
@@ -262,9 +264,6 @@ pub fn error_page(e: ApiError, lang: Lang) -> HttpResponse {
 }
 
 fn render_thread(view: ThreadView, status: actix_web::http::StatusCode) -> HttpResponse {
-    if super::demo::DEMO_PAGE == view.page {
-        return super::demo::render(view, status);
-    }
     let lang = view.lang;
     match (ThreadPage { lang, view }).render() {
         Ok(body) => html(status, body),

@@ -1,4 +1,7 @@
 //! Black-box HTTP tests: each starts the real server on port 0 with its own database.
 
+mod admin;
 mod comments;
 mod helpers;
+mod nojs;
+mod privacy;

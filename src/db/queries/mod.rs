@@ -1,6 +1,10 @@
 //! Every query of the application, grouped by table.
 
+pub mod action_links;
+pub mod admin;
 pub mod comments;
 pub mod instance;
+pub mod login_failures;
 pub mod moderators;
+pub mod sessions;
 pub mod threads;

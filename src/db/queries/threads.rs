@@ -27,3 +27,17 @@ pub fn find_or_create(conn: &mut DbConn, page: &str, title: &str, now: i64) -> Q
         .returning(Thread::as_returning())
         .get_result(conn)
 }
+
+pub fn set_closed(conn: &mut DbConn, page: &str, closed: bool) -> QueryResult<usize> {
+    diesel::update(threads::table.filter(threads::page.eq(page)))
+        .set(threads::closed.eq(closed))
+        .execute(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Thread>> {
+    threads::table
+        .find(id)
+        .select(Thread::as_select())
+        .first(conn)
+        .optional()
+}

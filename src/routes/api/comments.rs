@@ -91,10 +91,11 @@ async fn list_inner(
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
             let count = queries::comments::count_approved(conn, thread.id)?;
+            let open = service::thread_open(&thread, &st.config.settings, now());
             Ok(ThreadPage {
                 page: thread.page,
                 title: Some(thread.title),
-                open: !thread.closed,
+                open,
                 count,
                 cursor: if more {
                     rows.last().map(|c| c.id.to_string())

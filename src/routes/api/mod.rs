@@ -110,6 +110,15 @@ impl From<PostError> for ApiError {
     }
 }
 
+impl From<crate::admin::AdminError> for ApiError {
+    fn from(e: crate::admin::AdminError) -> ApiError {
+        match e {
+            crate::admin::AdminError::NotFound => ApiError::NotFound(Msg::UnknownComment),
+            crate::admin::AdminError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<AuthorActionError> for ApiError {
     fn from(e: AuthorActionError) -> ApiError {
         match e {

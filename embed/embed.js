@@ -1,0 +1,721 @@
+/*! Causerie embed — comments for your pages, from your own server. AGPL-3.0-or-later */
+// Plain JavaScript, no framework and no build step. It fills <div id="causerie">
+// from the Causerie server given by the script's data-causerie attribute, and
+// talks to nothing else. Text from readers always goes in as text (DOM APIs);
+// only comment bodies, which the server has sanitized, are inserted as HTML.
+(() => {
+  'use strict';
+
+  // Every sentence, in one table per language: adding a language is adding a key.
+  const STRINGS = {
+    en: {
+      title: 'Comments',
+      count: { one: '{n} comment', other: '{n} comments' },
+      none: 'No comments yet.',
+      loading: 'Loading comments…',
+      loadFailed: 'The comments could not be loaded.',
+      retry: 'Try again',
+      more: 'Show more comments',
+      leave: 'Leave a comment',
+      replyTo: 'Reply to {name}',
+      cancelReply: 'Cancel reply',
+      privacy: 'Your email address will not be published.',
+      requiredNote: 'Required fields are marked',
+      comment: 'Comment',
+      name: 'Name',
+      email: 'Email',
+      website: 'Website',
+      notify: 'Notify me of replies by email',
+      remember: 'Remember my name, email and website on this device',
+      submit: 'Post comment',
+      sending: 'Sending…',
+      reply: 'Reply',
+      replyLabel: 'Reply to {name}',
+      edit: 'Edit',
+      editLabel: 'Edit your comment',
+      save: 'Save',
+      cancel: 'Cancel',
+      del: 'Delete',
+      confirmDelete: 'Delete this comment for good?',
+      confirmYes: 'Yes, delete',
+      pending: 'Awaiting moderation',
+      edited: 'edited',
+      moderator: 'Moderator',
+      closed: 'Comments are closed.',
+      justNow: 'just now',
+      posted: 'Your comment is published.',
+      held: 'Your comment is awaiting moderation; it will appear here once approved.',
+      updated: 'Your comment was updated.',
+      removed: 'Your comment was deleted.',
+      canEdit: 'You can edit or delete it until {time}.',
+      network:
+        'The comment server could not be reached. Check your connection and try again: your text is kept.',
+      server:
+        'Something went wrong on the comment server. Please try again in a moment: your text is kept.',
+    },
+    fr: {
+      title: 'Commentaires',
+      count: { one: '{n} commentaire', other: '{n} commentaires' },
+      none: 'Pas encore de commentaire.',
+      loading: 'Chargement des commentaires…',
+      loadFailed: 'Les commentaires n’ont pas pu être chargés.',
+      retry: 'Réessayer',
+      more: 'Afficher plus de commentaires',
+      leave: 'Laisser un commentaire',
+      replyTo: 'Répondre à {name}',
+      cancelReply: 'Annuler la réponse',
+      privacy: 'Votre adresse de messagerie ne sera pas publiée.',
+      requiredNote: 'Les champs obligatoires sont indiqués avec',
+      comment: 'Commentaire',
+      name: 'Nom',
+      email: 'Adresse de messagerie',
+      website: 'Site web',
+      notify: 'Me prévenir des réponses par e-mail',
+      remember: 'Retenir mon nom, mon adresse de messagerie et mon site web sur cet appareil',
+      submit: 'Laisser un commentaire',
+      sending: 'Envoi…',
+      reply: 'Répondre',
+      replyLabel: 'Répondre à {name}',
+      edit: 'Modifier',
+      editLabel: 'Modifier votre commentaire',
+      save: 'Enregistrer',
+      cancel: 'Annuler',
+      del: 'Supprimer',
+      confirmDelete: 'Supprimer définitivement ce commentaire ?',
+      confirmYes: 'Oui, supprimer',
+      pending: 'En attente de modération',
+      edited: 'modifié',
+      moderator: 'Modérateur',
+      closed: 'Les commentaires sont fermés.',
+      justNow: 'à l’instant',
+      posted: 'Votre commentaire est publié.',
+      held: 'Votre commentaire est en attente de modération ; il apparaîtra ici une fois approuvé.',
+      updated: 'Votre commentaire a été modifié.',
+      removed: 'Votre commentaire a été supprimé.',
+      canEdit: 'Vous pouvez le modifier ou le supprimer jusqu’à {time}.',
+      network:
+        'Le serveur de commentaires est injoignable. Vérifiez votre connexion et réessayez : votre texte est conservé.',
+      server:
+        'Le serveur de commentaires a rencontré un problème. Réessayez dans un instant : votre texte est conservé.',
+    },
+  };
+
+  // Own pending comments are shown to their author for a week at most.
+  const PENDING_DAYS = 7;
+  const FIELDS = ['body', 'author', 'email', 'website'];
+
+  // The script finds its own tag: document.currentScript is set while an async
+  // classic script runs; the selector covers a copy that lost it.
+  const script = document.currentScript || document.querySelector('script[data-causerie]');
+  if (!script) return;
+  const base = (script.dataset.causerie || new URL(script.src).origin).replace(/\/+$/, '');
+
+  // ---- small helpers -------------------------------------------------------
+
+  // Builds an element. `class` names are prefixed with "causerie-" so that the
+  // host page's styles and ours never meet; strings become text nodes, never HTML.
+  function h(tag, attrs, kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === 'class') e.className = v.split(' ').map((c) => 'causerie-' + c).join(' ');
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const kid of [].concat(kids || [])) if (kid != null && kid !== false) e.append(kid);
+    return e;
+  }
+
+  const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+
+  // localStorage may be full, disabled or absent: the embed then simply forgets.
+  const store = {
+    get(key, dflt) {
+      try {
+        return JSON.parse(localStorage.getItem('causerie.' + key)) || dflt;
+      } catch (e) {
+        return dflt;
+      }
+    },
+    set(key, value) {
+      try {
+        if (value == null) localStorage.removeItem('causerie.' + key);
+        else localStorage.setItem('causerie.' + key, JSON.stringify(value));
+      } catch (e) {
+        /* nothing stored: the reader just loses the convenience */
+      }
+    },
+  };
+
+  // Drops expired entries of a {id: {until}} map and saves what is left.
+  function fresh(key) {
+    const all = store.get(key, {});
+    const now = Date.now();
+    for (const id of Object.keys(all)) if (!(all[id].until > now)) delete all[id];
+    store.set(key, Object.keys(all).length ? all : null);
+    return all;
+  }
+
+  const isWebUrl = (u) => typeof u === 'string' && /^https?:\/\//i.test(u);
+
+  // ---- start ---------------------------------------------------------------
+
+  function start() {
+    const root = document.getElementById('causerie');
+    if (!root || root.dataset.causerieReady) return;
+    root.dataset.causerieReady = '1';
+    const tag = (script.dataset.lang || root.closest('[lang]')?.lang || navigator.language || 'en')
+      .toLowerCase()
+      .split(/[-_]/)[0];
+    const lang = STRINGS[tag] ? tag : 'en';
+    if (!root.hasAttribute('data-theme') && script.dataset.theme) root.dataset.theme = script.dataset.theme;
+    loadStyles();
+    new Thread(root, lang).load();
+  }
+
+  function loadStyles() {
+    const href = base + '/embed.css?v=__CAUSERIE_CSS_VERSION__';
+    if (document.querySelector('link[data-causerie-css]')) return;
+    document.head.append(h('link', { rel: 'stylesheet', href, 'data-causerie-css': true }));
+  }
+
+  // ---- the thread ----------------------------------------------------------
+
+  class Thread {
+    constructor(root, lang) {
+      this.root = root;
+      this.lang = lang;
+      this.t = STRINGS[lang];
+      this.page = script.dataset.page || location.pathname;
+      this.title = script.dataset.title || document.title;
+      this.comments = []; // approved, as the server sent them
+      this.count = 0;
+      this.cursor = null;
+      this.open = true;
+      this.replyTo = null; // the comment the form answers, or null
+      this.rel = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+      this.exact = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' });
+      this.clock = new Intl.DateTimeFormat(lang, { timeStyle: 'short' });
+      this.plural = new Intl.PluralRules(lang);
+
+      root.classList.add('causerie');
+      root.lang = lang;
+      this.heading = h('h2', { class: 'heading', id: 'causerie-heading', tabindex: '-1', text: this.t.title });
+      this.empty = h('p', { class: 'hint', text: this.t.loading });
+      this.list = h('ol', { class: 'list' });
+      this.more = h('button', {
+        type: 'button',
+        class: 'button more',
+        hidden: true,
+        text: this.t.more,
+        onclick: () => this.fetchMore(),
+      });
+      this.respond = h('div', { class: 'respond' });
+      const section = h('section', { class: 'thread', 'aria-labelledby': 'causerie-heading' }, [
+        this.heading,
+        this.empty,
+        this.list,
+        this.more,
+        this.respond,
+      ]);
+      root.replaceChildren(section);
+      // Dates stay relative ("3 minutes ago") while the page stays open.
+      setInterval(() => this.refreshDates(), 60000);
+    }
+
+    async api(method, path, body, token) {
+      const headers = { Accept: 'application/json', 'Accept-Language': this.lang };
+      if (body) headers['Content-Type'] = 'application/json';
+      if (token) headers.Authorization = 'Bearer ' + token;
+      // Never cookies: Causerie identifies authors by their edit token only.
+      const res = await fetch(base + '/api/v1' + path, {
+        method,
+        headers,
+        body: body && JSON.stringify(body),
+        credentials: 'omit',
+      });
+      let data = null;
+      if (res.status !== 204) data = await res.json().catch(() => null);
+      return { ok: res.ok, status: res.status, data: data || {} };
+    }
+
+    async load() {
+      const q = '/comments?page=' + encodeURIComponent(this.page);
+      let first;
+      try {
+        const [config, res] = await Promise.all([this.api('GET', '/config'), this.api('GET', q)]);
+        if (!config.ok || !res.ok) throw new Error('load');
+        this.config = config.data;
+        first = res.data;
+        this.accept(first);
+      } catch (e) {
+        this.empty.textContent = this.t.loadFailed + ' ';
+        this.empty.append(h('button', { type: 'button', class: 'button', text: this.t.retry, onclick: () => this.load() }));
+        return;
+      }
+      this.open = first.open !== false;
+      this.buildForm();
+      this.render();
+      // A link to one comment (#causerie-c12) lands on it once it exists.
+      const target = location.hash && document.getElementById(location.hash.slice(1));
+      if (target && this.root.contains(target)) target.scrollIntoView();
+    }
+
+    accept(data) {
+      this.comments = this.comments.concat(data.comments || []);
+      this.count = data.count || 0;
+      this.cursor = data.more ? data.cursor : null;
+    }
+
+    async fetchMore() {
+      this.more.disabled = true;
+      try {
+        const q = `/comments?page=${encodeURIComponent(this.page)}&cursor=${encodeURIComponent(this.cursor)}`;
+        const res = await this.api('GET', q);
+        if (res.ok) this.accept(res.data);
+      } catch (e) {
+        /* the button stays: the reader can try again */
+      }
+      this.more.disabled = false;
+      this.render();
+    }
+
+    // ---- rendering ----
+
+    // Approved comments plus the reader's own held ones, as a tree.
+    tree() {
+      const pending = fresh('pending');
+      const approved = new Set(this.comments.map((c) => c.id));
+      const own = Object.values(pending)
+        .filter((p) => p.page === this.page && !approved.has(p.comment.id))
+        .map((p) => Object.assign({}, p.comment, { pending: true }));
+      const all = this.comments.concat(own).sort((a, b) => a.id - b.id);
+      const nodes = new Map(all.map((c) => [c.id, { c, kids: [] }]));
+      const roots = [];
+      // A reply whose parent is not shown (held, removed) is shown at the top level.
+      for (const n of nodes.values()) (nodes.get(n.c.parent)?.kids || roots).push(n);
+      return roots;
+    }
+
+    render() {
+      const t = this.t;
+      this.tokens = fresh('tokens');
+      const roots = this.tree();
+      this.heading.textContent = this.count ? fill(t.count[this.plural.select(this.count)] || t.count.other, { n: this.count }) : t.title;
+      this.empty.textContent = t.none;
+      this.empty.hidden = roots.length > 0;
+      this.list.replaceChildren(...roots.map((n) => this.renderNode(n)));
+      this.more.hidden = !this.cursor;
+      this.placeForm();
+      // Edit buttons go away when the window closes, without a reload.
+      clearTimeout(this.expiry);
+      const next = Math.min(...Object.values(this.tokens).map((k) => k.until));
+      if (next < Infinity) this.expiry = setTimeout(() => this.render(), Math.min(next - Date.now() + 500, 2 ** 31 - 1));
+    }
+
+    renderNode({ c, kids }) {
+      const li = h('li', { class: 'comment', id: 'causerie-c' + c.id }, [this.card(c)]);
+      if (kids.length) li.append(h('ol', { class: 'replies' }, kids.map((k) => this.renderNode(k))));
+      return li;
+    }
+
+    ownKey(c) {
+      const k = this.tokens[c.id];
+      return k && k.page === this.page && k.until > Date.now() ? k : null;
+    }
+
+    card(c) {
+      const t = this.t;
+      const own = this.ownKey(c);
+      const author = isWebUrl(c.website)
+        ? h('a', { class: 'author', href: c.website, rel: 'nofollow ugc noopener' }, c.author)
+        : h('span', { class: 'author' }, c.author);
+      const when = new Date(c.created_at);
+      const meta = h('div', { class: 'meta' }, [
+        author,
+        c.moderator && h('span', { class: 'badge', text: t.moderator }),
+        h('a', { class: 'date', href: '#causerie-c' + c.id }, this.time(when)),
+        c.edited_at && h('span', { class: 'edited', title: this.exact.format(new Date(c.edited_at)), text: `(${t.edited})` }),
+        c.pending && h('span', { class: 'pending', text: t.pending }),
+      ]);
+      const body = h('div', { class: 'body' });
+      body.innerHTML = c.body; // sanitized by the server (SPEC section 3)
+      const button = (text, onclick, label) => h('button', { type: 'button', class: 'action', text, onclick, 'aria-label': label });
+      const edit = own && button(t.edit, () => this.startEdit(c, body, actions, edit));
+      const del = own && button(t.del, () => this.confirmDelete(c, actions, del));
+      const actions = h('div', { class: 'actions' }, [
+        this.open && button(t.reply, (e) => this.startReply(c, e.currentTarget), fill(t.replyLabel, { name: c.author })),
+        edit,
+        del,
+      ]);
+      const cls = 'card' + (c.pending ? ' is-pending' : '') + (own ? ' is-own' : '');
+      return h('article', { class: cls, tabindex: '-1', 'aria-label': c.author }, [
+        isWebUrl(c.avatar) && h('img', { class: 'avatar', src: c.avatar, alt: '', width: 44, height: 44, loading: 'lazy' }),
+        h('div', { class: 'main' }, [meta, body, actions]),
+      ]);
+    }
+
+    time(date) {
+      return h('time', { datetime: date.toISOString(), title: this.exact.format(date), text: this.ago(date) });
+    }
+
+    ago(date) {
+      const s = (date - Date.now()) / 1000;
+      const units = [['year', 31536e3], ['month', 2592e3], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60]];
+      for (const [unit, n] of units) if (Math.abs(s) >= n) return this.rel.format(Math.round(s / n), unit);
+      return this.t.justNow;
+    }
+
+    refreshDates() {
+      for (const el of this.list.querySelectorAll('time')) el.textContent = this.ago(new Date(el.dateTime));
+    }
+
+    // ---- the form ----
+
+    buildForm() {
+      const t = this.t;
+      if (!this.open) {
+        this.respond.replaceChildren(h('p', { class: 'notice', text: t.closed }));
+        return;
+      }
+      const c = this.config;
+      const help = (c.whitelist_help && c.whitelist_help[this.lang]) || '';
+      const markup = c.whitelist_markup || '';
+      const intro = help.endsWith(markup) ? help.slice(0, help.length - markup.length).trim() : help;
+      this.fields = {};
+      const field = (name, label, control, extra) => {
+        const required = (c.required || []).includes(name);
+        control.id = 'causerie-' + name;
+        control.name = name;
+        control.className = 'causerie-input';
+        if (c.limits && c.limits[name]) control.maxLength = c.limits[name];
+        if (required) control.setAttribute('aria-required', 'true');
+        const error = h('p', { class: 'field-error', id: `causerie-${name}-error`, hidden: true });
+        this.fields[name] = { control, error };
+        return h('div', { class: 'field field-' + name }, [
+          h('label', { class: 'label', for: control.id }, [label, required && h('span', { class: 'req', 'aria-hidden': 'true', text: ' *' })]),
+          control,
+          error,
+          extra,
+        ]);
+      };
+      const input = (type, autocomplete) => h('input', { type, autocomplete, spellcheck: type === 'text' ? null : 'false' });
+      const identity = store.get('identity', null);
+      this.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+      this.alert = h('p', { class: 'alert', role: 'alert' });
+      this.notify = h('input', { type: 'checkbox', id: 'causerie-notify', name: 'notify_replies' });
+      this.remember = h('input', {
+        type: 'checkbox',
+        id: 'causerie-remember',
+        checked: !!identity,
+        // Unticking forgets at once: nothing stays on the device against the reader's wish.
+        onchange: () => this.remember.checked || store.set('identity', null),
+      });
+      this.submit = h('button', { type: 'submit', class: 'button submit', text: t.submit });
+      this.cancel = h('button', {
+        type: 'button',
+        class: 'action cancel',
+        hidden: true,
+        text: t.cancelReply,
+        onclick: () => this.cancelReply(),
+      });
+      this.formTitle = h('h3', { class: 'respond-title', id: 'causerie-respond-title', text: t.leave });
+      this.form = h(
+        'form',
+        { class: 'form', novalidate: true, 'aria-labelledby': 'causerie-respond-title', onsubmit: (e) => this.post(e) },
+        [
+          h('p', { class: 'hint' }, [t.privacy + ' ' + t.requiredNote + ' ', h('span', { class: 'req', text: '*' })]),
+          field('body', t.comment, h('textarea', { rows: 6 }), help && h('p', { class: 'help' }, [intro + ' ', h('code', { text: markup })])),
+          h('div', { class: 'identity' }, [
+            field('author', t.name, input('text', 'name')),
+            field('email', t.email, input('email', 'email')),
+            field('website', t.website, input('url', 'url')),
+          ]),
+          h('p', { class: 'check' }, [this.notify, h('label', { for: 'causerie-notify', text: t.notify })]),
+          h('p', { class: 'check' }, [this.remember, h('label', { for: 'causerie-remember', text: t.remember })]),
+          this.alert,
+          h('p', { class: 'submit-row' }, [this.submit]),
+        ]
+      );
+      if (identity) for (const k of ['author', 'email', 'website']) this.fields[k].control.value = identity[k] || '';
+      this.respond.replaceChildren(h('div', { class: 'respond-head' }, [this.formTitle, this.cancel]), this.status, this.form);
+      this.respond.addEventListener('keydown', (e) => {
+        if (e.key === 'Escape' && this.replyTo) this.cancelReply();
+      });
+    }
+
+    // The form lives at the bottom, or under the comment it answers.
+    placeForm() {
+      const li = this.replyTo && document.getElementById('causerie-c' + this.replyTo.c.id);
+      if (this.replyTo && !li) this.replyTo = null;
+      if (li) li.querySelector('.causerie-card').after(this.respond);
+      else this.list.parentNode.append(this.respond);
+      if (!this.form) return;
+      this.formTitle.textContent = this.replyTo ? fill(this.t.replyTo, { name: this.replyTo.c.author }) : this.t.leave;
+      this.cancel.hidden = !this.replyTo;
+      this.respond.classList.toggle('causerie-is-reply', !!this.replyTo);
+    }
+
+    startReply(c, button) {
+      this.replyTo = { c, button };
+      this.placeForm();
+      this.fields.body.control.focus();
+    }
+
+    cancelReply() {
+      const back = this.replyTo && this.replyTo.button;
+      this.replyTo = null;
+      this.placeForm();
+      if (back && back.isConnected) back.focus();
+    }
+
+    setBusy(busy) {
+      this.submit.disabled = busy;
+      this.submit.textContent = busy ? this.t.sending : this.t.submit;
+      this.form.setAttribute('aria-busy', busy);
+      this.form.classList.toggle('causerie-is-busy', busy);
+    }
+
+    // Shows each field's error next to it, tied to it for screen readers.
+    showErrors(fields) {
+      let first = null;
+      for (const [name, { control, error }] of Object.entries(this.fields)) {
+        const msg = fields && fields[name];
+        error.textContent = msg || '';
+        error.hidden = !msg;
+        if (msg) {
+          control.setAttribute('aria-invalid', 'true');
+          control.setAttribute('aria-describedby', error.id);
+          first = first || control;
+        } else {
+          control.removeAttribute('aria-invalid');
+          control.removeAttribute('aria-describedby');
+        }
+      }
+      return first;
+    }
+
+    // A message for a failed request: the server's own words when it sent some.
+    failure(res) {
+      return (res && res.data && res.data.message) || (res ? this.t.server : this.t.network);
+    }
+
+    async post(e) {
+      e.preventDefault();
+      if (this.submit.disabled) return;
+      const value = (k) => this.fields[k].control.value;
+      const body = {
+        page: this.page,
+        title: this.title,
+        parent: this.replyTo ? this.replyTo.c.id : null,
+        author: value('author'),
+        email: value('email'),
+        website: value('website').trim() || null,
+        body: value('body'),
+        notify_replies: this.notify.checked,
+      };
+      this.alert.textContent = '';
+      this.status.textContent = '';
+      this.setBusy(true);
+      let res = null;
+      try {
+        res = await this.api('POST', '/comments', body);
+      } catch (err) {
+        /* res stays null: the network failed */
+      }
+      this.setBusy(false);
+      if (!res || !res.ok) {
+        const first = this.showErrors(res && res.data.fields);
+        this.alert.textContent = this.failure(res);
+        (first || this.submit).focus();
+        return;
+      }
+      this.showErrors(null);
+      this.posted(res.data, body);
+    }
+
+    posted(data, sent) {
+      const c = data.comment;
+      const until = Date.parse(data.editable_until);
+      const tokens = fresh('tokens');
+      tokens[c.id] = { token: data.edit_token, until, page: this.page, text: sent.body };
+      store.set('tokens', tokens);
+      if (data.status === 'approved') {
+        this.comments.push(c);
+        this.count += 1;
+      } else {
+        const pending = fresh('pending');
+        pending[c.id] = { page: this.page, comment: c, until: Date.now() + PENDING_DAYS * 864e5 };
+        store.set('pending', pending);
+      }
+      if (this.remember.checked) store.set('identity', { author: sent.author, email: sent.email, website: sent.website || '' });
+      this.fields.body.control.value = '';
+      this.notify.checked = false;
+      this.replyTo = null;
+      this.render();
+      const when = this.clock.format(new Date(until));
+      this.status.textContent = (data.status === 'approved' ? this.t.posted : this.t.held) + ' ' + fill(this.t.canEdit, { time: when });
+      this.focusComment(c.id);
+    }
+
+    focusComment(id) {
+      const card = document.querySelector(`#causerie-c${id} > .causerie-card`);
+      if (card) card.focus();
+    }
+
+    // ---- editing and removing one's own comment ----
+
+    startEdit(c, body, actions, editButton) {
+      const t = this.t;
+      const key = this.tokens[c.id];
+      const area = h('textarea', {
+        class: 'input',
+        id: 'causerie-edit-' + c.id,
+        rows: 5,
+        'aria-describedby': `causerie-edit-${c.id}-error`,
+      });
+      // The API gives back HTML only: the reader's own typed text is kept with the token.
+      area.value = key.text != null ? key.text : body.textContent;
+      const error = h('p', { class: 'field-error', id: `causerie-edit-${c.id}-error`, role: 'alert' });
+      // Cancelling puts the comment back and focus on its Edit button.
+      const restore = () => {
+        form.replaceWith(body);
+        actions.hidden = false;
+        editButton.focus();
+      };
+      const form = h(
+        'form',
+        {
+          class: 'edit',
+          novalidate: true,
+          onsubmit: (e) => {
+            e.preventDefault();
+            this.saveEdit(c, area, error, save);
+          },
+          onkeydown: (e) => {
+            if (e.key !== 'Escape') return;
+            e.stopPropagation();
+            restore();
+          },
+        },
+        [
+          h('label', { class: 'label', for: area.id, text: t.editLabel }),
+          area,
+          error,
+          h('p', { class: 'submit-row' }, [
+            h('button', { type: 'submit', class: 'button', text: t.save }),
+            ' ',
+            h('button', {
+              type: 'button',
+              class: 'action',
+              text: t.cancel,
+              onclick: restore,
+            }),
+          ]),
+        ]
+      );
+      const save = form.querySelector('[type=submit]');
+      body.replaceWith(form);
+      actions.hidden = true;
+      area.focus();
+    }
+
+    async saveEdit(c, area, error, button) {
+      const key = this.tokens[c.id];
+      button.disabled = true;
+      error.textContent = '';
+      let res = null;
+      try {
+        res = await this.api('PUT', '/comments/' + c.id, { body: area.value }, key && key.token);
+      } catch (e) {
+        /* network failure: res stays null */
+      }
+      button.disabled = false;
+      if (!res || !res.ok) {
+        const fields = res && res.data.fields;
+        error.textContent = (fields && fields.body) || this.failure(res);
+        area.setAttribute('aria-invalid', 'true');
+        if (res && res.status === 403) this.forget(c.id); // window closed or token refused
+        area.focus();
+        return;
+      }
+      key.text = area.value;
+      const tokens = fresh('tokens');
+      if (tokens[c.id]) tokens[c.id].text = area.value;
+      store.set('tokens', tokens);
+      this.replace(c.id, res.data.comment);
+      this.render();
+      this.status.textContent = this.t.updated;
+      this.focusComment(c.id);
+    }
+
+    confirmDelete(c, actions, delButton) {
+      const t = this.t;
+      const error = h('span', { class: 'field-error', role: 'alert' });
+      const yes = h('button', { type: 'button', class: 'button danger', text: t.confirmYes, onclick: () => this.remove(c, yes, error) });
+      const no = h('button', {
+        type: 'button',
+        class: 'action',
+        text: t.cancel,
+        onclick: () => {
+          box.replaceWith(actions);
+          delButton.focus();
+        },
+      });
+      const box = h('div', { class: 'confirm', role: 'group', 'aria-label': t.confirmDelete }, [
+        h('span', { text: t.confirmDelete }),
+        ' ',
+        yes,
+        ' ',
+        no,
+        error,
+      ]);
+      actions.replaceWith(box);
+      yes.focus();
+    }
+
+    async remove(c, button, error) {
+      const key = this.tokens[c.id];
+      button.disabled = true;
+      let res = null;
+      try {
+        res = await this.api('DELETE', '/comments/' + c.id, null, key && key.token);
+      } catch (e) {
+        /* network failure */
+      }
+      button.disabled = false;
+      if (!res || (!res.ok && res.status !== 404)) {
+        error.textContent = ' ' + this.failure(res);
+        return;
+      }
+      if (this.comments.some((x) => x.id === c.id)) this.count -= 1;
+      this.comments = this.comments.filter((x) => x.id !== c.id);
+      this.forget(c.id);
+      this.render();
+      this.status.textContent = this.t.removed;
+      this.heading.focus();
+    }
+
+    // Forgets the token and any held copy of a comment.
+    forget(id) {
+      for (const k of ['tokens', 'pending']) {
+        const all = fresh(k);
+        delete all[id];
+        store.set(k, Object.keys(all).length ? all : null);
+      }
+    }
+
+    replace(id, comment) {
+      this.comments = this.comments.map((x) => (x.id === id ? comment : x));
+      const pending = fresh('pending');
+      if (pending[id]) {
+        pending[id].comment = comment;
+        store.set('pending', pending);
+      }
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

@@ -1,0 +1,3 @@
+DROP TABLE action_links;
+DROP TABLE login_failures;
+DROP TABLE sessions;

@@ -1,0 +1,134 @@
+//! The moderation queue: comments of any status, filtered and searched.
+
+use diesel::prelude::*;
+
+use crate::db::models::{Comment, Thread};
+use crate::db::schema::{comments, threads};
+use crate::db::DbConn;
+use crate::domain::Status;
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub status: Option<Status>,
+    /// A page key, exactly.
+    pub page: Option<String>,
+    /// Words looked for in the text, the author's name and email.
+    pub search: Option<String>,
+}
+
+type Boxed<'a> = comments::BoxedQuery<'a, diesel::sqlite::Sqlite>;
+
+fn filtered<'a>(filter: &'a QueueFilter, with_status: bool) -> Boxed<'a> {
+    let mut q = comments::table.into_boxed();
+    if with_status {
+        if let Some(status) = filter.status {
+            q = q.filter(comments::status.eq(status.as_str()));
+        }
+    }
+    if let Some(page) = &filter.page {
+        q = q.filter(
+            comments::thread_id.eq_any(
+                threads::table
+                    .filter(threads::page.eq(page))
+                    .select(threads::id),
+            ),
+        );
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let pattern = format!("%{}%", escape_like(search));
+        q = q.filter(
+            comments::body_raw
+                .like(pattern.clone())
+                .escape('\\')
+                .or(comments::author.like(pattern.clone()).escape('\\'))
+                .or(comments::email.like(pattern.to_lowercase()).escape('\\')),
+        );
+    }
+    q
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A page of the queue, newest first, each comment with its thread.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &QueueFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Comment, Thread)>> {
+    let rows: Vec<Comment> = filtered(filter, true)
+        .order(comments::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(Comment::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|c| c.thread_id).collect();
+    let found: Vec<Thread> = threads::table
+        .filter(threads::id.eq_any(ids))
+        .select(Thread::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|c| {
+            let t = found.iter().find(|t| t.id == c.thread_id)?.clone();
+            Some((c, t))
+        })
+        .collect())
+}
+
+/// How many comments of each status match the filter's page and search.
+pub fn counts(conn: &mut DbConn, filter: &QueueFilter) -> QueryResult<Vec<(Status, i64)>> {
+    [
+        Status::Pending,
+        Status::Approved,
+        Status::Spam,
+        Status::Deleted,
+    ]
+    .into_iter()
+    .map(|status| {
+        let n = filtered(filter, false)
+            .filter(comments::status.eq(status.as_str()))
+            .count()
+            .get_result(conn)?;
+        Ok((status, n))
+    })
+    .collect()
+}
+
+/// Total matching the whole filter, for pagination.
+pub fn total(conn: &mut DbConn, filter: &QueueFilter) -> QueryResult<i64> {
+    filtered(filter, true).count().get_result(conn)
+}
+
+pub fn delete_forever(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(comments::table.find(id)).execute(conn)
+}
+
+pub fn update_content(
+    conn: &mut DbConn,
+    id: i64,
+    author: &str,
+    website: Option<&str>,
+    raw: &str,
+    html: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::author.eq(author),
+            comments::website.eq(website),
+            comments::body_raw.eq(raw),
+            comments::body_html.eq(html),
+            comments::edited_at.eq(Some(now)),
+        ))
+        .execute(conn)
+}

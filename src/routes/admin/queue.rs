@@ -1,0 +1,538 @@
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{
+    action_label, admin_lang, failure, forged, message, render, require_session, safe_back,
+    see_other, status_label,
+};
+use crate::admin::{self, Action, AdminError};
+use crate::comments::rfc3339;
+use crate::db::queries::admin::QueueFilter;
+use crate::db::queries::{self, admin as q};
+use crate::db::{now, DbConn};
+use crate::domain::{AuthorName, CommentBody, PageKey, Status, Website};
+use crate::error::ApiError;
+use crate::i18n::{AdminWords, Lang};
+use crate::routes::nojs::thread_href;
+use crate::routes::{AppState, Db};
+
+const PER_PAGE: i64 = 50;
+
+pub struct Tab {
+    label: &'static str,
+    count: i64,
+    href: String,
+    current: bool,
+}
+
+pub struct Item {
+    id: i64,
+    author: String,
+    email: String,
+    website: Option<String>,
+    ip: Option<String>,
+    date: String,
+    iso: String,
+    reason: Option<String>,
+    body: String,
+    page: String,
+    page_enc: String,
+    title: String,
+    thread_href: String,
+    moderator: bool,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+pub struct ThreadBox {
+    page: String,
+    title: String,
+    open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/queue.html")]
+struct QueuePage {
+    lang: Lang,
+    w: &'static AdminWords,
+    session_name: String,
+    csrf: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    tabs: Vec<Tab>,
+    status: &'static str,
+    q: String,
+    page_filter: String,
+    thread: Option<ThreadBox>,
+    items: Vec<Item>,
+    bulk_actions: Vec<(&'static str, &'static str)>,
+    back: String,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn query(req: &HttpRequest) -> HashMap<String, String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// `GET /admin?status=pending&page=/a&q=words&p=2`
+pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let session = match require_session(&req, &state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = admin_lang(&req, None);
+    let w = AdminWords::of(lang);
+    let qs = query(&req);
+    let status = qs
+        .get("status")
+        .and_then(|s| s.parse::<Status>().ok())
+        .unwrap_or(Status::Pending);
+    let page_filter = qs.get("page").cloned().unwrap_or_default();
+    let search = qs.get("q").cloned().unwrap_or_default();
+    let p = qs
+        .get("p")
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let page_key = PageKey::parse(&page_filter).ok();
+    let filter = QueueFilter {
+        status: Some(status),
+        page: page_key.as_ref().map(|k| k.as_str().to_owned()),
+        search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
+    };
+    let f = filter.clone();
+    let loaded = state
+        .db(move |conn, st| -> Result<_, ApiError> {
+            let rows = q::list(conn, &f, (p - 1) * PER_PAGE, PER_PAGE + 1)?;
+            let counts = q::counts(conn, &f)?;
+            let thread = match &f.page {
+                Some(page) => queries::threads::find_by_page(conn, page)?.map(|t| {
+                    (
+                        t.clone(),
+                        crate::comments::thread_open(&t, &st.config.settings, now()),
+                    )
+                }),
+                None => None,
+            };
+            Ok((rows, counts, thread))
+        })
+        .await;
+    let (mut rows, counts, thread) = match loaded {
+        Ok(x) => x,
+        Err(e) => return failure(lang, e),
+    };
+    let more = rows.len() as i64 > PER_PAGE;
+    rows.truncate(PER_PAGE as usize);
+    let base = |status: Status, p: i64| {
+        let mut h = format!("/admin?status={}&lang={}", status.as_str(), lang.code());
+        if !page_filter.is_empty() {
+            h.push_str(&format!("&page={}", enc(&page_filter)));
+        }
+        if !search.is_empty() {
+            h.push_str(&format!("&q={}", enc(&search)));
+        }
+        if p > 1 {
+            h.push_str(&format!("&p={p}"));
+        }
+        h
+    };
+    let tabs = counts
+        .iter()
+        .map(|(s, n)| Tab {
+            label: status_label(w, s.as_str()),
+            count: *n,
+            href: base(*s, 1),
+            current: *s == status,
+        })
+        .collect();
+    let items = rows
+        .into_iter()
+        .map(|(c, t)| Item {
+            actions: Action::ALL
+                .into_iter()
+                .filter(|a| a.applies_to(&c.status))
+                .map(|a| (a.as_str(), action_label(w, a)))
+                .collect(),
+            id: c.id,
+            author: c.author,
+            email: c.email,
+            website: c.website,
+            ip: c.ip,
+            date: crate::routes::nojs::human_date(c.created_at),
+            iso: rfc3339(c.created_at),
+            reason: c.hold_reason,
+            body: c.body_html,
+            page_enc: enc(&t.page),
+            thread_href: thread_href(&t.page, lang),
+            page: t.page,
+            title: t.title,
+            moderator: c.moderator,
+        })
+        .collect();
+    let notice = qs.contains_key("done").then_some(w.done);
+    let error = qs.contains_key("forged").then_some(w.forged);
+    render(
+        StatusCode::OK,
+        &QueuePage {
+            lang,
+            w,
+            session_name: session.name,
+            csrf: session.csrf,
+            notice,
+            error,
+            tabs,
+            status: status.as_str(),
+            thread: thread.map(|(t, open)| ThreadBox {
+                page: t.page,
+                title: t.title,
+                open,
+            }),
+            items,
+            bulk_actions: Action::ALL
+                .iter()
+                .map(|a| (a.as_str(), action_label(w, *a)))
+                .collect(),
+            back: base(status, p),
+            prev_href: (p > 1).then(|| base(status, p - 1)),
+            next_href: more.then(|| base(status, p + 1)),
+            q: search,
+            page_filter,
+        },
+    )
+}
+
+/// Adds `done=1` (or `forged=1`) to a back address, for the notice on return.
+fn with_flag(back: &str, flag: &str) -> String {
+    let sep = if back.contains('?') { '&' } else { '?' };
+    format!("{back}{sep}{flag}=1")
+}
+
+/// `POST /admin/moderate`: one button (`one=approve:12`) or the bulk select with
+/// the checked `ids`.
+pub async fn moderate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let session = match require_session(&req, &state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let pairs = form.into_inner();
+    let map: HashMap<String, String> = pairs.iter().cloned().collect();
+    let back = safe_back(map.get("back"));
+    if forged(&req, &state, &session, &map) {
+        return see_other(&with_flag(&back, "forged"));
+    }
+    let work: Vec<(i64, Action)> = if let Some(one) = map.get("one") {
+        one.split_once(':')
+            .and_then(|(a, id)| Some((id.parse().ok()?, Action::parse(a)?)))
+            .into_iter()
+            .collect()
+    } else {
+        let Some(action) = map.get("bulk").and_then(|a| Action::parse(a)) else {
+            return see_other(&back);
+        };
+        pairs
+            .iter()
+            .filter(|(k, _)| k == "ids")
+            .filter_map(|(_, v)| v.parse().ok())
+            .map(|id| (id, action))
+            .collect()
+    };
+    let who = session.name.clone();
+    let res = state
+        .db(move |conn, _| -> Result<(), ApiError> {
+            for (id, action) in work {
+                match admin::apply(conn, id, action, now()) {
+                    Ok(_) => tracing::info!(comment = id, action = action.as_str(), moderator = %who, "moderated"),
+                    // Purged meanwhile by another moderator: nothing left to do.
+                    Err(AdminError::NotFound) => {}
+                    Err(AdminError::Db(e)) => return Err(e.into()),
+                }
+            }
+            Ok(())
+        })
+        .await;
+    match res {
+        Ok(()) => see_other(&with_flag(&back, "done")),
+        Err(e) => {
+            let lang = admin_lang(&req, None);
+            failure(lang, e)
+        }
+    }
+}
+
+/// `POST /admin/threads`: open or close the comments of one page.
+pub async fn thread(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let session = match require_session(&req, &state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let back = safe_back(form.get("back"));
+    if forged(&req, &state, &session, &form) {
+        return see_other(&with_flag(&back, "forged"));
+    }
+    let Some(page) = form.get("page").and_then(|p| PageKey::parse(p).ok()) else {
+        return see_other(&back);
+    };
+    let closed = form.get("closed").is_some_and(|v| v == "1");
+    match state
+        .db(move |conn, _| admin::set_thread_closed(conn, page.as_str(), closed))
+        .await
+    {
+        Ok(_) => see_other(&with_flag(&back, "done")),
+        Err(e) => {
+            let lang = admin_lang(&req, None);
+            failure(lang, e)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/edit.html")]
+struct EditPage {
+    lang: Lang,
+    w: &'static AdminWords,
+    session_name: String,
+    csrf: String,
+    error: Option<String>,
+    back: String,
+    id: i64,
+    status: &'static str,
+    email: String,
+    title: String,
+    thread_href: String,
+    author: String,
+    website: String,
+    body: String,
+    reply: String,
+}
+
+struct EditValues {
+    author: String,
+    website: String,
+    body: String,
+    reply: String,
+}
+
+fn load_comment(
+    conn: &mut DbConn,
+    id: i64,
+) -> Result<Option<(crate::db::models::Comment, String, String)>, ApiError> {
+    let Some(c) = queries::comments::find(conn, id)? else {
+        return Ok(None);
+    };
+    let t = queries::threads::find(conn, c.thread_id)?;
+    let (page, title) = t.map(|t| (t.page, t.title)).unwrap_or_default();
+    Ok(Some((c, page, title)))
+}
+
+async fn edit_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    session: admin::Session,
+    id: i64,
+    values: Option<EditValues>,
+    error: Option<String>,
+) -> HttpResponse {
+    let lang = admin_lang(req, None);
+    let w = AdminWords::of(lang);
+    let loaded = state.db(move |conn, _| load_comment(conn, id)).await;
+    let (c, page, title) = match loaded {
+        Ok(Some(x)) => x,
+        Ok(None) => return message(StatusCode::NOT_FOUND, lang, w.not_found),
+        Err(e) => return failure(lang, e),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let values = values.unwrap_or(EditValues {
+        author: c.author,
+        website: c.website.unwrap_or_default(),
+        body: c.body_raw,
+        reply: String::new(),
+    });
+    render(
+        status,
+        &EditPage {
+            lang,
+            w,
+            session_name: session.name,
+            csrf: session.csrf,
+            error,
+            back: format!("/admin?lang={}#c{id}", lang.code()),
+            id,
+            status: status_label(w, &c.status),
+            email: c.email,
+            thread_href: thread_href(&page, lang),
+            title,
+            author: values.author,
+            website: values.website,
+            body: values.body,
+            reply: values.reply,
+        },
+    )
+}
+
+fn path_id(raw: &str) -> Option<i64> {
+    raw.parse().ok().filter(|id| *id > 0)
+}
+
+/// `GET /admin/comments/{id}`: edit it, or reply to it as moderator.
+pub async fn edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let session = match require_session(&req, &state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = admin_lang(&req, None);
+    let Some(id) = path_id(&path) else {
+        return message(StatusCode::NOT_FOUND, lang, AdminWords::of(lang).not_found);
+    };
+    edit_page(&req, &state, session, id, None, None).await
+}
+
+/// `POST /admin/comments/{id}`: the moderator's edit, re-sanitized.
+pub async fn edit_save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let session = match require_session(&req, &state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = admin_lang(&req, None);
+    let w = AdminWords::of(lang);
+    let Some(id) = path_id(&path) else {
+        return message(StatusCode::NOT_FOUND, lang, w.not_found);
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let values = EditValues {
+        author: get("author"),
+        website: get("website"),
+        body: get("body"),
+        reply: String::new(),
+    };
+    if forged(&req, &state, &session, &form) {
+        return edit_page(
+            &req,
+            &state,
+            session,
+            id,
+            Some(values),
+            Some(w.forged.to_owned()),
+        )
+        .await;
+    }
+    let parsed = (
+        AuthorName::parse(&values.author),
+        Website::parse(&values.website),
+        CommentBody::parse(&values.body),
+    );
+    let (author, website, body) = match parsed {
+        (Ok(a), Ok(site), Ok(b)) => (a, site, b),
+        (a, site, b) => {
+            let problem = [a.err(), site.err(), b.err()]
+                .into_iter()
+                .flatten()
+                .map(|m| m.text(lang))
+                .collect::<Vec<_>>()
+                .join(" ");
+            return edit_page(&req, &state, session, id, Some(values), Some(problem)).await;
+        }
+    };
+    let res = state
+        .db(move |conn, _| admin::edit(conn, id, &author, website.as_ref(), &body, now()))
+        .await;
+    match res {
+        Ok(()) => see_other(&format!("/admin/comments/{id}?lang={}&done=1", lang.code())),
+        Err(ApiError::NotFound(_)) => message(StatusCode::NOT_FOUND, lang, w.not_found),
+        Err(e) => failure(lang, e),
+    }
+}
+
+/// `POST /admin/comments/{id}/reply`: a reply published with the moderator badge.
+pub async fn reply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let session = match require_session(&req, &state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = admin_lang(&req, None);
+    let w = AdminWords::of(lang);
+    let Some(id) = path_id(&path) else {
+        return message(StatusCode::NOT_FOUND, lang, w.not_found);
+    };
+    let text = form.get("body").cloned().unwrap_or_default();
+    let keep = |reply: String| EditValues {
+        author: String::new(),
+        website: String::new(),
+        body: String::new(),
+        reply,
+    };
+    if forged(&req, &state, &session, &form) {
+        let page = edit_page(&req, &state, session, id, None, Some(w.forged.to_owned())).await;
+        return page;
+    }
+    let body = match CommentBody::parse(&text) {
+        Ok(b) => b,
+        Err(m) => {
+            // Keep the moderator's text; reload the comment's own fields.
+            let loaded = state.db(move |conn, _| load_comment(conn, id)).await;
+            let mut values = keep(text);
+            if let Ok(Some((c, _, _))) = loaded {
+                values.author = c.author;
+                values.website = c.website.unwrap_or_default();
+                values.body = c.body_raw;
+            }
+            return edit_page(&req, &state, session, id, Some(values), Some(m.text(lang))).await;
+        }
+    };
+    let name = session.name.clone();
+    let res = state
+        .db(
+            move |conn, st| match admin::reply(conn, &st.config, id, &name, &body, now()) {
+                Ok(c) => Ok(Some(c)),
+                Err(AdminError::NotFound) => Ok(None),
+                Err(AdminError::Db(e)) => Err(ApiError::from(e)),
+            },
+        )
+        .await;
+    match res {
+        Ok(Some(c)) => {
+            tracing::info!(comment = c.id, moderator = %session.name, "moderator replied");
+            see_other(&format!(
+                "/admin?status=approved&lang={}&done=1#c{}",
+                lang.code(),
+                c.id
+            ))
+        }
+        Ok(None) => message(StatusCode::NOT_FOUND, lang, w.not_found),
+        Err(e) => failure(lang, e),
+    }
+}

@@ -1,0 +1,721 @@
+//! Moderation (SPEC section 7): logging in, the queue, every action and refusal,
+//! the rules that hold comments, and the one-click links.
+
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use crate::helpers::{comment, spawn_app_with, TestApp};
+use causerie::config::{ModerationMode, Settings};
+
+const PASSWORD: &str = "test-password-123";
+
+fn form_value(html: &str, name: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .unwrap_or_else(|| panic!("no input {name} in {html}"))
+        .to_owned()
+}
+
+/// A browser-like client of the admin: keeps cookies, does not follow redirects.
+struct Moderator {
+    client: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn login_attempt(
+    client: &reqwest::Client,
+    app: &TestApp,
+    name: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = form_value(&page, "form_token");
+    client
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("form_token", token.as_str()),
+            ("name", name),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn log_in(app: &TestApp) -> Moderator {
+    let client = browser();
+    let r = login_attempt(&client, app, "admin", PASSWORD).await;
+    assert_eq!(r.status(), 303, "login failed");
+    let queue = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    Moderator {
+        csrf: form_value(&queue, "csrf"),
+        client,
+        base: app.address.clone(),
+    }
+}
+
+impl Moderator {
+    async fn page(&self, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn act(&self, action: &str, id: i64) -> reqwest::Response {
+        let one = format!("{action}:{id}");
+        self.post("/admin/moderate", &[("one", &one), ("back", "/admin")])
+            .await
+    }
+}
+
+async fn held_app() -> TestApp {
+    spawn_app_with(|s: &mut Settings| s.moderation = ModerationMode::FirstTime).await
+}
+
+fn status_of(app: &TestApp, id: i64) -> String {
+    app.stored(&format!("SELECT status AS v FROM comments WHERE id = {id}"))
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_queue_needs_a_session() {
+    let app = held_app().await;
+    let r = app.client.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/admin/login"));
+    let r = app
+        .client
+        .post(app.url("/admin/moderate"))
+        .form(&[("one", "approve:1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+#[actix_web::test]
+async fn login_sets_a_strict_httponly_cookie_and_admin_pages_forbid_framing() {
+    let app = held_app().await;
+    let client = browser();
+    let r = login_attempt(&client, &app, "admin", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("causerie_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    // Served over plain http here, so not Secure (a browser would drop it).
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let r = client.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        !csp.contains("script-src"),
+        "admin pages run no script: {csp}"
+    );
+}
+
+#[actix_web::test]
+async fn wrong_password_is_refused_without_telling_which_part_is_wrong() {
+    let app = held_app().await;
+    let client = browser();
+    let r = login_attempt(&client, &app, "admin", "not-the-password").await;
+    assert_eq!(r.status(), 401);
+    let wrong_password = r.text().await.unwrap();
+    let r = login_attempt(&client, &app, "nobody", "not-the-password").await;
+    assert_eq!(r.status(), 401);
+    let wrong_name = r.text().await.unwrap();
+    assert!(wrong_password.contains("Wrong name or password."));
+    assert!(wrong_name.contains("Wrong name or password."));
+    assert!(r_cookie_absent(&client, &app).await);
+}
+
+async fn r_cookie_absent(client: &reqwest::Client, app: &TestApp) -> bool {
+    client.get(app.url("/admin")).send().await.unwrap().status() == 303
+}
+
+#[actix_web::test]
+async fn login_without_a_form_from_this_site_is_refused() {
+    let app = held_app().await;
+    let client = browser();
+    let r = client
+        .post(app.url("/admin/login"))
+        .form(&[("name", "admin"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page = client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = form_value(&page, "form_token");
+    let r = client
+        .post(app.url("/admin/login"))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("form_token", token.as_str()),
+            ("name", "admin"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[actix_web::test]
+async fn repeated_failures_throttle_the_account_even_with_the_right_password() {
+    let app = held_app().await;
+    let client = browser();
+    for _ in 0..5 {
+        assert_eq!(
+            login_attempt(&client, &app, "admin", "guess-guess-guess")
+                .await
+                .status(),
+            401
+        );
+    }
+    let r = login_attempt(&client, &app, "admin", PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "900");
+    assert!(r.text().await.unwrap().contains("Too many failed attempts"));
+    // Fifteen minutes later the account may try again.
+    app.sql("UPDATE login_failures SET at = at - 901");
+    assert_eq!(
+        login_attempt(&client, &app, "admin", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+}
+
+#[actix_web::test]
+async fn repeated_failures_from_one_address_throttle_every_account() {
+    let app = spawn_app_with(|s| s.login_max_failures = 2).await;
+    let client = browser();
+    for i in 0..8 {
+        let name = format!("user{i}");
+        assert_eq!(
+            login_attempt(&client, &app, &name, "guess-guess-guess")
+                .await
+                .status(),
+            401
+        );
+    }
+    assert_eq!(
+        login_attempt(&client, &app, "admin", PASSWORD)
+            .await
+            .status(),
+        429
+    );
+}
+
+#[actix_web::test]
+async fn logout_ends_the_session() {
+    let app = held_app().await;
+    let m = log_in(&app).await;
+    let r = m.post("/admin/logout", &[]).await;
+    assert_eq!(r.status(), 303);
+    let (status, _) = m.page("/admin").await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        app.stored("SELECT CAST(COUNT(*) AS TEXT) AS v FROM sessions")
+            .as_deref(),
+        Some("0")
+    );
+}
+
+#[actix_web::test]
+async fn an_idle_session_expires() {
+    let app = held_app().await;
+    let m = log_in(&app).await;
+    app.sql("UPDATE sessions SET last_seen_at = last_seen_at - 7201");
+    let (status, _) = m.page("/admin").await;
+    assert_eq!(status, 303);
+}
+
+#[actix_web::test]
+async fn the_queue_shows_held_comments_with_counts_and_reasons() {
+    let app = held_app().await;
+    app.create(&comment("/a", "Camille", "premier commentaire"))
+        .await;
+    let mut spammy = comment(
+        "/a",
+        "Dominique",
+        "http://a.example http://b.example http://c.example",
+    );
+    spammy["email"] = json!("dominique@example.org");
+    app.create(&spammy).await;
+    let m = log_in(&app).await;
+    let (status, page) = m.page("/admin").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Pending <span>(2)</span>"), "{page}");
+    assert!(page.contains("Approved <span>(0)</span>"));
+    assert!(page.contains("first comment from this address"));
+    assert!(page.contains("3 links (more than 2)"));
+    // Moderators see the email; the public never does.
+    assert!(page.contains("camille@example.org"));
+    assert!(page.contains("127.0.0.0/24"));
+}
+
+#[actix_web::test]
+async fn approving_publishes_at_once_everywhere() {
+    let app = held_app().await;
+    let v = app.create(&comment("/a", "Camille", "à approuver")).await;
+    let id = v["comment"]["id"].as_i64().unwrap();
+    let m = log_in(&app).await;
+    let r = m.act("approve", id).await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().contains("done=1"));
+    assert_eq!(status_of(&app, id), "approved");
+    assert_eq!(app.list("/a").await["count"], 1);
+    let counts: Value = app
+        .client
+        .get(app.url("/api/v1/counts?page=/a"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counts["/a"], 1);
+    let (_, nojs) = app.get_text("/t?page=/a").await;
+    assert!(nojs.contains("à approuver"));
+
+    m.act("unapprove", id).await;
+    assert_eq!(app.list("/a").await["count"], 0);
+    m.act("spam", id).await;
+    assert_eq!(status_of(&app, id), "spam");
+    m.act("restore", id).await;
+    assert_eq!(status_of(&app, id), "approved");
+    m.act("delete", id).await;
+    assert_eq!(status_of(&app, id), "deleted");
+    assert_eq!(app.list("/a").await["count"], 0);
+    m.act("purge", id).await;
+    assert_eq!(
+        app.stored(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) AS v FROM comments WHERE id = {id}"
+        ))
+        .as_deref(),
+        Some("0")
+    );
+}
+
+#[actix_web::test]
+async fn bulk_actions_apply_to_the_selection_only() {
+    let app = held_app().await;
+    let mut ids = Vec::new();
+    for name in ["Un", "Deux", "Trois"] {
+        ids.push(
+            app.create(&comment("/a", name, name)).await["comment"]["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let m = log_in(&app).await;
+    let (a, b) = (ids[0].to_string(), ids[1].to_string());
+    let r = m
+        .post(
+            "/admin/moderate",
+            &[
+                ("bulk", "approve"),
+                ("ids", &a),
+                ("ids", &b),
+                ("back", "/admin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status_of(&app, ids[0]), "approved");
+    assert_eq!(status_of(&app, ids[1]), "approved");
+    assert_eq!(status_of(&app, ids[2]), "pending");
+}
+
+#[actix_web::test]
+async fn forged_moderation_requests_change_nothing() {
+    let app = held_app().await;
+    let id = app.create(&comment("/a", "Camille", "x")).await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let m = log_in(&app).await;
+    let one = format!("approve:{id}");
+    // No token.
+    let r = m
+        .client
+        .post(app.url("/admin/moderate"))
+        .form(&[("one", one.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("forged=1"));
+    // A wrong token.
+    let r = m
+        .client
+        .post(app.url("/admin/moderate"))
+        .form(&[("csrf", "0000"), ("one", one.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("forged=1"));
+    // The right token, from another site's page.
+    let r = m
+        .client
+        .post(app.url("/admin/moderate"))
+        .header("Origin", "https://evil.example")
+        .form(&[("csrf", m.csrf.as_str()), ("one", one.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("forged=1"));
+    assert_eq!(status_of(&app, id), "pending");
+    let (_, page) = m.page("/admin?forged=1").await;
+    assert!(page.contains("nothing was changed"));
+}
+
+#[actix_web::test]
+async fn going_back_never_leaves_the_admin() {
+    let app = held_app().await;
+    let id = app.create(&comment("/a", "Camille", "x")).await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let m = log_in(&app).await;
+    let one = format!("approve:{id}");
+    for evil in [
+        "https://evil.example/",
+        "//evil.example/admin",
+        "/admin\r\nSet-Cookie: x=1",
+    ] {
+        let r = m
+            .post("/admin/moderate", &[("one", &one), ("back", evil)])
+            .await;
+        let to = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.starts_with("/admin?"), "{evil} → {to}");
+    }
+}
+
+#[actix_web::test]
+async fn search_by_email_text_or_author_and_filter_by_page() {
+    let app = held_app().await;
+    let mut c = comment("/a", "Camille", "parle de souveraineté");
+    c["email"] = json!("camille.dupont@example.fr");
+    app.create(&c).await;
+    app.create(&comment("/b", "Dominique", "autre sujet")).await;
+    let m = log_in(&app).await;
+    let (_, page) = m.page("/admin?q=dupont%40example").await;
+    assert!(
+        page.contains("souveraineté") && !page.contains("autre sujet"),
+        "{page}"
+    );
+    let (_, page) = m.page("/admin?q=SOUVERAIN").await;
+    assert!(page.contains("souveraineté") && !page.contains("autre sujet"));
+    let (_, page) = m.page("/admin?q=Dominique").await;
+    assert!(!page.contains("souveraineté") && page.contains("autre sujet"));
+    let (_, page) = m.page("/admin?page=/b/").await;
+    assert!(!page.contains("souveraineté") && page.contains("autre sujet"));
+    // LIKE wildcards typed by the moderator are literal.
+    let (_, page) = m.page("/admin?q=%25").await;
+    assert!(page.contains("No comment here."));
+}
+
+#[actix_web::test]
+async fn editing_re_sanitizes_and_keeps_the_raw_text() {
+    let app = spawn_app_with(|s| s.moderation = ModerationMode::None).await;
+    let id = app.create(&comment("/a", "Camille", "fote")).await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let m = log_in(&app).await;
+    let (status, form) = m.page(&format!("/admin/comments/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains(">fote</textarea>"));
+    let raw = "faute <b>corrigée</b><script>alert(1)</script>";
+    let r = m
+        .post(
+            &format!("/admin/comments/{id}"),
+            &[("author", "Camille D."), ("website", ""), ("body", raw)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let listed = app.list("/a").await;
+    assert_eq!(
+        listed["comments"][0]["body"],
+        "<p>faute <b>corrigée</b></p>"
+    );
+    assert_eq!(listed["comments"][0]["author"], "Camille D.");
+    assert_eq!(
+        app.stored(&format!(
+            "SELECT body_raw AS v FROM comments WHERE id = {id}"
+        ))
+        .as_deref(),
+        Some(raw)
+    );
+    // A blank text is refused, the moderator's input kept.
+    let r = m
+        .post(
+            &format!("/admin/comments/{id}"),
+            &[
+                ("author", "Camille D."),
+                ("website", "pas une url"),
+                ("body", " "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("value=\"pas une url\""), "{page}");
+}
+
+#[actix_web::test]
+async fn a_moderator_reply_is_published_with_the_badge_and_approves_its_parent() {
+    let app = held_app().await;
+    let id = app
+        .create(&comment("/a", "Camille", "une question ?"))
+        .await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let m = log_in(&app).await;
+    let r = m
+        .post(
+            &format!("/admin/comments/{id}/reply"),
+            &[("body", "Une réponse.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let listed = app.list("/a").await;
+    assert_eq!(listed["count"], 2);
+    let reply = &listed["comments"][1];
+    assert_eq!(reply["moderator"], true);
+    assert_eq!(reply["author"], "admin");
+    assert_eq!(reply["parent"], id);
+    assert_eq!(reply["body"], "<p>Une réponse.</p>");
+}
+
+#[actix_web::test]
+async fn closing_a_thread_refuses_new_comments_until_reopened() {
+    let app = spawn_app_with(|s| s.moderation = ModerationMode::None).await;
+    app.create(&comment("/a", "Camille", "avant")).await;
+    let m = log_in(&app).await;
+    let r = m
+        .post(
+            "/admin/threads",
+            &[("page", "/a"), ("closed", "1"), ("back", "/admin?page=/a")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.list("/a").await["open"], false);
+    assert_eq!(
+        app.post_comment(&comment("/a", "Dominique", "après"))
+            .await
+            .status(),
+        403
+    );
+    let (_, nojs) = app.get_text("/t?page=/a").await;
+    assert!(nojs.contains("Comments are closed."));
+    let (_, admin_page) = m.page("/admin?page=/a").await;
+    assert!(admin_page.contains("Open comments"));
+    m.post("/admin/threads", &[("page", "/a"), ("closed", "0")])
+        .await;
+    assert_eq!(
+        app.post_comment(&comment("/a", "Dominique", "après"))
+            .await
+            .status(),
+        201
+    );
+}
+
+#[actix_web::test]
+async fn threads_close_by_themselves_after_the_configured_days() {
+    let app = spawn_app_with(|s| {
+        s.moderation = ModerationMode::None;
+        s.close_after_days = 14;
+    })
+    .await;
+    app.create(&comment("/a", "Camille", "au début")).await;
+    app.sql("UPDATE threads SET created_at = created_at - 15 * 86400");
+    let r = app
+        .post_comment(&comment("/a", "Dominique", "trop tard"))
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.list("/a").await["open"], false);
+}
+
+#[actix_web::test]
+async fn disallowed_words_go_to_spam_and_moderation_words_are_held() {
+    let app = spawn_app_with(|s| {
+        s.moderation = ModerationMode::None;
+        s.disallowed_keywords = vec!["casino".into()];
+        s.moderation_keywords = vec!["crypto".into()];
+    })
+    .await;
+    let v = app
+        .create(&comment("/a", "Camille", "Meilleur CASINO en ligne"))
+        .await;
+    // The reader is told it waits, not that it was judged spam.
+    assert_eq!(v["status"], "pending");
+    assert_eq!(
+        status_of(&app, v["comment"]["id"].as_i64().unwrap()),
+        "spam"
+    );
+    let v = app
+        .create(&comment("/a", "Dominique", "Parlons crypto"))
+        .await;
+    assert_eq!(v["status"], "pending");
+    let reason = app.stored(&format!(
+        "SELECT hold_reason AS v FROM comments WHERE id = {}",
+        v["comment"]["id"]
+    ));
+    assert_eq!(reason.as_deref(), Some("moderation word: crypto"));
+    assert_eq!(
+        app.create(&comment("/a", "Alix", "Rien à signaler")).await["status"],
+        "approved"
+    );
+}
+
+fn make_links(app: &TestApp, id: i64) -> Vec<(String, String)> {
+    let mut conn = SqliteConnection::establish(&app.db_path).unwrap();
+    causerie::admin::create_links(&mut conn, id, causerie::db::now(), 7)
+        .unwrap()
+        .into_iter()
+        .map(|(a, t)| (a.as_str().to_owned(), t))
+        .collect()
+}
+
+#[actix_web::test]
+async fn one_click_links_confirm_first_then_act_once() {
+    let app = held_app().await;
+    let id = app
+        .create(&comment("/a", "Camille", "à modérer par courriel"))
+        .await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let links = make_links(&app, id);
+    let approve = &links.iter().find(|(a, _)| a == "approve").unwrap().1;
+    // A mail scanner fetching the link changes nothing.
+    let (status, page) = app.get_text(&format!("/admin/act/{approve}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("à modérer par courriel"));
+    assert!(page.contains("method=\"post\""));
+    assert_eq!(status_of(&app, id), "pending");
+    let r = app
+        .client
+        .post(app.url(&format!("/admin/act/{approve}")))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(status_of(&app, id), "approved");
+    // Single use, and the comment's other links are retired with it.
+    let r = app
+        .client
+        .post(app.url(&format!("/admin/act/{approve}")))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    let spam = &links.iter().find(|(a, _)| a == "spam").unwrap().1;
+    let r = app
+        .client
+        .post(app.url(&format!("/admin/act/{spam}")))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    assert_eq!(status_of(&app, id), "approved");
+}
+
+#[actix_web::test]
+async fn expired_or_unknown_links_are_refused() {
+    let app = held_app().await;
+    let id = app.create(&comment("/a", "Camille", "x")).await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let links = make_links(&app, id);
+    app.sql("UPDATE action_links SET expires_at = expires_at - 8 * 86400");
+    let delete = &links.iter().find(|(a, _)| a == "delete").unwrap().1;
+    let r = app
+        .client
+        .post(app.url(&format!("/admin/act/{delete}")))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    assert!(r.text().await.unwrap().contains("expired"));
+    assert_eq!(status_of(&app, id), "pending");
+    let guess = "A".repeat(43);
+    let (status, _) = app.get_text(&format!("/admin/act/{guess}")).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get_text("/admin/act/../../etc").await;
+    assert_eq!(status, 404);
+}
+
+#[actix_web::test]
+async fn admin_pages_speak_french() {
+    let app = held_app().await;
+    let m = log_in(&app).await;
+    let (_, page) = m.page("/admin?lang=fr").await;
+    assert!(page.contains("En attente"), "{page}");
+    assert!(page.contains("Se déconnecter"));
+    let (_, login) = app.get_text("/admin/login?lang=fr").await;
+    assert!(login.contains("Mot de passe"));
+}

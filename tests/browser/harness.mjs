@@ -1,0 +1,156 @@
+// What the browser tests stand on: the real `causerie` binary on a free port with a
+// throw-away database, a site owner's blog served by Node from a second origin, and
+// headless Chromium driven by playwright-core. Nothing here reaches past 127.0.0.1.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CAUSERIE_BIN = process.env.CAUSERIE_BIN || path.resolve('target/debug/causerie');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the binary; resolves once /healthz answers. */
+export async function startCauserie({ moderation = 'none', origins = [] } = {}) {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'causerie-browser-'));
+  const url = `http://127.0.0.1:${port}`;
+  // Causerie refuses unknown CAUSERIE_* variables, such as CAUSERIE_BIN: none is passed on.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAUSERIE_')));
+  const child = spawn(CAUSERIE_BIN, ['serve'], {
+    cwd: dir,
+    env: {
+      ...env,
+      CAUSERIE_LISTEN: `127.0.0.1:${port}`,
+      CAUSERIE_MODERATION: moderation,
+      CAUSERIE_ORIGINS: origins.join(','),
+      CAUSERIE_ADMIN_PASSWORD: 'browser-tests-password',
+      // The tests post many comments from one address within seconds.
+      CAUSERIE_LIMITS: 'off',
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => (log += d));
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`causerie exited (${child.exitCode}):\n${log}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) break;
+    } catch (e) {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`causerie did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ARTICLE = `<h1>{title}</h1>
+<p>An article on the site owner's blog. Its stylesheet is deliberately rude to
+embedded widgets: it restyles bare buttons, lists, links, inputs and paragraphs.</p>`;
+
+// The blog's own stylesheet: rules on bare elements, as many themes have.
+const HOST_CSS = `body { font: 18px/1.7 Georgia, serif; margin: 0 auto; max-width: 44rem; padding: 1rem; color: #222; background: #fff; }
+button { background: #e91e63; color: #fff; border-radius: 0; text-transform: uppercase; padding: 20px; }
+input, textarea { border: 3px solid orange; width: 50%; }
+ol, ul { list-style: square; padding-left: 4em; }
+li { margin: 2em 0; }
+p { margin: 0 0 2em; }
+a { color: #0645ad; }
+h2, h3 { font-family: Impact, sans-serif; text-transform: uppercase; }`;
+
+/**
+ * The site owner's blog, on its own origin. Pages:
+ * - `/blog/<anything>?api=URL[&lang=xx][&pagelang=xx][&theme=dark]`: an article with the snippet;
+ * - `/index?api=URL&pages=/a,/b`: an index with count placeholders and count.js.
+ */
+export async function startHost() {
+  const port = await freePort();
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url, `http://127.0.0.1:${port}`);
+    const api = u.searchParams.get('api') || '';
+    const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const page = (lang, title, body) =>
+      `<!doctype html><html lang="${esc(lang)}"><head><meta charset="utf-8">` +
+      `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>` +
+      `<style>${HOST_CSS}</style></head><body><main>${body}</main></body></html>`;
+    let html;
+    if (u.pathname.startsWith('/blog/')) {
+      const title = `Post ${u.pathname.slice(6)}`;
+      const lang = u.searchParams.get('lang');
+      const theme = u.searchParams.get('theme');
+      html = page(
+        u.searchParams.get('pagelang') || 'en',
+        title,
+        ARTICLE.replace('{title}', esc(title)) +
+          `<div id="causerie"></div>\n<script async src="${esc(api)}/embed.js" data-causerie="${esc(api)}"` +
+          (lang ? ` data-lang="${esc(lang)}"` : '') +
+          (theme ? ` data-theme="${esc(theme)}"` : '') +
+          `></script>\n<noscript><a href="${esc(api)}/t?page=${encodeURIComponent(u.pathname)}">Comments</a></noscript>`
+      );
+    } else if (u.pathname === '/index') {
+      const pages = (u.searchParams.get('pages') || '').split(',').filter(Boolean);
+      html = page(
+        u.searchParams.get('pagelang') || 'en',
+        'Index',
+        '<h1>Index</h1><ul>' +
+          pages
+            .map((p) => `<li><a href="${esc(p)}">${esc(p)}</a> <span data-causerie-count="${esc(p)}">…</span></li>`)
+            .join('') +
+          `</ul><p>Bare number: <span id="bare" data-causerie-count="${esc(pages[0] || '/')}" data-causerie-number></span></p>` +
+          `<script async src="${esc(api)}/count.js" data-causerie="${esc(api)}"></script>`
+      );
+    } else {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html);
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}

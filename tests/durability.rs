@@ -1,0 +1,167 @@
+//! A `201` means the comment is on disk: the server is killed with SIGKILL the moment
+//! the last `201` arrives, started again on the same database, and every comment it
+//! acknowledged is there.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const PAGE: &str = "/durable";
+const ROUNDS: usize = 5;
+const POSTS_PER_ROUND: usize = 10;
+
+/// `causerie serve` on a port of its choosing, publishing at once, limits off so that
+/// many posts in a row from one address are all accepted.
+struct Server {
+    child: Child,
+    port: u16,
+    lines: Receiver<String>,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_causerie"));
+        cmd.current_dir(dir);
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("CAUSERIE_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
+            .arg("serve")
+            .env("CAUSERIE_LISTEN", "127.0.0.1:0")
+            .env("CAUSERIE_MODERATION", "none")
+            .env("CAUSERIE_LIMITS", "off")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let (tx, lines) = channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        // Built before waiting, so that a server that never starts is killed on drop.
+        let mut server = Server {
+            child,
+            port: 0,
+            lines,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut log = Vec::new();
+        server.port = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = server
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("the server did not start:\n{}", log.join("\n")));
+            if let Some(rest) = line.split("listening on port ").nth(1) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                break digits.parse().expect("a port number");
+            }
+            log.push(line);
+        };
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Polls `/healthz` until it answers 200, for at most 10 seconds.
+    async fn ready(&self, client: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(r) = client.get(self.url("/healthz")).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "/healthz never answered 200");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush, no chance to finish anything.
+    fn kill_now(mut self) {
+        self.child.kill().expect("SIGKILL sent");
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn listed_bodies(server: &Server, client: &reqwest::Client) -> Vec<String> {
+    let r = client
+        .get(server.url("/api/v1/comments"))
+        .query(&[("page", PAGE), ("limit", "500")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acknowledged_comments_survive_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut acknowledged: Vec<String> = Vec::new();
+
+    for round in 0..ROUNDS {
+        let server = Server::start(dir.path());
+        server.ready(&client).await;
+        // What earlier rounds acknowledged is still there after their kill.
+        let bodies = listed_bodies(&server, &client).await;
+        assert_eq!(bodies.len(), acknowledged.len(), "after kill #{round}");
+        for n in 0..POSTS_PER_ROUND {
+            let text = format!("Commentaire {round}-{n} qui doit survivre.");
+            let r = client
+                .post(server.url("/api/v1/comments"))
+                .json(&json!({
+                    "page": PAGE,
+                    "title": "Durabilité",
+                    "author": "Camille",
+                    "email": format!("camille{round}{n}@example.org"),
+                    "body": text,
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+            acknowledged.push(format!("<p>{text}</p>"));
+        }
+        server.kill_now();
+    }
+
+    let server = Server::start(dir.path());
+    server.ready(&client).await;
+    let bodies = listed_bodies(&server, &client).await;
+    assert_eq!(bodies, acknowledged, "a comment answered 201 was lost");
+}
