@@ -143,7 +143,7 @@
         if (value == null) localStorage.removeItem('causerie.' + key);
         else localStorage.setItem('causerie.' + key, JSON.stringify(value));
       } catch (e) {
-        /* nothing stored: the reader just loses the convenience */
+        // nothing stored: the reader just loses the convenience
       }
     },
   };
@@ -189,11 +189,13 @@
       this.t = STRINGS[lang];
       this.page = script.dataset.page || location.pathname;
       this.title = script.dataset.title || document.title;
-      this.comments = []; // approved, as the server sent them
+      // Approved comments, as the server sent them.
+      this.comments = [];
       this.count = 0;
       this.cursor = null;
       this.open = true;
-      this.replyTo = null; // the comment the form answers, or null
+      // The comment the form answers, or null.
+      this.replyTo = null;
       this.rel = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
       this.exact = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' });
       this.clock = new Intl.DateTimeFormat(lang, { timeStyle: 'short' });
@@ -275,7 +277,7 @@
         const res = await this.api('GET', q);
         if (res.ok) this.accept(res.data);
       } catch (e) {
-        /* the button stays: the reader can try again */
+        // the button stays: the reader can try again
       }
       this.more.disabled = false;
       this.render();
@@ -287,6 +289,9 @@
     tree() {
       const pending = fresh('pending');
       const approved = new Set(this.comments.map((c) => c.id));
+      // Once approved, the held copy is no longer needed.
+      for (const id of Object.keys(pending)) if (approved.has(+id)) delete pending[id];
+      store.set('pending', Object.keys(pending).length ? pending : null);
       const own = Object.values(pending)
         .filter((p) => p.page === this.page && !approved.has(p.comment.id))
         .map((p) => Object.assign({}, p.comment, { pending: true }));
@@ -340,7 +345,8 @@
         c.pending && h('span', { class: 'pending', text: t.pending }),
       ]);
       const body = h('div', { class: 'body' });
-      body.innerHTML = c.body; // sanitized by the server (SPEC section 3)
+      // Sanitized by the server (SPEC section 3): safe as HTML.
+      body.innerHTML = c.body;
       const button = (text, onclick, label) => h('button', { type: 'button', class: 'action', text, onclick, 'aria-label': label });
       const edit = own && button(t.edit, () => this.startEdit(c, body, actions, edit));
       const del = own && button(t.del, () => this.confirmDelete(c, actions, del));
@@ -412,6 +418,9 @@
         // Unticking forgets at once: nothing stays on the device against the reader's wish.
         onchange: () => this.remember.checked || store.set('identity', null),
       });
+      // A field people never see nor reach, which form-filling bots fill: the server
+      // keeps what comes with it as spam.
+      this.trap = c.honeypot && h('input', { type: 'text', name: c.honeypot, tabindex: '-1', autocomplete: 'off' });
       this.submit = h('button', { type: 'submit', class: 'button submit', text: t.submit });
       this.cancel = h('button', {
         type: 'button',
@@ -434,6 +443,7 @@
           ]),
           h('p', { class: 'check' }, [this.notify, h('label', { for: 'causerie-notify', text: t.notify })]),
           h('p', { class: 'check' }, [this.remember, h('label', { for: 'causerie-remember', text: t.remember })]),
+          this.trap && h('div', { class: 'trap', 'aria-hidden': 'true' }, this.trap),
           this.alert,
           h('p', { class: 'submit-row' }, [this.submit]),
         ]
@@ -514,7 +524,10 @@
         website: value('website').trim() || null,
         body: value('body'),
         notify_replies: this.notify.checked,
+        // Signed by the server with the time the form appeared: too quick a post is a bot's.
+        form_token: this.config.form_token,
       };
+      if (this.trap) body[this.config.honeypot] = this.trap.value;
       this.alert.textContent = '';
       this.status.textContent = '';
       this.setBusy(true);
@@ -522,7 +535,7 @@
       try {
         res = await this.api('POST', '/comments', body);
       } catch (err) {
-        /* res stays null: the network failed */
+        // res stays null: the network failed
       }
       this.setBusy(false);
       if (!res || !res.ok) {
@@ -629,14 +642,15 @@
       try {
         res = await this.api('PUT', '/comments/' + c.id, { body: area.value }, key && key.token);
       } catch (e) {
-        /* network failure: res stays null */
+        // network failure: res stays null
       }
       button.disabled = false;
       if (!res || !res.ok) {
         const fields = res && res.data.fields;
         error.textContent = (fields && fields.body) || this.failure(res);
         area.setAttribute('aria-invalid', 'true');
-        if (res && res.status === 403) this.forget(c.id); // window closed or token refused
+        // The window closed, or the token was refused: forget it.
+        if (res && res.status === 403) this.forget(c.id);
         area.focus();
         return;
       }
@@ -682,7 +696,7 @@
       try {
         res = await this.api('DELETE', '/comments/' + c.id, null, key && key.token);
       } catch (e) {
-        /* network failure */
+        // network failure
       }
       button.disabled = false;
       if (!res || (!res.ok && res.status !== 404)) {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::comments::thread_open;
 use crate::config::Config;
-use crate::crypto::{hash_token, new_token};
+use crate::crypto::{hash_token, new_token, Secret};
 use crate::db::models::{Comment, NewCommentRow};
 use crate::db::queries::{
     action_links, admin as q, comments, login_failures, moderators, sessions, threads,
@@ -90,14 +90,23 @@ pub enum AdminError {
 }
 
 /// Applies `action` to comment `id`. Every one-click link of the comment is retired,
-/// since the decision has been taken.
-pub fn apply(conn: &mut DbConn, id: i64, action: Action, now: i64) -> Result<Comment, AdminError> {
+/// since the decision has been taken. A reply that becomes approved notifies its
+/// parent's author (in this transaction).
+pub fn apply(
+    conn: &mut DbConn,
+    config: &Config,
+    secret: &Secret,
+    id: i64,
+    action: Action,
+    now: i64,
+) -> Result<Comment, AdminError> {
     conn.immediate_transaction(|conn| {
         let comment = comments::find(conn, id)?.ok_or(AdminError::NotFound)?;
         action_links::retire_for_comment(conn, id, now)?;
         match action.target() {
             Some(status) => {
                 comments::set_status(conn, id, status)?;
+                became_approved(conn, config, secret, &comment, status, now)?;
             }
             None => {
                 q::delete_forever(conn, id)?;
@@ -105,6 +114,23 @@ pub fn apply(conn: &mut DbConn, id: i64, action: Action, now: i64) -> Result<Com
         }
         Ok(comment)
     })
+}
+
+/// Notifies the parent's author when `before` (the comment as it was) is now approved.
+fn became_approved(
+    conn: &mut DbConn,
+    config: &Config,
+    secret: &Secret,
+    before: &Comment,
+    status: Status,
+    now: i64,
+) -> QueryResult<()> {
+    if status != Status::Approved || before.status == Status::Approved.as_str() {
+        return Ok(());
+    }
+    let mut approved = before.clone();
+    approved.status = Status::Approved.as_str().to_owned();
+    crate::notify::comment_approved(conn, config, secret, &approved, now)
 }
 
 /// A moderator's edit: name, website and text, re-sanitized.
@@ -138,6 +164,7 @@ pub fn edit(
 pub fn reply(
     conn: &mut DbConn,
     config: &Config,
+    secret: &Secret,
     parent_id: i64,
     moderator: &str,
     body: &CommentBody,
@@ -148,6 +175,7 @@ pub fn reply(
         let parent = comments::find(conn, parent_id)?.ok_or(AdminError::NotFound)?;
         if parent.status == Status::Pending.as_str() {
             comments::set_status(conn, parent.id, Status::Approved)?;
+            became_approved(conn, config, secret, &parent, Status::Approved, now)?;
         }
         let max = config.settings.max_depth as i32;
         let (parent_ref, depth) = if parent.depth >= max {
@@ -172,7 +200,9 @@ pub fn reply(
             edit_token_hash: None,
             created_at: now,
         };
-        Ok(comments::insert(conn, &row)?)
+        let inserted = comments::insert(conn, &row)?;
+        crate::notify::comment_approved(conn, config, secret, &inserted, now)?;
+        Ok(inserted)
     })
 }
 
@@ -347,7 +377,13 @@ pub fn inspect_link(conn: &mut DbConn, token: &str, now: i64) -> QueryResult<Lin
 }
 
 /// Uses a link: checks it, claims it (once, even under concurrent clicks), acts.
-pub fn follow_link(conn: &mut DbConn, token: &str, now: i64) -> Result<LinkState, AdminError> {
+pub fn follow_link(
+    conn: &mut DbConn,
+    config: &Config,
+    secret: &Secret,
+    token: &str,
+    now: i64,
+) -> Result<LinkState, AdminError> {
     conn.immediate_transaction(|conn| {
         let state = inspect_link(conn, token, now)?;
         if let LinkState::Valid { action, comment } = &state {
@@ -358,6 +394,7 @@ pub fn follow_link(conn: &mut DbConn, token: &str, now: i64) -> Result<LinkState
             match action.target() {
                 Some(status) => {
                     comments::set_status(conn, comment.id, status)?;
+                    became_approved(conn, config, secret, comment, status, now)?;
                 }
                 None => {
                     q::delete_forever(conn, comment.id)?;

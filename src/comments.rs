@@ -31,6 +31,8 @@ pub enum PostError {
     UnknownParent,
     #[error("duplicate comment")]
     Duplicate,
+    #[error("too many comments")]
+    Limited(crate::abuse::Limited),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -52,6 +54,7 @@ pub enum AuthorActionError {
 pub fn post(
     conn: &mut DbConn,
     config: &Config,
+    secret: &Secret,
     input: &NewComment,
     ip: Option<&str>,
     now: i64,
@@ -67,6 +70,8 @@ pub fn post(
         if !thread_open(&thread, settings, now) {
             return Err(PostError::ThreadClosed);
         }
+        crate::abuse::check(conn, settings, thread.id, ip, &email, now)?
+            .map_err(PostError::Limited)?;
         let (parent_id, depth) = match input.parent {
             None => (None, 0),
             Some(pid) => attach_point(conn, thread.id, pid, settings.max_depth as i32)?,
@@ -97,6 +102,8 @@ pub fn post(
                 created_at: now,
             },
         )?;
+        // Its emails are written with it, in this transaction (sent later, outside).
+        crate::notify::comment_posted(conn, config, secret, &comment, &thread, now)?;
         // A spammer is told the comment waits, like anyone held: telling would
         // teach them which words to avoid.
         let shown = match verdict.status {

@@ -30,10 +30,24 @@ pub struct Settings {
     pub origins: Vec<String>,
     /// `none`, `first_time` or `all`.
     pub moderation: ModerationMode,
-    /// SMTP server URL; without it, messages are logged, not sent.
+    /// SMTP server URL (`smtp://user:pass@host:587?tls=required`, `smtps://…`,
+    /// `smtp://127.0.0.1:2525` in the clear); without it, messages are logged, not sent.
     pub smtp_url: Option<String>,
-    /// Moderators' address(es) for notifications.
-    pub notify_to: Option<String>,
+    /// The sender of notifications. Default: `Causerie <causerie@HOST>`, HOST being
+    /// the public URL's host.
+    pub smtp_from: Option<String>,
+    /// Seconds to wait for the SMTP server before an attempt counts as failed.
+    pub smtp_timeout_secs: u32,
+    /// First retry delay in seconds; each further failure doubles it (capped at six
+    /// hours). Lower it only for tests.
+    pub smtp_retry_base_secs: u32,
+    /// Moderators' addresses for notifications. Comma-separated in the environment.
+    #[serde(deserialize_with = "comma_list")]
+    pub notify_to: Vec<String>,
+    /// Which new comments moderators hear of: `all`, `held` or `none`.
+    pub notify_moderators: NotifyModerators,
+    /// Reply notifications one address may get per hour; more are not sent.
+    pub reply_notifications_per_hour: u32,
     /// `on` or `off`: the abuse limits (`off` only for benchmarks).
     #[serde(deserialize_with = "on_off")]
     pub limits: bool,
@@ -69,6 +83,20 @@ pub struct Settings {
     /// Failed logins allowed per account within 15 minutes (four times as many per
     /// address) before further attempts are refused with 429.
     pub login_max_failures: u32,
+    /// Seconds between two comments of one author (same email or address block).
+    pub flood_seconds: u32,
+    /// Comments per hour from one address block (IPv4 /24, IPv6 /48).
+    pub max_comments_per_ip_per_hour: u32,
+    /// Comments per hour from one email address.
+    pub max_comments_per_email_per_hour: u32,
+    /// Comments per hour on one page from one address block.
+    pub max_comments_per_thread_per_ip_per_hour: u32,
+    /// A form posted sooner than this after it appeared is a bot's: kept as spam.
+    pub min_form_seconds: u32,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is
+    /// believed; from anyone else the header is ignored.
+    #[serde(deserialize_with = "comma_list")]
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -80,7 +108,12 @@ impl Default for Settings {
             origins: Vec::new(),
             moderation: ModerationMode::FirstTime,
             smtp_url: None,
-            notify_to: None,
+            smtp_from: None,
+            smtp_timeout_secs: 10,
+            smtp_retry_base_secs: 30,
+            notify_to: Vec::new(),
+            notify_moderators: NotifyModerators::All,
+            reply_notifications_per_hour: 5,
             limits: true,
             lang: Lang::En,
             edit_window_minutes: 15,
@@ -96,6 +129,12 @@ impl Default for Settings {
             session_idle_minutes: 120,
             action_link_days: 7,
             login_max_failures: 5,
+            flood_seconds: 15,
+            max_comments_per_ip_per_hour: 30,
+            max_comments_per_email_per_hour: 20,
+            max_comments_per_thread_per_ip_per_hour: 10,
+            min_form_seconds: 3,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -118,6 +157,17 @@ impl ModerationMode {
     }
 }
 
+/// Which new comments moderators are emailed about. Spam (disallowed words) never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyModerators {
+    /// Every new comment, published or held.
+    All,
+    /// Held comments only.
+    Held,
+    None,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
@@ -133,6 +183,12 @@ pub struct Config {
     pub public_url: Url,
     /// Allowed origins, serialized as browsers send them (`https://example.org`).
     pub origins: Vec<String>,
+    /// `trusted_proxies` parsed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The sender of notifications (`smtp_from` or its default).
+    pub smtp_from: lettre::message::Mailbox,
+    /// `notify_to` parsed.
+    pub notify_to: Vec<lettre::message::Mailbox>,
     /// `CAUSERIE_ADMIN_PASSWORD`: imposed on the `admin` account at start. Not a
     /// settings key, so it is never printed by `causerie config`.
     pub admin_password: Option<String>,
@@ -206,6 +262,20 @@ impl Config {
                 })
                 .collect::<Result<Vec<_>, _>>()?
         };
+        let trusted_proxies = settings
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| ConfigError::Invalid {
+                        key: "trusted_proxies",
+                        message: format!(
+                            "`{p}` is not an address or a CIDR block such as 10.0.0.0/8"
+                        ),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if !settings.database_url.starts_with("sqlite://") {
             return Err(ConfigError::Invalid {
                 key: "database_url",
@@ -219,6 +289,8 @@ impl Config {
             ("session_idle_minutes", settings.session_idle_minutes),
             ("action_link_days", settings.action_link_days),
             ("login_max_failures", settings.login_max_failures),
+            ("smtp_timeout_secs", settings.smtp_timeout_secs),
+            ("smtp_retry_base_secs", settings.smtp_retry_base_secs),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -226,6 +298,11 @@ impl Config {
                     message: "must be at least 1".into(),
                 });
             }
+        }
+        let smtp_from = mail::sender(settings.smtp_from.as_deref(), &public_url)?;
+        let notify_to = mail::recipients(&settings.notify_to)?;
+        if let Some(u) = &settings.smtp_url {
+            mail::check_smtp_url(u)?;
         }
         if settings.page_size > 500 {
             return Err(ConfigError::Invalid {
@@ -238,6 +315,9 @@ impl Config {
             listen,
             public_url,
             origins,
+            trusted_proxies,
+            smtp_from,
+            notify_to,
             admin_password: None,
         })
     }
@@ -276,6 +356,60 @@ impl Config {
 
     pub fn edit_window_secs(&self) -> i64 {
         i64::from(self.settings.edit_window_minutes) * 60
+    }
+}
+
+/// The email settings, checked at load so that a wrong address is an error that names
+/// its key rather than a message that never leaves.
+mod mail {
+    use lettre::message::Mailbox;
+    use url::Url;
+
+    use super::ConfigError;
+
+    pub fn sender(configured: Option<&str>, public_url: &Url) -> Result<Mailbox, ConfigError> {
+        let Some(text) = configured.map(str::trim) else {
+            let host = public_url.host_str().unwrap_or("localhost");
+            let address =
+                lettre::Address::new("causerie", host).map_err(|e| ConfigError::Invalid {
+                    key: "smtp_from",
+                    message: format!("no default sender for the host `{host}` ({e}): set one"),
+                })?;
+            return Ok(Mailbox::new(Some("Causerie".into()), address));
+        };
+        text.parse().map_err(|e| ConfigError::Invalid {
+            key: "smtp_from",
+            message: format!("`{text}` is not an email address: {e}"),
+        })
+    }
+
+    pub fn recipients(list: &[String]) -> Result<Vec<Mailbox>, ConfigError> {
+        list.iter()
+            .map(|a| {
+                a.trim().parse().map_err(|e| ConfigError::Invalid {
+                    key: "notify_to",
+                    message: format!("`{a}` is not an email address: {e}"),
+                })
+            })
+            .collect()
+    }
+
+    /// Only the scheme and host are checked here (and never echoed with the password):
+    /// the transport itself is built at start, from the same URL.
+    pub fn check_smtp_url(s: &str) -> Result<(), ConfigError> {
+        let invalid = |message: &str| ConfigError::Invalid {
+            key: "smtp_url",
+            message: message.to_owned(),
+        };
+        let url = Url::parse(s.trim())
+            .map_err(|_| invalid("not a URL such as smtp://user:pass@host:587"))?;
+        if !matches!(url.scheme(), "smtp" | "smtps") {
+            return Err(invalid("must start with smtp:// or smtps://"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(invalid("names no host"));
+        }
+        Ok(())
     }
 }
 
@@ -370,5 +504,53 @@ mod tests {
         };
         let err = Config::from_settings(s).unwrap_err().to_string();
         assert!(err.contains("origins"), "{err}");
+    }
+
+    #[test]
+    fn mail_defaults_and_address_checks() {
+        let c = Config::from_settings(Settings {
+            public_url: Some("https://comments.example.fr".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            c.smtp_from.to_string(),
+            "Causerie <causerie@comments.example.fr>"
+        );
+        assert!(c.notify_to.is_empty());
+        let local = Config::from_settings(Settings::default()).unwrap();
+        assert_eq!(local.smtp_from.email.to_string(), "causerie@127.0.0.1");
+        let two = Config::from_settings(Settings {
+            notify_to: vec!["a@example.org".into(), "Bea <b@example.org>".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(two.notify_to.len(), 2);
+        for (key, s) in [
+            (
+                "notify_to",
+                Settings {
+                    notify_to: vec!["a@example.org".into(), "not an address".into()],
+                    ..Default::default()
+                },
+            ),
+            (
+                "smtp_from",
+                Settings {
+                    smtp_from: Some("Causerie <causerie@>".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "smtp_url",
+                Settings {
+                    smtp_url: Some("http://mail.example.org".into()),
+                    ..Default::default()
+                },
+            ),
+        ] {
+            let err = Config::from_settings(s).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
     }
 }

@@ -30,6 +30,8 @@ pub enum ApiError {
     Conflict(Msg),
     /// 413
     TooLarge,
+    /// 429, with the seconds to wait.
+    TooMany { retry_after: i64, msg: Msg },
     /// 415
     UnsupportedMediaType,
     /// 503: no database connection could be had in time.
@@ -51,6 +53,7 @@ impl ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "duplicate",
             ApiError::TooLarge => "payload_too_large",
+            ApiError::TooMany { .. } => "too_many_requests",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal_error",
@@ -76,7 +80,8 @@ impl ApiError {
             ApiError::BadRequest { msg, .. }
             | ApiError::Forbidden { msg, .. }
             | ApiError::NotFound(msg)
-            | ApiError::Conflict(msg) => msg.clone(),
+            | ApiError::Conflict(msg)
+            | ApiError::TooMany { msg, .. } => msg.clone(),
             ApiError::TooLarge => Msg::BodyTooLarge,
             ApiError::UnsupportedMediaType => Msg::WrongContentType,
             ApiError::Unavailable => Msg::Unavailable,
@@ -170,8 +175,11 @@ impl ResponseError for LocalizedError {
             message: self.error.message().text(self.lang),
             fields,
         };
-        HttpResponse::build(self.status_code())
-            .insert_header((header::CONTENT_LANGUAGE, self.lang.code()))
-            .json(body)
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_LANGUAGE, self.lang.code()));
+        if let ApiError::TooMany { retry_after, .. } = &self.error {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        response.json(body)
     }
 }

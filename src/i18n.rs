@@ -64,6 +64,8 @@ pub enum Msg {
     InvalidPage,
     InvalidParent,
     WrongType,
+    Flood { secs: i64 },
+    TooManyComments { minutes: i64 },
     TooManyPages { max: usize },
     InvalidLimit,
     InvalidCursor,
@@ -114,6 +116,22 @@ impl Msg {
             }
             (InvalidParent, En) => "The comment replied to must be a comment number.",
             (InvalidParent, Fr) => "Le commentaire auquel vous répondez doit être un numéro de commentaire.",
+            (Flood { secs }, En) => {
+                return format!("You are posting comments too quickly. Please wait {secs} seconds.")
+            }
+            (Flood { secs }, Fr) => {
+                return format!("Vous envoyez des commentaires trop vite. Veuillez attendre {secs} secondes.")
+            }
+            (TooManyComments { minutes }, En) => {
+                return format!(
+                    "You have posted many comments recently. Please try again in {minutes} minutes."
+                )
+            }
+            (TooManyComments { minutes }, Fr) => {
+                return format!(
+                    "Vous avez envoyé beaucoup de commentaires récemment. Veuillez réessayer dans {minutes} minutes."
+                )
+            }
             (WrongType, En) => "This field has the wrong type (text, number or true/false expected).",
             (WrongType, Fr) => "Ce champ n’est pas du bon type (texte, nombre ou vrai/faux attendu).",
             (TooManyPages { max }, En) => return format!("Ask for at most {max} pages at once."),
@@ -309,6 +327,19 @@ pub struct AdminWords {
     pub reply_title: &'static str,
     /// ": " in English, " : " in French typography.
     pub colon: &'static str,
+    pub outbox: &'static str,
+    pub queued: &'static str,
+    pub sent: &'static str,
+    pub failed: &'static str,
+    pub recipient: &'static str,
+    pub subject: &'static str,
+    pub attempts: &'static str,
+    pub last_error: &'static str,
+    pub next_attempt: &'static str,
+    pub written: &'static str,
+    pub retry_now: &'static str,
+    pub smtp_off: &'static str,
+    pub no_messages: &'static str,
 }
 
 impl AdminWords {
@@ -378,6 +409,19 @@ static ADMIN_EN: AdminWords = AdminWords {
     edit_title: "Edit comment",
     reply_title: "Reply as moderator",
     colon: ": ",
+    outbox: "Outbox",
+    queued: "Queued",
+    sent: "Sent",
+    failed: "Failed",
+    recipient: "Recipient",
+    subject: "Subject",
+    attempts: "Attempts",
+    last_error: "Last error",
+    next_attempt: "Next attempt",
+    written: "Written",
+    retry_now: "Retry now",
+    smtp_off: "SMTP is not configured (smtp_url): messages are written to the log, not sent.",
+    no_messages: "No message yet.",
 };
 
 static ADMIN_FR: AdminWords = AdminWords {
@@ -437,6 +481,131 @@ static ADMIN_FR: AdminWords = AdminWords {
     not_found: "Ce commentaire n’existe pas.",
     edit_title: "Modifier le commentaire",
     reply_title: "Répondre en tant que modérateur",
+    colon: " : ",
+    outbox: "Messages",
+    queued: "À envoyer",
+    sent: "Envoyés",
+    failed: "Échecs",
+    recipient: "Destinataire",
+    subject: "Objet",
+    attempts: "Essais",
+    last_error: "Dernière erreur",
+    next_attempt: "Prochain essai",
+    written: "Écrit",
+    retry_now: "Réessayer maintenant",
+    smtp_off: "SMTP n’est pas configuré (smtp_url) : les messages sont écrits dans le journal, pas envoyés.",
+    no_messages: "Aucun message pour l’instant.",
+};
+
+/// Words of the notification emails and of the unsubscribe page.
+pub struct MailWords {
+    pub subject_new: &'static str,
+    pub subject_held: &'static str,
+    pub subject_reply: &'static str,
+    pub open_quote: &'static str,
+    pub close_quote: &'static str,
+    pub new_intro: &'static str,
+    pub held_intro: &'static str,
+    pub author: &'static str,
+    pub email: &'static str,
+    pub website: &'static str,
+    pub held_because: &'static str,
+    pub approve: &'static str,
+    pub spam: &'static str,
+    pub delete: &'static str,
+    pub links_note: &'static str,
+    pub in_queue: &'static str,
+    pub moderators_footer: &'static str,
+    pub replied: &'static str,
+    pub moderator: &'static str,
+    pub your_comment: &'static str,
+    pub read_reply: &'static str,
+    pub why_you: &'static str,
+    pub stop: &'static str,
+    pub notifications: &'static str,
+    pub unsubscribe_intro: &'static str,
+    pub stop_thread: &'static str,
+    pub stop_all: &'static str,
+    pub done_thread: &'static str,
+    pub done_all: &'static str,
+    pub bad_link: &'static str,
+    pub colon: &'static str,
+}
+
+impl MailWords {
+    pub fn of(lang: Lang) -> &'static MailWords {
+        match lang {
+            Lang::En => &MAIL_EN,
+            Lang::Fr => &MAIL_FR,
+        }
+    }
+}
+
+static MAIL_EN: MailWords = MailWords {
+    subject_new: "New comment on",
+    subject_held: "Comment awaiting moderation on",
+    subject_reply: "New reply to your comment on",
+    open_quote: "“",
+    close_quote: "”",
+    new_intro: "A new comment was published on",
+    held_intro: "A new comment awaits your moderation on",
+    author: "Author",
+    email: "Email",
+    website: "Website",
+    held_because: "Held because",
+    approve: "Approve",
+    spam: "Spam",
+    delete: "Delete",
+    links_note: "Each link asks you to confirm, works once, and expires after a few days.",
+    in_queue: "Or moderate it in the queue",
+    moderators_footer: "Sent by Causerie to the moderators of this site.",
+    replied: "replied to your comment on",
+    moderator: "moderator",
+    your_comment: "Your comment",
+    read_reply: "Read the reply and answer it",
+    why_you: "You get this email because you asked to be notified of replies to your comment.",
+    stop: "Stop these emails",
+    notifications: "Reply notifications",
+    unsubscribe_intro: "You get an email when someone replies to your comment on",
+    stop_thread: "Stop for this page",
+    stop_all: "Stop every email from this site",
+    done_thread: "Done: you will get no more email about replies on",
+    done_all: "Done: you will get no more email from this site.",
+    bad_link: "This unsubscribe link is not valid.",
+    colon: ": ",
+};
+
+static MAIL_FR: MailWords = MailWords {
+    subject_new: "Nouveau commentaire sur",
+    subject_held: "Commentaire en attente de modération sur",
+    subject_reply: "Nouvelle réponse à votre commentaire sur",
+    open_quote: "« ",
+    close_quote: " »",
+    new_intro: "Un nouveau commentaire a été publié sur",
+    held_intro: "Un nouveau commentaire attend votre modération sur",
+    author: "Auteur",
+    email: "Adresse de messagerie",
+    website: "Site web",
+    held_because: "Retenu car",
+    approve: "Approuver",
+    spam: "Indésirable",
+    delete: "Supprimer",
+    links_note: "Chaque lien demande confirmation, ne sert qu’une fois et expire après quelques jours.",
+    in_queue: "Ou modérez-le depuis la file",
+    moderators_footer: "Envoyé par Causerie aux modérateurs de ce site.",
+    replied: "a répondu à votre commentaire sur",
+    moderator: "modérateur",
+    your_comment: "Votre commentaire",
+    read_reply: "Lire la réponse et y répondre",
+    why_you: "Vous recevez ce message car vous avez demandé à être prévenu des réponses à votre commentaire.",
+    stop: "Ne plus recevoir ces messages",
+    notifications: "Notifications de réponses",
+    unsubscribe_intro: "Vous recevez un message quand quelqu’un répond à votre commentaire sur",
+    stop_thread: "Arrêter pour cette page",
+    stop_all: "Ne plus rien recevoir de ce site",
+    done_thread: "C’est fait : vous ne recevrez plus de message pour les réponses sur",
+    done_all: "C’est fait : vous ne recevrez plus aucun message de ce site.",
+    bad_link: "Ce lien de désinscription n’est pas valable.",
     colon: " : ",
 };
 

@@ -1,5 +1,6 @@
 //! Causerie: a self-hosted comment engine for blogs.
 
+pub mod abuse;
 pub mod admin;
 pub mod avatar;
 pub mod comments;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod i18n;
 pub mod moderation;
 pub mod moderators;
+pub mod notify;
 pub mod routes;
 pub mod sanitize;
 pub mod startup;

@@ -53,6 +53,12 @@ pub fn judge<E>(
         input.email.as_str(),
         input.website.as_ref().map_or("", |w| w.as_str()),
     ];
+    if let Some(signal) = &input.bot_signal {
+        return Ok(Verdict {
+            status: Status::Spam,
+            reason: Some(format!("bot: {signal}")),
+        });
+    }
     if let Some(word) = find_word(&settings.disallowed_keywords, &texts) {
         return Ok(Verdict {
             status: Status::Spam,

@@ -24,6 +24,8 @@ pub struct Application {
     port: u16,
     public_url: url::Url,
     server: Server,
+    state: web::Data<AppState>,
+    outbox_worker: actix_web::rt::task::JoinHandle<()>,
 }
 
 /// Opens the database, applies migrations and loads (or creates) the instance secret.
@@ -42,6 +44,7 @@ pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
 impl Application {
     pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         let (pool, secret) = open_database(&config)?;
+        let mailer = crate::notify::mailer::Mailer::from_config(&config)?;
         {
             let mut conn = pool.get()?;
             match moderators::bootstrap(&mut conn, config.admin_password.as_deref())? {
@@ -73,8 +76,10 @@ impl Application {
             config,
             pool,
             secret,
+            outbox: Default::default(),
         });
         spawn_ip_purge(state.clone());
+        let outbox_worker = crate::notify::worker::spawn(state.clone(), mailer);
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             let state = server_state.clone();
@@ -88,7 +93,9 @@ impl Application {
                         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                         .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin")),
                 )
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<
+                    crate::telemetry::RouteSpan,
+                >::new())
                 .configure(routes::api::configure)
                 .configure(routes::admin::configure)
                 .route("/", web::get().to(index))
@@ -97,6 +104,14 @@ impl Application {
                 .configure(routes::embed::configure)
                 .route("/t", web::get().to(routes::nojs::show))
                 .route("/t", web::post().to(routes::nojs::post))
+                .route(
+                    "/unsubscribe/{token}",
+                    web::get().to(routes::unsubscribe::show),
+                )
+                .route(
+                    "/unsubscribe/{token}",
+                    web::post().to(routes::unsubscribe::act),
+                )
                 .route("/avatar/{file}", web::get().to(routes::avatar::avatar))
                 .default_service(web::to(not_found))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
@@ -108,6 +123,8 @@ impl Application {
             port,
             public_url,
             server,
+            state,
+            outbox_worker,
         })
     }
 
@@ -120,8 +137,18 @@ impl Application {
         &self.public_url
     }
 
+    /// Stops the server from elsewhere (tests simulate a restart with it).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped, then stops the outbox worker and waits for it: a message
+    /// it had claimed is either recorded or handed back.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.state.outbox.stop();
+        let _ = self.outbox_worker.await;
+        served
     }
 }
 

@@ -81,6 +81,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        comment_id -> Nullable<BigInt>,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        list_unsubscribe -> Nullable<Text>,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        last_error -> Nullable<Text>,
+        claimed_until -> Nullable<BigInt>,
+        created_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    unsubscribed (id) {
+        id -> BigInt,
+        email -> Text,
+        thread_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(sessions -> moderators (moderator_id));
 diesel::joinable!(action_links -> comments (comment_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -91,4 +121,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     login_failures,
     action_links,
+    outbox,
+    unsubscribed,
 );

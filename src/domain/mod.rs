@@ -40,6 +40,9 @@ pub struct NewComment {
     pub website: Option<Website>,
     pub body: CommentBody,
     pub notify_replies: bool,
+    /// Set by the route when the form looks filled by a bot (see `abuse`): the
+    /// comment is then kept as spam, without telling.
+    pub bot_signal: Option<String>,
 }
 
 /// The fields as they arrive, before checking: the JSON API and the no-JS form both
@@ -85,6 +88,7 @@ impl CommentInput {
                 website,
                 body,
                 notify_replies: self.notify_replies,
+                bot_signal: None,
             }),
             _ => Err(errors),
         }

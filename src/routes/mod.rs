@@ -9,6 +9,7 @@ pub mod demo;
 pub mod embed;
 pub mod health;
 pub mod nojs;
+pub mod unsubscribe;
 
 use std::future::{ready, Ready};
 use std::net::IpAddr;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub config: Config,
     pub pool: DbPool,
     pub secret: Secret,
+    /// Wakes the outbox worker after a message was written, stops it at shutdown.
+    pub outbox: crate::notify::Signal,
 }
 
 /// Runs one unit of database work off the async workers: `state.db(|conn, st| …)`.
@@ -48,7 +51,12 @@ impl Db for web::Data<AppState> {
         let state = self.clone();
         web::block(move || {
             let mut conn = state.pool.get()?;
-            work(&mut conn, &state).map_err(Into::into)
+            let done = work(&mut conn, &state).map_err(Into::into);
+            // The unit of work has committed: a message it wrote can go now.
+            if crate::notify::take_enqueued() {
+                state.outbox.wake();
+            }
+            done
         })
         .await?
     }
@@ -111,8 +119,40 @@ fn authority(u: &url::Url) -> String {
 
 /// The client's address, truncated as stored (IPv4 /24, IPv6 /48).
 pub fn truncated_ip(req: &HttpRequest) -> Option<String> {
-    let addr = req.peer_addr()?.ip();
-    Some(truncate_ip(addr))
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Some(truncate_ip(client_ip(peer, &forwarded, trusted)))
+}
+
+/// The address of the client: the peer's, unless the peer is a trusted proxy, in
+/// which case the right-most address of `X-Forwarded-For` that is not itself a
+/// trusted proxy (the left-most entries are whatever the client chose to send).
+pub fn client_ip(peer: IpAddr, forwarded: &[&str], trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded.iter().flat_map(|h| h.split(',')).rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 pub fn truncate_ip(addr: IpAddr) -> String {
@@ -149,6 +189,32 @@ pub fn html_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxies: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // From a stranger the header is ignored: anyone can write it.
+        assert_eq!(
+            client_ip(ip("203.0.113.5"), &["198.51.100.1"], &proxies),
+            ip("203.0.113.5")
+        );
+        // Behind our proxy, the address it saw.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &["198.51.100.1"], &proxies),
+            ip("198.51.100.1")
+        );
+        // A client forging an entry cannot hide behind it: the right-most untrusted wins.
+        assert_eq!(
+            client_ip(
+                ip("10.0.0.2"),
+                &["1.2.3.4, 198.51.100.1, 10.0.0.3"],
+                &proxies
+            ),
+            ip("198.51.100.1")
+        );
+        assert_eq!(client_ip(ip("10.0.0.2"), &[], &proxies), ip("10.0.0.2"));
+    }
 
     #[test]
     fn addresses_are_truncated() {

@@ -316,19 +316,27 @@ pub async fn post(
         },
         _ => Some(Msg::FormInvalid),
     };
+    let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    let mut retry_after = None;
     let outcome: Result<(), (Msg, FieldErrors)> = match (token_problem, input.parse()) {
         (Some(problem), _) => Err((problem, FieldErrors::new())),
         (None, Err(errors)) => Err((Msg::CheckFields, errors)),
-        (None, Ok(comment)) => {
+        (None, Ok(mut comment)) => {
+            comment.bot_signal = crate::abuse::bot_signal(
+                &state.config.settings,
+                &state.secret,
+                form.get(crate::abuse::HONEYPOT).map(String::as_str),
+                form.get("form_token").map(String::as_str),
+                now(),
+            );
             let ip = truncated_ip(&req);
             let res = state
                 .db(move |conn, st| {
-                    service::post(conn, &st.config, &comment, ip.as_deref(), now()).map_err(|e| {
-                        match e {
+                    service::post(conn, &st.config, &st.secret, &comment, ip.as_deref(), now())
+                        .map_err(|e| match e {
                             PostError::Db(db) => ApiError::from(db),
                             other => ApiError::from(other),
-                        }
-                    })
+                        })
                 })
                 .await;
             match res {
@@ -347,6 +355,13 @@ pub async fn post(
                     Err((m, FieldErrors::new()))
                 }
                 Err(ApiError::Forbidden { msg, .. }) => Err((msg, FieldErrors::new())),
+                Err(ApiError::TooMany {
+                    retry_after: wait,
+                    msg,
+                }) => {
+                    retry_after = Some(wait);
+                    Err((msg, FieldErrors::new()))
+                }
                 Err(other) => return error_page(other, lang),
             }
         }
@@ -370,7 +385,16 @@ pub async fn post(
             view.notify_replies = input.notify_replies;
             view.notice = Some(problem.text(lang));
             view.notice_is_error = true;
-            render_thread(view, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+            match retry_after {
+                Some(wait) => {
+                    let mut r = render_thread(view, actix_web::http::StatusCode::TOO_MANY_REQUESTS);
+                    if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+                        r.headers_mut().insert(header::RETRY_AFTER, v);
+                    }
+                    r
+                }
+                None => render_thread(view, unprocessable),
+            }
         }
         Err(e) => error_page(e, lang),
     }

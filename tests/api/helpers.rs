@@ -10,6 +10,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db_path: String,
+    /// Stops the HTTP server (`TestApp::stop`), to simulate a restart.
+    pub server: actix_web::dev::ServerHandle,
+    running: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -21,10 +24,32 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("test.db").to_string_lossy().into_owned();
+    spawn_app_in(dir, db_path, adjust).await
+}
+
+/// A new app on the database file of an earlier one (a restart, or a second
+/// instance sharing the database).
+pub async fn spawn_app_on(db_path: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir, db_path.to_owned(), adjust).await
+}
+
+async fn spawn_app_in(
+    dir: tempfile::TempDir,
+    db_path: String,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings {
         listen: "127.0.0.1:0".into(),
         database_url: format!("sqlite://{db_path}"),
         pool_size: 4,
+        // Tests post in quick succession from one address; the abuse tests set
+        // these back to real values.
+        flood_seconds: 0,
+        max_comments_per_ip_per_hour: 10_000,
+        max_comments_per_email_per_hour: 10_000,
+        max_comments_per_thread_per_ip_per_hour: 10_000,
+        min_form_seconds: 0,
         ..Default::default()
     };
     adjust(&mut settings);
@@ -32,7 +57,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     config.admin_password = Some("test-password-123".into());
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
+    let server = app.server_handle();
+    let running = Some(actix_web::rt::spawn(app.run_until_stopped()));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -41,6 +67,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         client,
         db_path,
+        server,
+        running,
         _dir: dir,
     }
 }
@@ -58,6 +86,14 @@ pub fn comment(page: &str, author: &str, body: &str) -> Value {
 }
 
 impl TestApp {
+    /// Stops the server and its background work, and waits until they are done.
+    pub async fn stop(&mut self) {
+        self.server.stop(true).await;
+        if let Some(running) = self.running.take() {
+            let _ = running.await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -50,6 +50,16 @@ try {
   await page.goto(`${host.url}/blog/hello?api=${api.url}`);
   await page.waitForSelector('#causerie .causerie-form');
   await page.screenshot({ path: path.join(out, 'host-en.png'), fullPage: true });
+  // One's own comment, just posted: its actions, the success message, a focused button.
+  await page.fill('#causerie-body', 'My own comment, with <em>emphasis</em>.');
+  await page.fill('#causerie-author', 'Kim');
+  await page.fill('#causerie-email', 'kim@example.org');
+  await page.click('#causerie .causerie-form [type=submit]');
+  await page.waitForSelector('#causerie .causerie-comment');
+  await page.keyboard.press('Tab');
+  await page.locator('#causerie').screenshot({ path: path.join(out, 'host-en-own.png') });
+  await page.click('#causerie .causerie-actions button:nth-child(3)');
+  await page.locator('#causerie .causerie-list').screenshot({ path: path.join(out, 'host-en-confirm.png') });
   await ctx.close();
   console.log('screenshots in', out);
 } finally {

@@ -6,5 +6,7 @@ pub mod comments;
 pub mod instance;
 pub mod login_failures;
 pub mod moderators;
+pub mod outbox;
 pub mod sessions;
 pub mod threads;
+pub mod unsubscribed;

@@ -107,7 +107,7 @@ pub async fn act(
         return refusal(lang, &LinkState::Unknown);
     }
     let res = state
-        .db(move |conn, _| admin::follow_link(conn, &token, now()))
+        .db(move |conn, st| admin::follow_link(conn, &st.config, &st.secret, &token, now()))
         .await;
     match res {
         Ok(LinkState::Valid { action, comment }) => {

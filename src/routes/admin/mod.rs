@@ -5,6 +5,7 @@
 
 mod links;
 mod login;
+mod outbox;
 mod queue;
 
 use std::collections::HashMap;
@@ -46,7 +47,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/comments/{id}", web::post().to(queue::edit_save))
             .route("/comments/{id}/reply", web::post().to(queue::reply))
             .route("/act/{token}", web::get().to(links::confirm))
-            .route("/act/{token}", web::post().to(links::act)),
+            .route("/act/{token}", web::post().to(links::act))
+            .route("/outbox", web::get().to(outbox::page))
+            .route("/outbox/retry", web::post().to(outbox::retry)),
     );
 }
 

@@ -251,9 +251,9 @@ pub async fn moderate(
     };
     let who = session.name.clone();
     let res = state
-        .db(move |conn, _| -> Result<(), ApiError> {
+        .db(move |conn, st| -> Result<(), ApiError> {
             for (id, action) in work {
-                match admin::apply(conn, id, action, now()) {
+                match admin::apply(conn, &st.config, &st.secret, id, action, now()) {
                     Ok(_) => tracing::info!(comment = id, action = action.as_str(), moderator = %who, "moderated"),
                     // Purged meanwhile by another moderator: nothing left to do.
                     Err(AdminError::NotFound) => {}
@@ -515,13 +515,13 @@ pub async fn reply(
     };
     let name = session.name.clone();
     let res = state
-        .db(
-            move |conn, st| match admin::reply(conn, &st.config, id, &name, &body, now()) {
+        .db(move |conn, st| {
+            match admin::reply(conn, &st.config, &st.secret, id, &name, &body, now()) {
                 Ok(c) => Ok(Some(c)),
                 Err(AdminError::NotFound) => Ok(None),
                 Err(AdminError::Db(e)) => Err(ApiError::from(e)),
-            },
-        )
+            }
+        })
         .await;
     match res {
         Ok(Some(c)) => {

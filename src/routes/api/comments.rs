@@ -151,7 +151,7 @@ async fn create_inner(
         notify_replies: bool_field(&obj, "notify_replies", &mut errors),
     };
     let parsed = input.parse();
-    let comment = match parsed {
+    let mut comment = match parsed {
         Ok(c) if errors.is_empty() => c,
         Ok(_) => return Err(ApiError::Invalid(errors)),
         Err(mut more) => {
@@ -160,9 +160,18 @@ async fn create_inner(
             return Err(ApiError::Invalid(more));
         }
     };
+    comment.bot_signal = crate::abuse::bot_signal(
+        &state.config.settings,
+        &state.secret,
+        obj.get(crate::abuse::HONEYPOT).and_then(Value::as_str),
+        obj.get("form_token").and_then(Value::as_str),
+        now(),
+    );
     let ip = truncated_ip(req);
     let posted = state
-        .db(move |conn, st| service::post(conn, &st.config, &comment, ip.as_deref(), now()))
+        .db(move |conn, st| {
+            service::post(conn, &st.config, &st.secret, &comment, ip.as_deref(), now())
+        })
         .await?;
     let status = posted.status;
     tracing::info!(comment = posted.comment.id, %status, "comment posted");

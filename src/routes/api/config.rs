@@ -7,6 +7,8 @@ use crate::routes::AppState;
 use crate::sanitize::{whitelist_markup, WHITELIST};
 
 /// `GET /api/v1/config`: all the embed needs to build the form.
+/// It also hands out a signed `form_token` (the time the form appeared), so it is
+/// never cached.
 pub async fn config(state: web::Data<AppState>) -> HttpResponse {
     let s = &state.config.settings;
     let markup = whitelist_markup();
@@ -19,26 +21,30 @@ pub async fn config(state: web::Data<AppState>) -> HttpResponse {
             )
         })
         .collect();
-    HttpResponse::Ok().json(json!({
-        "required": ["author", "email", "body"],
-        "optional": ["website", "notify_replies", "parent"],
-        "limits": {
-            "author": AUTHOR_MAX,
-            "email": EMAIL_MAX,
-            "website": WEBSITE_MAX,
-            "body": BODY_MAX,
-        },
-        "whitelist": WHITELIST
-            .iter()
-            .map(|t| json!({"tag": t.name, "attributes": t.attributes}))
-            .collect::<Vec<_>>(),
-        "whitelist_markup": markup,
-        "whitelist_help": help,
-        "edit_window": state.config.edit_window_secs(),
-        "moderation": s.moderation.as_str(),
-        "max_depth": s.max_depth,
-        "page_size": s.page_size,
-        "languages": Lang::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
-        "default_language": s.lang.code(),
-    }))
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "form_token": state.secret.sign("form", &crate::db::now().to_string()),
+            "honeypot": crate::abuse::HONEYPOT,
+            "required": ["author", "email", "body"],
+            "optional": ["website", "notify_replies", "parent"],
+            "limits": {
+                "author": AUTHOR_MAX,
+                "email": EMAIL_MAX,
+                "website": WEBSITE_MAX,
+                "body": BODY_MAX,
+            },
+            "whitelist": WHITELIST
+                .iter()
+                .map(|t| json!({"tag": t.name, "attributes": t.attributes}))
+                .collect::<Vec<_>>(),
+            "whitelist_markup": markup,
+            "whitelist_help": help,
+            "edit_window": state.config.edit_window_secs(),
+            "moderation": s.moderation.as_str(),
+            "max_depth": s.max_depth,
+            "page_size": s.page_size,
+            "languages": Lang::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
+            "default_language": s.lang.code(),
+        }))
 }

@@ -105,6 +105,10 @@ impl From<PostError> for ApiError {
             },
             PostError::UnknownParent => ApiError::NotFound(Msg::UnknownParent),
             PostError::Duplicate => ApiError::Conflict(Msg::Duplicate),
+            PostError::Limited(l) => ApiError::TooMany {
+                retry_after: l.retry_after,
+                msg: l.msg,
+            },
             PostError::Db(e) => e.into(),
         }
     }

@@ -1,0 +1,2 @@
+DROP TABLE unsubscribed;
+DROP TABLE outbox;

@@ -1,0 +1,182 @@
+//! Defences against floods and bots, as WordPress and every comment engine on the
+//! open web need them. Counts come from the comments table itself (truncated IP,
+//! email, time), inside the posting transaction, so several instances sharing one
+//! database agree and two concurrent posts cannot both slip under a limit.
+//!
+//! Two kinds of answer: a reader who posts too often is told so (429 with
+//! `Retry-After`); a bot that fills the honeypot or posts faster than a person can
+//! type has its comment kept as spam, without being told.
+
+use diesel::prelude::*;
+
+use crate::config::Settings;
+use crate::crypto::Secret;
+use crate::db::schema::comments;
+use crate::db::DbConn;
+use crate::i18n::Msg;
+
+/// Why a post is refused for now, and when it may be tried again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limited {
+    pub retry_after: i64,
+    pub msg: Msg,
+}
+
+const HOUR: i64 = 3600;
+
+/// The flood interval and the hourly limits, per address block, per email and per
+/// thread and address block. Nothing is checked with `limits = off`.
+pub fn check(
+    conn: &mut DbConn,
+    settings: &Settings,
+    thread_id: i64,
+    ip: Option<&str>,
+    email: &str,
+    now: i64,
+) -> QueryResult<Result<(), Limited>> {
+    if !settings.limits {
+        return Ok(Ok(()));
+    }
+    let flood = i64::from(settings.flood_seconds);
+    if flood > 0 {
+        let mut q = comments::table
+            .filter(comments::created_at.gt(now - flood))
+            .into_boxed();
+        q = match ip {
+            Some(ip) => q.filter(comments::email.eq(email).or(comments::ip.eq(ip))),
+            None => q.filter(comments::email.eq(email)),
+        };
+        let last: Option<i64> = q
+            .select(diesel::dsl::max(comments::created_at))
+            .first(conn)?;
+        if let Some(last) = last {
+            let wait = (last + flood - now).max(1);
+            return Ok(Err(Limited {
+                retry_after: wait,
+                msg: Msg::Flood { secs: wait },
+            }));
+        }
+    }
+    let since = now - HOUR;
+    let hourly = |oldest: Option<i64>| {
+        let wait = oldest.map_or(HOUR, |o| (o + HOUR - now).max(1));
+        Limited {
+            retry_after: wait,
+            msg: Msg::TooManyComments {
+                minutes: (wait + 59) / 60,
+            },
+        }
+    };
+    let (n, oldest): (i64, Option<i64>) = comments::table
+        .filter(comments::email.eq(email))
+        .filter(comments::created_at.gt(since))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(comments::created_at),
+        ))
+        .first(conn)?;
+    if n >= i64::from(settings.max_comments_per_email_per_hour) {
+        return Ok(Err(hourly(oldest)));
+    }
+    if let Some(ip) = ip {
+        let (n, oldest): (i64, Option<i64>) = comments::table
+            .filter(comments::ip.eq(ip))
+            .filter(comments::created_at.gt(since))
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::min(comments::created_at),
+            ))
+            .first(conn)?;
+        if n >= i64::from(settings.max_comments_per_ip_per_hour) {
+            return Ok(Err(hourly(oldest)));
+        }
+        let (n, oldest): (i64, Option<i64>) = comments::table
+            .filter(comments::ip.eq(ip))
+            .filter(comments::thread_id.eq(thread_id))
+            .filter(comments::created_at.gt(since))
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::min(comments::created_at),
+            ))
+            .first(conn)?;
+        if n >= i64::from(settings.max_comments_per_thread_per_ip_per_hour) {
+            return Ok(Err(hourly(oldest)));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// The name of the honeypot field: invisible to people, irresistible to bots.
+pub const HONEYPOT: &str = "homepage";
+
+/// The signs that a bot, not a person, filled the form: the honeypot has a value,
+/// or the form (its signed `form_token`) was posted faster than `min_form_seconds`.
+/// `None` when nothing looks wrong. A missing token is not a sign: API clients
+/// may post without one.
+pub fn bot_signal(
+    settings: &Settings,
+    secret: &Secret,
+    honeypot: Option<&str>,
+    form_token: Option<&str>,
+    now: i64,
+) -> Option<String> {
+    if !settings.limits {
+        return None;
+    }
+    if honeypot.is_some_and(|h| !h.trim().is_empty()) {
+        return Some("honeypot field filled".into());
+    }
+    let token = form_token.filter(|t| !t.is_empty())?;
+    let Some(issued) = secret
+        .verify("form", token)
+        .and_then(|ts| ts.parse::<i64>().ok())
+    else {
+        return Some("form token forged".into());
+    };
+    let elapsed = now - issued;
+    if elapsed < i64::from(settings.min_form_seconds) {
+        return Some(format!("posted {elapsed} s after the form appeared"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> Secret {
+        Secret::from_hex(&Secret::generate_hex()).unwrap()
+    }
+
+    #[test]
+    fn honeypot_and_haste_are_bot_signals() {
+        let s = Settings::default();
+        let key = secret();
+        let now = 1_000_000;
+        assert_eq!(
+            bot_signal(&s, &key, Some("http://spam"), None, now).as_deref(),
+            Some("honeypot field filled")
+        );
+        let fresh = key.sign("form", &now.to_string());
+        assert_eq!(
+            bot_signal(&s, &key, None, Some(&fresh), now + 1).as_deref(),
+            Some("posted 1 s after the form appeared")
+        );
+        assert_eq!(bot_signal(&s, &key, Some(""), Some(&fresh), now + 3), None);
+        assert_eq!(bot_signal(&s, &key, None, None, now), None);
+        let forged = secret().sign("form", &now.to_string());
+        assert_eq!(
+            bot_signal(&s, &key, None, Some(&forged), now + 60).as_deref(),
+            Some("form token forged")
+        );
+    }
+
+    #[test]
+    fn limits_off_turns_every_defence_off() {
+        let s = Settings {
+            limits: false,
+            ..Default::default()
+        };
+        assert_eq!(bot_signal(&s, &secret(), Some("x"), None, 0), None);
+    }
+}

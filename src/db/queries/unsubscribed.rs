@@ -1,0 +1,60 @@
+//! Addresses that asked for no more reply notifications, for one thread or for all.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{comments, unsubscribed};
+use crate::db::DbConn;
+
+/// Whether `email` turned notifications off for `thread_id` or for everything.
+pub fn is_unsubscribed(conn: &mut DbConn, email: &str, thread_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        unsubscribed::table
+            .filter(unsubscribed::email.eq(email))
+            .filter(
+                unsubscribed::thread_id
+                    .is_null()
+                    .or(unsubscribed::thread_id.eq(thread_id)),
+            ),
+    ))
+    .get_result(conn)
+}
+
+/// Records the wish (once) and unticks "notify me" on the address's comments in the
+/// thread, or everywhere when `thread_id` is `None`.
+pub fn add(conn: &mut DbConn, email: &str, thread_id: Option<i64>, now: i64) -> QueryResult<()> {
+    let already: bool = match thread_id {
+        Some(t) => diesel::select(diesel::dsl::exists(
+            unsubscribed::table
+                .filter(unsubscribed::email.eq(email))
+                .filter(unsubscribed::thread_id.eq(t)),
+        ))
+        .get_result(conn)?,
+        None => diesel::select(diesel::dsl::exists(
+            unsubscribed::table
+                .filter(unsubscribed::email.eq(email))
+                .filter(unsubscribed::thread_id.is_null()),
+        ))
+        .get_result(conn)?,
+    };
+    if !already {
+        diesel::insert_into(unsubscribed::table)
+            .values((
+                unsubscribed::email.eq(email),
+                unsubscribed::thread_id.eq(thread_id),
+                unsubscribed::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    let mine = comments::table
+        .filter(comments::email.eq(email))
+        .filter(comments::notify_replies.eq(true));
+    match thread_id {
+        Some(t) => diesel::update(mine.filter(comments::thread_id.eq(t)))
+            .set(comments::notify_replies.eq(false))
+            .execute(conn)?,
+        None => diesel::update(mine)
+            .set(comments::notify_replies.eq(false))
+            .execute(conn)?,
+    };
+    Ok(())
+}

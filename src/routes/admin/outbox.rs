@@ -1,0 +1,144 @@
+//! `/admin/outbox`: what the notification worker has sent, is trying to send, and
+//! gave up on, with the last error; a queued or failed message can be retried now.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::{admin_lang, failure, forged, render, require_session, see_other};
+use crate::db::now;
+use crate::db::queries::outbox::{self as q, OutboxMessage};
+use crate::error::ApiError;
+use crate::i18n::{AdminWords, Lang};
+use crate::routes::nojs::human_date;
+use crate::routes::{AppState, Db};
+
+const SHOWN: i64 = 100;
+
+pub struct Row {
+    id: i64,
+    kind: String,
+    recipient: String,
+    subject: String,
+    status: String,
+    status_label: &'static str,
+    attempts: i32,
+    last_error: Option<String>,
+    next_attempt: Option<String>,
+    written: String,
+    retryable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage {
+    lang: Lang,
+    w: &'static AdminWords,
+    session_name: String,
+    csrf: String,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    logs_only: bool,
+    counts: Vec<(&'static str, i64)>,
+    rows: Vec<Row>,
+}
+
+fn label(w: &AdminWords, status: &str) -> &'static str {
+    match status {
+        q::SENT => w.sent,
+        q::FAILED => w.failed,
+        _ => w.queued,
+    }
+}
+
+fn row(w: &AdminWords, m: OutboxMessage) -> Row {
+    let waiting = m.status != q::SENT;
+    Row {
+        retryable: waiting,
+        next_attempt: waiting
+            .then(|| m.status == q::QUEUED)
+            .filter(|q| *q)
+            .map(|_| human_date(m.next_attempt_at)),
+        status_label: label(w, &m.status),
+        id: m.id,
+        kind: m.kind,
+        recipient: m.recipient,
+        subject: m.subject,
+        status: m.status,
+        attempts: m.attempts,
+        last_error: m.last_error,
+        written: human_date(m.created_at),
+    }
+}
+
+/// `GET /admin/outbox`
+pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let session = match require_session(&req, &state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = admin_lang(&req, None);
+    let w = AdminWords::of(lang);
+    let loaded = state
+        .db(|conn, _| -> Result<_, ApiError> { Ok((q::counts(conn)?, q::latest(conn, SHOWN)?)) })
+        .await;
+    let (counts, latest) = match loaded {
+        Ok(x) => x,
+        Err(e) => return failure(lang, e),
+    };
+    let count = |s: &str| {
+        counts
+            .iter()
+            .find(|(status, _)| status == s)
+            .map_or(0, |(_, n)| *n)
+    };
+    let query = req.query_string();
+    render(
+        StatusCode::OK,
+        &OutboxPage {
+            lang,
+            w,
+            session_name: session.name,
+            csrf: session.csrf,
+            notice: query.contains("done=1").then_some(w.done),
+            error: query.contains("forged=1").then_some(w.forged),
+            logs_only: state.config.settings.smtp_url.is_none(),
+            counts: vec![
+                (w.queued, count(q::QUEUED)),
+                (w.sent, count(q::SENT)),
+                (w.failed, count(q::FAILED)),
+            ],
+            rows: latest.into_iter().map(|m| row(w, m)).collect(),
+        },
+    )
+}
+
+/// `POST /admin/outbox/retry`: `id` is due now (queued again if it had failed).
+pub async fn retry(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let session = match require_session(&req, &state).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let lang = admin_lang(&req, form.get("lang").map(String::as_str));
+    let back = format!("/admin/outbox?lang={}", lang.code());
+    if forged(&req, &state, &session, &form) {
+        return see_other(&format!("{back}&forged=1"));
+    }
+    let Some(id) = form.get("id").and_then(|v| v.parse::<i64>().ok()) else {
+        return see_other(&back);
+    };
+    match state.db(move |conn, _| q::retry_now(conn, id, now())).await {
+        Ok(_) => {
+            state.outbox.wake();
+            tracing::info!(outbox_id = id, moderator = %session.name, "email retry requested");
+            see_other(&format!("{back}&done=1"))
+        }
+        Err(e) => failure(lang, e),
+    }
+}
