@@ -24,6 +24,19 @@ pub struct Limited {
 
 const HOUR: i64 = 3600;
 
+/// Makes posts by one author (email or address block) wait for each other, whichever
+/// instance receives them, so that the counts `check` and the duplicate check read
+/// include every earlier post: two posts at once cannot both slip under a limit. On
+/// PostgreSQL a transaction-scoped advisory lock per email and per address block; on
+/// SQLite the immediate transaction already runs posts one at a time.
+pub fn serialize_author(conn: &mut DbConn, ip: Option<&str>, email: &str) -> QueryResult<()> {
+    let mut keys = vec![format!("causerie.post.email:{email}")];
+    if let Some(ip) = ip {
+        keys.push(format!("causerie.post.ip:{ip}"));
+    }
+    crate::db::lock_keys(conn, &mut keys)
+}
+
 /// The flood interval and the hourly limits, per address block, per email and per
 /// thread and address block. Nothing is checked with `limits = off`.
 pub fn check(

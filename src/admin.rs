@@ -100,8 +100,8 @@ pub fn apply(
     action: Action,
     now: i64,
 ) -> Result<Comment, AdminError> {
-    conn.immediate_transaction(|conn| {
-        let comment = comments::find(conn, id)?.ok_or(AdminError::NotFound)?;
+    crate::db::write_transaction(conn, |conn| {
+        let comment = comments::find_for_update(conn, id)?.ok_or(AdminError::NotFound)?;
         action_links::retire_for_comment(conn, id, now)?;
         match action.target() {
             Some(status) => {
@@ -171,8 +171,8 @@ pub fn reply(
     now: i64,
 ) -> Result<Comment, AdminError> {
     let html = sanitize(body.as_str());
-    conn.immediate_transaction(|conn| {
-        let parent = comments::find(conn, parent_id)?.ok_or(AdminError::NotFound)?;
+    crate::db::write_transaction(conn, |conn| {
+        let parent = comments::find_for_update(conn, parent_id)?.ok_or(AdminError::NotFound)?;
         if parent.status == Status::Pending.as_str() {
             comments::set_status(conn, parent.id, Status::Approved)?;
             became_approved(conn, config, secret, &parent, Status::Approved, now)?;
@@ -384,17 +384,21 @@ pub fn follow_link(
     token: &str,
     now: i64,
 ) -> Result<LinkState, AdminError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let state = inspect_link(conn, token, now)?;
         if let LinkState::Valid { action, comment } = &state {
             if !action_links::claim(conn, &hash_token(token), now)? {
                 return Ok(LinkState::Used);
             }
+            // As it is now, locked: a moderator may have acted on it meanwhile.
+            let Some(comment) = comments::find_for_update(conn, comment.id)? else {
+                return Ok(LinkState::Unknown);
+            };
             action_links::retire_for_comment(conn, comment.id, now)?;
             match action.target() {
                 Some(status) => {
                     comments::set_status(conn, comment.id, status)?;
-                    became_approved(conn, config, secret, comment, status, now)?;
+                    became_approved(conn, config, secret, &comment, status, now)?;
                 }
                 None => {
                     q::delete_forever(conn, comment.id)?;

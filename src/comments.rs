@@ -49,8 +49,9 @@ pub enum AuthorActionError {
     Db(#[from] diesel::result::Error),
 }
 
-/// Stores a reader's comment. One immediate transaction, so that two first comments
-/// of a page cannot create two threads, and the `201` comes only after the commit.
+/// Stores a reader's comment. One writing transaction, so that two first comments of
+/// a page cannot create two threads, two posts of one author cannot both pass the
+/// limits, and the `201` comes only after the commit.
 pub fn post(
     conn: &mut DbConn,
     config: &Config,
@@ -64,7 +65,8 @@ pub fn post(
     let token = new_token();
     let token_hash = hash_token(&token);
     let settings = &config.settings;
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
+        crate::abuse::serialize_author(conn, ip, &email)?;
         let title = input.title.as_deref().unwrap_or(input.page.as_str());
         let thread = threads::find_or_create(conn, input.page.as_str(), title, now)?;
         if !thread_open(&thread, settings, now) {
@@ -187,7 +189,7 @@ pub fn edit(
     now: i64,
 ) -> Result<Comment, AuthorActionError> {
     let html = sanitize(body.as_str());
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         authorize(conn, config, id, token, now)?;
         Ok(q::update_body(conn, id, body.as_str(), &html, now)?)
     })
@@ -201,7 +203,7 @@ pub fn remove(
     token: &str,
     now: i64,
 ) -> Result<(), AuthorActionError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         authorize(conn, config, id, token, now)?;
         q::set_status(conn, id, Status::Deleted)?;
         Ok(())

@@ -11,15 +11,18 @@ use url::Url;
 
 use crate::i18n::Lang;
 
-/// Environment variables with the prefix that are not settings keys.
-const NOT_KEYS: [&str; 2] = ["config", "admin_password"];
+/// Environment variables with the prefix that are not settings keys (the last one is
+/// the test suite's PostgreSQL server, often left exported in a developer's shell).
+const NOT_KEYS: [&str; 3] = ["config", "admin_password", "test_postgres"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Address and port the HTTP server binds.
     pub listen: String,
-    /// `sqlite://PATH` (embedded) or `postgres://…`.
+    /// `sqlite://PATH` (embedded, one server) or `postgres://USER:PASSWORD@HOST/DB`
+    /// (`postgresql://` too; several instances may share it). Parameters such as
+    /// `?sslmode=require` go to libpq as given.
     pub database_url: String,
     /// Where readers reach Causerie; links and avatar URLs are built from it.
     /// Default: `http://` + `listen`.
@@ -61,7 +64,8 @@ pub struct Settings {
     pub ip_retention_days: u32,
     /// Comments per page of the public list when the client asks for no `limit`.
     pub page_size: u32,
-    /// Database connections kept open.
+    /// Database connections kept open (at most) by this instance. On PostgreSQL the
+    /// sum over all instances must stay under the server's `max_connections`.
     pub pool_size: u32,
     /// `text` (readable) or `json` (one object a line) logs.
     pub log_format: LogFormat,
@@ -276,10 +280,10 @@ impl Config {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if !settings.database_url.starts_with("sqlite://") {
+        if crate::db::Backend::of_url(&settings.database_url).is_none() {
             return Err(ConfigError::Invalid {
                 key: "database_url",
-                message: "only sqlite://PATH is supported by this build".into(),
+                message: "must be sqlite://PATH or postgres://USER:PASSWORD@HOST/DATABASE".into(),
             });
         }
         for (key, value) in [
@@ -494,6 +498,30 @@ mod tests {
         let shown = Config::from_settings(s).unwrap().to_masked_toml();
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("****"), "{shown}");
+    }
+
+    #[test]
+    fn accepts_postgres_and_masks_its_password() {
+        for url in [
+            "postgres://causerie:s3cret-pw@db.example.org/causerie?sslmode=require",
+            "postgresql://causerie:s3cret-pw@db.example.org:5433/causerie",
+        ] {
+            let c = Config::from_settings(Settings {
+                database_url: url.into(),
+                ..Default::default()
+            })
+            .unwrap();
+            let shown = c.to_masked_toml();
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+            assert!(shown.contains("causerie:****@db.example.org"), "{shown}");
+        }
+        let err = Config::from_settings(Settings {
+            database_url: "mysql://db.example.org/causerie".into(),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("database_url"), "{err}");
     }
 
     #[test]

@@ -33,6 +33,20 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Copy a whole site from one database to another (SQLite to PostgreSQL), keeping
+    /// every id, status and timestamp. Stop the instances that use the source first.
+    MigrateData {
+        /// The database to read, e.g. sqlite://causerie.db
+        #[arg(long)]
+        from: String,
+        /// The database to fill, e.g. postgres://causerie:PASSWORD@db.example.org/causerie;
+        /// it must be empty, unless --force.
+        #[arg(long)]
+        to: String,
+        /// Delete whatever the target holds before copying.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -65,6 +79,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Admin { action } => admin(&config, action),
+        Command::MigrateData { from, to, force } => migrate_data(&from, &to, force),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,6 +128,33 @@ fn admin(config: &Config, action: AdminAction) -> anyhow::Result<()> {
             println!("password of `{name}` changed");
         }
     }
+    Ok(())
+}
+
+fn migrate_data(from: &str, to: &str, force: bool) -> anyhow::Result<()> {
+    use causerie::db::{self, Backend};
+    if from == to {
+        anyhow::bail!("--from and --to name the same database");
+    }
+    for (flag, url) in [("--from", from), ("--to", to)] {
+        if Backend::of_url(url).is_none() {
+            anyhow::bail!("{flag} must be sqlite://PATH or postgres://…");
+        }
+    }
+    // Opening a SQLite path that does not exist would create an empty database.
+    if let Some(path) = from.strip_prefix("sqlite://") {
+        if !std::path::Path::new(path).exists() {
+            anyhow::bail!("--from: there is no SQLite database at {path}");
+        }
+    }
+    let mut source = db::establish(from).map_err(|e| anyhow::anyhow!("--from: {e:#}"))?;
+    let mut target = db::establish(to).map_err(|e| anyhow::anyhow!("--to: {e:#}"))?;
+    let progress = std::io::stderr().is_terminal();
+    let report = db::transfer::migrate_data(&mut source, &mut target, force, progress)?;
+    for (table, n) in &report.rows {
+        println!("{table:>18}: {n} rows");
+    }
+    println!("copied and verified: every table holds as many rows as its source");
     Ok(())
 }
 

@@ -65,17 +65,22 @@ pub fn bootstrap(conn: &mut DbConn, env_password: Option<&str>) -> anyhow::Resul
     if let Some(pw) = env_password {
         check_password_strength(pw)?;
         let hash = hash_password(pw)?;
-        if !q::set_password(conn, BOOTSTRAP_NAME, &hash)? {
-            q::insert(conn, BOOTSTRAP_NAME, &hash, now())?;
+        if !q::insert_if_absent(conn, BOOTSTRAP_NAME, &hash, now())? {
+            q::set_password(conn, BOOTSTRAP_NAME, &hash)?;
         }
         return Ok(Bootstrap::PasswordFromEnvironment);
     }
     if q::count(conn)? > 0 {
         return Ok(Bootstrap::Nothing);
     }
+    // Several instances may start at once on an empty database: one creates `admin`,
+    // and only that one has a password to print.
     let pw = random_password();
-    q::insert(conn, BOOTSTRAP_NAME, &hash_password(&pw)?, now())?;
-    Ok(Bootstrap::Generated(pw))
+    if q::insert_if_absent(conn, BOOTSTRAP_NAME, &hash_password(&pw)?, now())? {
+        Ok(Bootstrap::Generated(pw))
+    } else {
+        Ok(Bootstrap::Nothing)
+    }
 }
 
 pub fn add(conn: &mut DbConn, name: &str, password: &str) -> anyhow::Result<()> {

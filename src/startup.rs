@@ -30,7 +30,7 @@ pub struct Application {
 
 /// Opens the database, applies migrations and loads (or creates) the instance secret.
 pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
-    let pool = db::connect(config.sqlite_path(), config.settings.pool_size)?;
+    let pool = db::connect(&config.settings.database_url, config.settings.pool_size)?;
     let mut conn = pool.get()?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {
@@ -117,6 +117,10 @@ impl Application {
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
         })
         .listen(listener)?
+        // A client gets 10 s to send its request head and body: a slow-loris
+        // connection cannot hold a worker for long.
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(2))
         .shutdown_timeout(10)
         .run();
         Ok(Application {

@@ -1,5 +1,12 @@
-//! The database: an r2d2 pool of SQLite connections tuned for durability, embedded
-//! migrations run at start, and the queries (in `queries/`, never in handlers).
+//! The database: SQLite (one server) or PostgreSQL (several instances behind a load
+//! balancer), chosen at run time by the URL's scheme, with one schema, one set of
+//! queries (`queries/`, never in handlers) and one migrations folder per backend.
+//!
+//! `DbConn` is diesel's `MultiConnection` over both: queries written once run on
+//! either. What the two backends do differently lives here and nowhere else: how a
+//! connection is opened and tuned, how migrations are serialized, how a writing
+//! transaction starts (`write_transaction`) and the few statements diesel's common
+//! dialect lacks (`per_backend!`).
 //!
 //! Error policy: queries return `QueryResult`; handlers turn that into the app error
 //! (`crate::error`), where `NotFound` becomes 404 and an exhausted pool 503.
@@ -7,28 +14,135 @@
 pub mod models;
 pub mod queries;
 pub mod schema;
+pub mod transfer;
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{Connection, SqliteConnection};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub type DbConn = SqliteConnection;
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
-pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+/// A connection to either backend. Queries take `&mut DbConn`; a statement only one
+/// backend understands is written with `per_backend!`.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// Every connection: WAL so readers never wait for the writer; `synchronous=FULL` so a
-/// committed comment (a `201`) is on disk even if the machine loses power; foreign keys
-/// enforced; writers wait for each other rather than fail.
+/// Runs `$body` with `$c` bound to the backend's own connection: for the statements
+/// diesel's common dialect does not offer (`ON CONFLICT`, `FOR UPDATE`, …). The body
+/// is compiled once per backend.
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `sqlite://PATH`, `postgres://…` or `postgresql://…`; anything else is `None`.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite://") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Opens connections for the pool. The backend is decided once, from the URL, rather
+/// than by trying each in turn (the derived `establish` would, and SQLite would then
+/// happily create a file named `postgres:…`).
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+    /// The SQLite file path, or the PostgreSQL URL as given (libpq reads `sslmode`
+    /// and the other parameters from it).
+    target: String,
+}
+
+impl Manager {
+    pub fn new(database_url: &str) -> anyhow::Result<Manager> {
+        let backend = Backend::of_url(database_url).ok_or_else(|| {
+            anyhow::anyhow!("database_url must start with sqlite://, postgres:// or postgresql://")
+        })?;
+        let target = match backend {
+            Backend::Sqlite => database_url.trim_start_matches("sqlite://").to_owned(),
+            Backend::Postgres => database_url.to_owned(),
+        };
+        Ok(Manager { backend, target })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match self.backend {
+            Backend::Sqlite => SqliteConnection::establish(&self.target).map(DbConn::Sqlite),
+            Backend::Postgres => PgConnection::establish(&self.target).map(DbConn::Pg),
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// One connection outside any pool (the CLI's `migrate-data`, tests).
+pub fn establish(database_url: &str) -> anyhow::Result<DbConn> {
+    let manager = Manager::new(database_url)?;
+    let mut conn = manager
+        .connect()
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    SqlitePragmas
+        .on_acquire(&mut conn)
+        .map_err(|e| anyhow::anyhow!("cannot set up the database connection: {e}"))?;
+    Ok(conn)
+}
+
+/// Every SQLite connection: WAL so readers never wait for the writer;
+/// `synchronous=FULL` so a committed comment (a `201`) is on disk even if the machine
+/// loses power; foreign keys enforced; writers wait for each other rather than fail.
+/// PostgreSQL needs none of this.
 #[derive(Debug)]
 struct SqlitePragmas;
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        let DbConn::Sqlite(conn) = conn else {
+            return Ok(());
+        };
         // busy_timeout first, so that the others wait rather than fail.
         conn.batch_execute(
             "PRAGMA busy_timeout = 5000;
@@ -39,32 +153,107 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     }
 }
 
-/// Opens the pool for a SQLite file, creating the file if needed.
-pub fn connect(path: &str, size: u32) -> anyhow::Result<DbPool> {
-    // WAL is a property of the file: set it once, from one connection, before the pool
-    // opens several at once (switching modes needs the file to itself).
-    let mut first = SqliteConnection::establish(path)
-        .map_err(|e| anyhow::anyhow!("cannot open the database {path}: {e}"))?;
-    first
-        .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
-        .map_err(|e| anyhow::anyhow!("cannot switch {path} to WAL mode: {e}"))?;
-    drop(first);
-    let manager = ConnectionManager::<SqliteConnection>::new(path);
-    let pool = Pool::builder()
+/// Opens the pool of `size` connections for `database_url` (creating a SQLite file if
+/// needed). The URL is never echoed in errors: it may hold a password.
+pub fn connect(database_url: &str, size: u32) -> anyhow::Result<DbPool> {
+    let manager = Manager::new(database_url)?;
+    let mut builder = Pool::builder()
         .max_size(size)
-        .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
+        .connection_timeout(Duration::from_secs(10));
+    match manager.backend() {
+        Backend::Sqlite => {
+            let path = manager.target.clone();
+            // WAL is a property of the file: set it once, from one connection, before
+            // the pool opens several at once (switching modes needs the file to itself).
+            let mut first = SqliteConnection::establish(&path)
+                .map_err(|e| anyhow::anyhow!("cannot open the database {path}: {e}"))?;
+            first
+                .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+                .map_err(|e| anyhow::anyhow!("cannot switch {path} to WAL mode: {e}"))?;
+            drop(first);
+            builder = builder.connection_customizer(Box::new(SqlitePragmas));
+        }
+        Backend::Postgres => {
+            // One connection first, so that a wrong host or password is one clear
+            // error now, rather than the pool retrying for its whole timeout.
+            manager
+                .connect()
+                .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
+        }
+    }
+    builder
         .build(manager)
-        .map_err(|e| anyhow::anyhow!("cannot open the database {path}: {e}"))?;
-    Ok(pool)
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))
 }
 
-/// Applies the migrations not yet applied; returns their names.
+/// Any key will do, as long as every Causerie instance uses the same one.
+const MIGRATION_LOCK: i64 = 0x0043_6175_7365_7269; // "Causeri"
+
+/// Applies the migrations not yet applied; returns their names. On PostgreSQL, under
+/// a session advisory lock, so that several instances starting together migrate once:
+/// the first applies them, the others wait and then find nothing to do.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
-    let applied = conn
-        .run_pending_migrations(SQLITE_MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|v| v.to_string()).collect())
+            .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?,
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+                .map_err(|e| anyhow::anyhow!("migrations failed: {e}"));
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+/// A transaction that writes, and that reads what it writes on. On SQLite it begins
+/// `IMMEDIATE`: it takes the write lock at once, so two of them run one after the
+/// other and a read-then-write cannot interleave with another. On PostgreSQL it is an
+/// ordinary (read committed) transaction: several run at once, and the callers that
+/// read then write protect themselves where it matters, with a unique index and
+/// `ON CONFLICT` (a page's thread), a row lock (a comment being moderated), an
+/// advisory lock (rate limits) or a conditional UPDATE (link and outbox claims).
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// On PostgreSQL, waits for, then holds until the transaction ends, a lock named by
+/// each of `keys` (taken in a fixed order, so two transactions never wait for each
+/// other in a circle). On SQLite, nothing: `write_transaction` already runs one
+/// writer at a time.
+pub fn lock_keys(conn: &mut DbConn, keys: &mut [String]) -> diesel::QueryResult<()> {
+    let DbConn::Pg(c) = conn else {
+        return Ok(());
+    };
+    keys.sort();
+    for key in keys.iter() {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 /// Seconds since the Unix epoch: every timestamp in the database.

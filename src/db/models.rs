@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::schema::{comments, moderators, threads};
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = threads)]
 pub struct Thread {
     pub id: i64,
@@ -23,7 +23,7 @@ pub struct NewThread<'a> {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = comments)]
 pub struct Comment {
     pub id: i64,
@@ -65,7 +65,7 @@ pub struct NewCommentRow<'a> {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = moderators)]
 pub struct Moderator {
     pub id: i64,

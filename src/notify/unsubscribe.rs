@@ -64,7 +64,7 @@ pub fn unsubscribe(
     scope: Scope,
     now: i64,
 ) -> QueryResult<Option<Subscription>> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let Some(sub) = lookup(conn, secret, token)? else {
             return Ok(None);
         };

@@ -1,7 +1,6 @@
 //! Moderation (SPEC section 7): logging in, the queue, every action and refusal,
 //! the rules that hold comments, and the one-click links.
 
-use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::helpers::{comment, spawn_app_with, TestApp};
@@ -629,7 +628,7 @@ async fn disallowed_words_go_to_spam_and_moderation_words_are_held() {
 }
 
 fn make_links(app: &TestApp, id: i64) -> Vec<(String, String)> {
-    let mut conn = SqliteConnection::establish(&app.db_path).unwrap();
+    let mut conn = app.db();
     causerie::admin::create_links(&mut conn, id, causerie::db::now(), 7)
         .unwrap()
         .into_iter()
@@ -718,4 +717,35 @@ async fn admin_pages_speak_french() {
     assert!(page.contains("Se déconnecter"));
     let (_, login) = app.get_text("/admin/login?lang=fr").await;
     assert!(login.contains("Mot de passe"));
+}
+
+#[actix_web::test]
+async fn names_websites_and_texts_are_inert_in_the_admin_queue() {
+    let app = held_app().await;
+    let mut c = comment("/a", "x", "<img src=x onerror=alert(1)>texte");
+    c["author"] = json!("<script>alert('name')</script>");
+    c["website"] = json!("https://evil.example/\"><script>alert(2)</script>");
+    c["title"] = json!("<svg onload=alert(3)>");
+    app.create(&c).await;
+    let m = log_in(&app).await;
+    let (_, page) = m.page("/admin").await;
+    let doc = scraper::Html::parse_document(&page);
+    for bad in ["script", "img", "svg"] {
+        let sel = scraper::Selector::parse(bad).unwrap();
+        assert_eq!(
+            doc.select(&sel).count(),
+            0,
+            "a live <{bad}> in the admin queue"
+        );
+    }
+    assert!(
+        page.contains("alert('name')")
+            || page.contains("alert(&#39;name&#39;)")
+            || page.contains("alert(&#x27;name&#x27;)"),
+        "the name is shown as text: {page}"
+    );
+    let (_, edit) = m.page("/admin/comments/1").await;
+    let doc = scraper::Html::parse_document(&edit);
+    let sel = scraper::Selector::parse("script, img, svg").unwrap();
+    assert_eq!(doc.select(&sel).count(), 0);
 }

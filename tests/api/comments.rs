@@ -416,7 +416,7 @@ async fn moderation_all_holds_everything() {
 async fn a_closed_thread_refuses_comments() {
     let app = spawn_app().await;
     app.create(&comment("/a", "Camille", "avant")).await;
-    app.sql("UPDATE threads SET closed = 1 WHERE page = '/a'");
+    app.sql("UPDATE threads SET closed = TRUE WHERE page = '/a'");
     let r = app.post_comment(&comment("/a", "Dominique", "après")).await;
     assert_eq!(r.status(), 403);
     let v: Value = r.json().await.unwrap();

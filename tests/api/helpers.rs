@@ -1,15 +1,24 @@
-//! Spawns the real application on port 0 with its own temporary SQLite file, and
+//! Spawns the real application on port 0 with its own database (a temporary SQLite
+//! file, or a fresh PostgreSQL database when `CAUSERIE_TEST_POSTGRES` is set), and
 //! talks to it over HTTP like any client would.
 
+use std::sync::Arc;
+
 use causerie::config::{Config, ModerationMode, Settings};
+use causerie::db::DbConn;
 use causerie::startup::Application;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
+use crate::common::postgres::{self, TestDatabase};
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub db_path: String,
+    /// `sqlite://…` or `postgres://…`: what `db()` opens.
+    pub database_url: String,
+    /// The PostgreSQL database, dropped with the last app that uses it.
+    database: Option<Arc<TestDatabase>>,
     /// Stops the HTTP server (`TestApp::stop`), to simulate a restart.
     pub server: actix_web::dev::ServerHandle,
     running: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
@@ -23,25 +32,43 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("test.db").to_string_lossy().into_owned();
-    spawn_app_in(dir, db_path, adjust).await
+    let (database_url, database) = match postgres::server_url() {
+        Some(server) => {
+            let db = tokio::task::spawn_blocking(move || TestDatabase::create(&server))
+                .await
+                .unwrap();
+            (db.url.clone(), Some(Arc::new(db)))
+        }
+        None => {
+            let path = dir.path().join("test.db");
+            (format!("sqlite://{}", path.display()), None)
+        }
+    };
+    spawn_app_in(dir, database_url, database, adjust).await
 }
 
-/// A new app on the database file of an earlier one (a restart, or a second
-/// instance sharing the database).
-pub async fn spawn_app_on(db_path: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+/// A new app on the database of an earlier one (a restart, or a second instance
+/// sharing the database).
+pub async fn spawn_app_on(earlier: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    spawn_app_in(dir, db_path.to_owned(), adjust).await
+    spawn_app_in(
+        dir,
+        earlier.database_url.clone(),
+        earlier.database.clone(),
+        adjust,
+    )
+    .await
 }
 
 async fn spawn_app_in(
     dir: tempfile::TempDir,
-    db_path: String,
+    database_url: String,
+    database: Option<Arc<TestDatabase>>,
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let mut settings = Settings {
         listen: "127.0.0.1:0".into(),
-        database_url: format!("sqlite://{db_path}"),
+        database_url: database_url.clone(),
         pool_size: 4,
         // Tests post in quick succession from one address; the abuse tests set
         // these back to real values.
@@ -66,7 +93,8 @@ async fn spawn_app_in(
     TestApp {
         address,
         client,
-        db_path,
+        database_url,
+        database,
         server,
         running,
         _dir: dir,
@@ -134,13 +162,10 @@ impl TestApp {
     }
 
     /// Direct access to the database, for what no public route can do yet (approving,
-    /// closing a thread, ageing a comment) and to check what is stored.
-    pub fn db(&self) -> SqliteConnection {
-        let mut c = SqliteConnection::establish(&self.db_path).unwrap();
-        diesel::sql_query("PRAGMA busy_timeout = 5000")
-            .execute(&mut c)
-            .unwrap();
-        c
+    /// closing a thread, ageing a comment) and to check what is stored. The SQL given
+    /// to `sql` and `stored` must run on both backends.
+    pub fn db(&self) -> DbConn {
+        causerie::db::establish(&self.database_url).unwrap()
     }
 
     pub fn sql(&self, statement: &str) {
@@ -160,5 +185,20 @@ impl TestApp {
             .get_result::<Row>(&mut self.db())
             .unwrap()
             .v
+    }
+
+    /// One text column of every row, in the query's order.
+    pub fn column(&self, query: &str) -> Vec<Option<String>> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            v: Option<String>,
+        }
+        diesel::sql_query(query)
+            .load::<Row>(&mut self.db())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.v)
+            .collect()
     }
 }

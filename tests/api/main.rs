@@ -1,4 +1,11 @@
-//! Black-box HTTP tests: each starts the real server on port 0 with its own database.
+//! Black-box HTTP tests: each starts the real server on port 0 with its own database,
+//! a SQLite file, or a fresh PostgreSQL database when `CAUSERIE_TEST_POSTGRES` is set
+//! (see `tests/common/postgres.rs`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::smtp;
 
 mod abuse;
 mod admin;
@@ -7,4 +14,3 @@ mod helpers;
 mod nojs;
 mod notify;
 mod privacy;
-mod smtp;

@@ -461,7 +461,7 @@ async fn one_click_unsubscribe_stops_the_thread_and_the_page_stops_everything() 
     assert_eq!(r.status(), 200);
     assert_eq!(
         app.stored(&format!(
-            "SELECT CAST(notify_replies AS TEXT) AS v FROM comments WHERE id = {on_a}"
+            "SELECT CASE WHEN notify_replies THEN '1' ELSE '0' END AS v FROM comments WHERE id = {on_a}"
         ))
         .as_deref(),
         Some("0")
@@ -601,7 +601,7 @@ async fn a_restart_resumes_the_outbox_and_sends_each_message_once() {
     .await;
     first.stop().await;
     sink.restart().await;
-    let second = spawn_app_on(&first.db_path, |s| {
+    let second = spawn_app_on(&first, |s| {
         mail_settings(s, &sink);
         s.moderation = ModerationMode::None;
     })
@@ -618,7 +618,7 @@ async fn a_restart_resumes_the_outbox_and_sends_each_message_once() {
 async fn two_instances_on_one_database_never_send_a_message_twice() {
     let sink = SmtpSink::start().await;
     let one = mail_app(&sink, |s| s.moderation = ModerationMode::None).await;
-    let two = spawn_app_on(&one.db_path, |s| {
+    let two = spawn_app_on(&one, |s| {
         mail_settings(s, &sink);
         s.moderation = ModerationMode::None;
     })

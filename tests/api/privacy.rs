@@ -387,8 +387,8 @@ async fn stored_ip_is_truncated_and_the_edit_token_is_not_stored() {
     .await;
     assert_eq!(post_form(&app, &fields).await.status(), 303);
 
-    let ips = app.stored("SELECT group_concat(DISTINCT ip) AS v FROM comments");
-    assert_eq!(ips.as_deref(), Some("127.0.0.0/24"));
+    let ips = app.column("SELECT DISTINCT ip AS v FROM comments");
+    assert_eq!(ips, [Some("127.0.0.0/24".to_owned())]);
 
     let stored = app
         .stored(&format!(
@@ -399,7 +399,8 @@ async fn stored_ip_is_truncated_and_the_edit_token_is_not_stored() {
     assert!(!stored.contains(token), "the edit token is stored as is");
     let anywhere = app.stored(&format!(
         "SELECT CAST(COUNT(*) AS TEXT) AS v FROM comments WHERE \
-         instr(coalesce(edit_token_hash, '') || body_raw || body_html || author || coalesce(ip, ''), '{token}') > 0"
+         coalesce(edit_token_hash, '') || body_raw || body_html || author || coalesce(ip, '') \
+         LIKE '%{token}%'"
     ));
     assert_eq!(anywhere.as_deref(), Some("0"));
 }

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use crate::db::schema::action_links;
 use crate::db::DbConn;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = action_links)]
 pub struct ActionLink {
     pub token_hash: String,

@@ -16,7 +16,13 @@ pub struct QueueFilter {
     pub search: Option<String>,
 }
 
-type Boxed<'a> = comments::BoxedQuery<'a, diesel::sqlite::Sqlite>;
+type Boxed<'a> = comments::BoxedQuery<'a, crate::db::MultiBackend>;
+
+diesel::define_sql_function! {
+    /// Lower case, so that search ignores case on both backends (PostgreSQL's LIKE
+    /// does not ignore it, SQLite's does for ASCII).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
 
 fn filtered<'a>(filter: &'a QueueFilter, with_status: bool) -> Boxed<'a> {
     let mut q = comments::table.into_boxed();
@@ -40,13 +46,17 @@ fn filtered<'a>(filter: &'a QueueFilter, with_status: bool) -> Boxed<'a> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
+        // Both sides lowered by the database's own `lower`, so that they agree
+        // (SQLite's folds ASCII only, PostgreSQL's every letter).
         let pattern = format!("%{}%", escape_like(search));
         q = q.filter(
-            comments::body_raw
-                .like(pattern.clone())
+            lower(comments::body_raw)
+                .like(lower(pattern.clone()))
                 .escape('\\')
-                .or(comments::author.like(pattern.clone()).escape('\\'))
-                .or(comments::email.like(pattern.to_lowercase()).escape('\\')),
+                .or(lower(comments::author)
+                    .like(lower(pattern.clone()))
+                    .escape('\\'))
+                .or(comments::email.like(lower(pattern)).escape('\\')),
         );
     }
     q

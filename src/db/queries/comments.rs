@@ -13,11 +13,28 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
         .optional()
 }
 
+/// The comment, locked on PostgreSQL until the transaction ends, so that two
+/// moderators acting on it at once (from two instances) act one after the other, each
+/// on what the other left. On SQLite `write_transaction` already serializes writers.
+pub fn find_for_update(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
+    if let DbConn::Pg(c) = conn {
+        return comments::table
+            .find(id)
+            .select(Comment::as_select())
+            .for_update()
+            .first(c)
+            .optional();
+    }
+    find(conn, id)
+}
+
 pub fn insert(conn: &mut DbConn, row: &NewCommentRow<'_>) -> QueryResult<Comment> {
-    diesel::insert_into(comments::table)
+    // RETURNING of a `Selectable` is compiled per backend (not for diesel's
+    // multi-backend).
+    crate::per_backend!(conn, |c| diesel::insert_into(comments::table)
         .values(row)
         .returning(Comment::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 /// Approved comments of a thread after `after_id`, oldest first, at most `limit`.
@@ -93,14 +110,14 @@ pub fn update_body(
     html: &str,
     now: i64,
 ) -> QueryResult<Comment> {
-    diesel::update(comments::table.find(id))
+    crate::per_backend!(conn, |c| diesel::update(comments::table.find(id))
         .set((
             comments::body_raw.eq(raw),
             comments::body_html.eq(html),
             comments::edited_at.eq(Some(now)),
         ))
         .returning(Comment::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn set_status(conn: &mut DbConn, id: i64, status: Status) -> QueryResult<usize> {

@@ -14,13 +14,13 @@ pub fn get(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
 /// Stores `value` under `name` unless a value is there already; returns the one kept,
 /// so that two instances starting at once agree on a single value.
 pub fn get_or_insert(conn: &mut DbConn, name: &str, value: &str) -> QueryResult<String> {
-    diesel::insert_into(instance_settings::table)
+    crate::per_backend!(conn, |c| diesel::insert_into(instance_settings::table)
         .values((
             instance_settings::name.eq(name),
             instance_settings::value.eq(value),
         ))
         .on_conflict_do_nothing()
-        .execute(conn)?;
+        .execute(c))?;
     instance_settings::table
         .filter(instance_settings::name.eq(name))
         .select(instance_settings::value)

@@ -34,6 +34,25 @@ pub fn insert(conn: &mut DbConn, name: &str, password_hash: &str, now: i64) -> Q
         .map(drop)
 }
 
+/// Adds the moderator unless one has the name already (another instance starting at
+/// the same moment); returns whether this call added it.
+pub fn insert_if_absent(
+    conn: &mut DbConn,
+    name: &str,
+    password_hash: &str,
+    now: i64,
+) -> QueryResult<bool> {
+    crate::per_backend!(conn, |c| diesel::insert_into(moderators::table)
+        .values((
+            moderators::name.eq(name),
+            moderators::password_hash.eq(password_hash),
+            moderators::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))
+    .map(|n| n == 1)
+}
+
 /// Returns whether the moderator existed.
 pub fn set_password(conn: &mut DbConn, name: &str, password_hash: &str) -> QueryResult<bool> {
     diesel::update(moderators::table.filter(moderators::name.eq(name)))

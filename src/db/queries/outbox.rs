@@ -11,7 +11,7 @@ pub const QUEUED: &str = "queued";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxMessage {
     pub id: i64,

@@ -12,20 +12,28 @@ pub fn find_by_page(conn: &mut DbConn, page: &str) -> QueryResult<Option<Thread>
         .optional()
 }
 
-/// The thread of `page`, created with `title` if this is its first comment.
+/// The thread of `page`, created with `title` if this is its first comment. Two
+/// first comments at once (two instances on PostgreSQL) make one thread: the second
+/// INSERT waits for the first and, the page being unique, does nothing; the SELECT
+/// after it then sees the thread committed by the first.
 pub fn find_or_create(conn: &mut DbConn, page: &str, title: &str, now: i64) -> QueryResult<Thread> {
     if let Some(t) = find_by_page(conn, page)? {
         return Ok(t);
     }
-    diesel::insert_into(threads::table)
-        .values(NewThread {
-            page,
-            title,
-            closed: false,
-            created_at: now,
-        })
-        .returning(Thread::as_returning())
-        .get_result(conn)
+    let row = NewThread {
+        page,
+        title,
+        closed: false,
+        created_at: now,
+    };
+    crate::per_backend!(conn, |c| diesel::insert_into(threads::table)
+        .values(&row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    threads::table
+        .filter(threads::page.eq(page))
+        .select(Thread::as_select())
+        .first(conn)
 }
 
 pub fn set_closed(conn: &mut DbConn, page: &str, closed: bool) -> QueryResult<usize> {

@@ -1,0 +1,317 @@
+//! Two `causerie` processes on one PostgreSQL database, as behind a load balancer:
+//! they start together on an empty database (one migrates, one creates `admin`), a
+//! comment posted to one is on the other at once, a flood spread over both is still
+//! limited, a moderator's session works on both, and each notification goes out once.
+//!
+//! PostgreSQL only: skipped (and said so) without `CAUSERIE_TEST_POSTGRES`, a failure
+//! in CI.
+
+mod common;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use common::postgres::{server_or_skip, TestDatabase};
+use common::smtp::SmtpSink;
+
+const PASSWORD: &str = "multi-instance-password";
+const MODERATORS: &str = "moderateurs@example.org";
+
+/// `causerie serve` with the real limits (`CAUSERIE_LIMITS=on`, default intervals),
+/// believing `X-Forwarded-For` from loopback as it would from its load balancer.
+struct Instance {
+    child: Child,
+    port: u16,
+}
+
+impl Instance {
+    fn start(database_url: &str, smtp_url: &str) -> (Instance, Receiver<String>) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_causerie"));
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("CAUSERIE_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
+            .arg("serve")
+            .env("CAUSERIE_DATABASE_URL", database_url)
+            .env("CAUSERIE_LISTEN", "127.0.0.1:0")
+            .env("CAUSERIE_LIMITS", "on")
+            .env("CAUSERIE_MODERATION", "none")
+            .env("CAUSERIE_TRUSTED_PROXIES", "127.0.0.1")
+            .env("CAUSERIE_SMTP_URL", smtp_url)
+            .env("CAUSERIE_NOTIFY_TO", MODERATORS)
+            .env("CAUSERIE_ADMIN_PASSWORD", PASSWORD)
+            .env("CAUSERIE_POOL_SIZE", "4")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("causerie starts");
+        let (tx, lines) = channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        (Instance { child, port: 0 }, lines)
+    }
+
+    /// Reads the log until the instance says which port it listens on.
+    fn wait_listening(&mut self, lines: &Receiver<String>) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut log = Vec::new();
+        self.port = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("an instance did not start:\n{}", log.join("\n")));
+            if let Some(rest) = line.split("listening on port ").nth(1) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                break digits.parse().expect("a port number");
+            }
+            log.push(line);
+        };
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A reader's comment, from the reader's own address (as the balancer reports it).
+async fn post(
+    http: &reqwest::Client,
+    to: &Instance,
+    page: &str,
+    who: &str,
+    ip: &str,
+) -> reqwest::Response {
+    http.post(to.url("/api/v1/comments"))
+        .header("X-Forwarded-For", ip)
+        .json(&json!({
+            "page": page,
+            "title": "Plusieurs serveurs",
+            "author": who,
+            "email": format!("{}@example.org", who.to_lowercase()),
+            "body": format!("Bonjour de {who}"),
+        }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn list(http: &reqwest::Client, on: &Instance, page: &str) -> Value {
+    http.get(on.url("/api/v1/comments"))
+        .query(&[("page", page)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn input_value(html: &str, name: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .unwrap_or_else(|| panic!("no input {name} in {html}"))
+        .to_owned()
+}
+
+/// Logs in on `on`; returns the `Cookie` header value the browser would send.
+async fn log_in(http: &reqwest::Client, on: &Instance) -> String {
+    let page = http
+        .get(on.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = http
+        .post(on.url("/admin/login"))
+        .form(&[
+            ("form_token", input_value(&page, "form_token").as_str()),
+            ("name", "admin"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login failed");
+    let set = r
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .expect("a session cookie")
+        .to_str()
+        .unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_database_behave_as_one() {
+    let Some(server) = server_or_skip("two instances on one database") else {
+        return;
+    };
+    let db = tokio::task::spawn_blocking(move || TestDatabase::create(&server))
+        .await
+        .unwrap();
+    let sink = SmtpSink::start().await;
+    // Started together on an empty database: both migrate, under the advisory lock.
+    let (mut a, a_log) = Instance::start(&db.url, &sink.url());
+    let (mut b, b_log) = Instance::start(&db.url, &sink.url());
+    a.wait_listening(&a_log);
+    b.wait_listening(&b_log);
+    let http = client();
+
+    // A comment posted to one is on the other at once.
+    let r = post(&http, &a, "/partage", "Alix", "198.51.100.1").await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let seen = list(&http, &b, "/partage").await;
+    assert_eq!(seen["count"], 1, "{seen}");
+    assert_eq!(seen["comments"][0]["id"], id);
+    // Both instances agree on the avatar: the secret lives in the database.
+    assert_eq!(
+        list(&http, &a, "/partage").await["comments"][0]["avatar"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next(),
+        seen["comments"][0]["avatar"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+    );
+
+    // A flood spread over both instances is limited: one author, two instances,
+    // within the flood interval (15 s by default).
+    let r = post(&http, &b, "/partage", "Alix", "198.51.100.1").await;
+    assert_eq!(r.status(), 429, "{}", r.text().await.unwrap());
+    // So is one address block writing under several names.
+    let r = post(&http, &b, "/partage", "Bruno", "198.51.100.1").await;
+    assert_eq!(r.status(), 429);
+    // Simultaneous posts of one author on both instances (on an existing page, so that
+    // creating its thread does not make them wait for each other): exactly one gets
+    // through, every time.
+    for round in 0..5 {
+        let (who, ip) = (format!("Course{round}"), format!("203.0.{round}.7"));
+        let (one, two) = tokio::join!(
+            post(&http, &a, "/partage", &who, &ip),
+            post(&http, &b, "/partage", &who, &ip),
+        );
+        let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [201, 429], "a race slipped under the flood limit");
+    }
+    // Several first comments on one new page at once, from different readers on both
+    // instances, make one thread.
+    let mut posts = Vec::new();
+    for i in 0..8 {
+        let on = if i % 2 == 0 { &a } else { &b };
+        let (url, who, ip) = (
+            on.url("/api/v1/comments"),
+            format!("Lecteur{i}"),
+            format!("10.{i}.0.1"),
+        );
+        posts.push(tokio::spawn(async move {
+            client()
+                .post(url)
+                .header("X-Forwarded-For", ip)
+                .json(&json!({
+                    "page": "/nouvelle",
+                    "title": "Nouvelle page",
+                    "author": who,
+                    "email": format!("{}@example.org", who.to_lowercase()),
+                    "body": "Premier !",
+                }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for p in posts {
+        statuses.push(p.await.unwrap());
+    }
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(list(&http, &a, "/nouvelle").await["count"], 8);
+
+    // A moderator logged in on A works on B: the session is in the database.
+    let cookie = log_in(&http, &a).await;
+    let queue = http
+        .get(b.url("/admin"))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), 200, "the session is unknown on B");
+    let queue = queue.text().await.unwrap();
+    let csrf = input_value(&queue, "csrf");
+    let r = http
+        .post(b.url("/admin/moderate"))
+        .header(reqwest::header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("one", &format!("spam:{id}")),
+            ("back", "/admin"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "B refused A's moderator");
+    assert_eq!(list(&http, &a, "/partage").await["count"], 5);
+
+    // Each notification goes out once, though both instances' workers poll the
+    // outbox: one message per comment accepted (1 + 5 + 8).
+    let got = sink.wait_for(14, 30).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let got_later = sink.messages();
+    assert_eq!(
+        got_later.len(),
+        14,
+        "{} messages for 14 comments",
+        got.len()
+    );
+    let ids: HashSet<String> = got_later.iter().map(|m| m.message_id()).collect();
+    assert_eq!(ids.len(), 14);
+    drop((a, b));
+    drop(db);
+}
