@@ -67,6 +67,8 @@ pub struct Settings {
     /// Database connections kept open (at most) by this instance. On PostgreSQL the
     /// sum over all instances must stay under the server's `max_connections`.
     pub pool_size: u32,
+    /// Memory for rendered threads kept ready to serve, in MiB (0 turns it off).
+    pub cache_mb: u32,
     /// `text` (readable) or `json` (one object a line) logs.
     pub log_format: LogFormat,
     /// Hold a comment with more than this many links.
@@ -125,6 +127,7 @@ impl Default for Settings {
             ip_retention_days: 30,
             page_size: 100,
             pool_size: 8,
+            cache_mb: 8,
             log_format: LogFormat::Text,
             moderation_links: 2,
             moderation_keywords: Vec::new(),

@@ -3,6 +3,7 @@
 pub mod abuse;
 pub mod admin;
 pub mod avatar;
+pub mod cache;
 pub mod comments;
 pub mod config;
 pub mod crypto;

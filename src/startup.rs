@@ -72,13 +72,17 @@ impl Application {
         let port = bound.port();
         config.adopt_bound_address(bound);
         let public_url = config.public_url.clone();
+        let cache = crate::cache::ThreadCache::new(u64::from(config.settings.cache_mb) << 20);
+        cache.start_after(queries::thread_changes::latest(&mut *pool.get()?)?);
         let state = web::Data::new(AppState {
             config,
             pool,
             secret,
             outbox: Default::default(),
+            cache,
         });
         spawn_ip_purge(state.clone());
+        spawn_cache_follower(state.clone());
         let outbox_worker = crate::notify::worker::spawn(state.clone(), mailer);
         let server_state = state.clone();
         let server = HttpServer::new(move || {
@@ -198,6 +202,25 @@ async fn not_found() -> HttpResponse {
         .body("Nothing here. Try /demo, /t?page=/your/page or /api/v1/config.")
 }
 
+/// Reads what other instances changed, so that their writes reach this instance's
+/// cache too: four times a second on PostgreSQL (several instances are its reason
+/// to be), once a second on SQLite (only a second process on the same file, such as
+/// a `causerie` command, can write behind this one's back).
+fn spawn_cache_follower(state: web::Data<AppState>) {
+    let every = match db::Backend::of_url(&state.config.settings.database_url) {
+        Some(db::Backend::Postgres) => Duration::from_millis(250),
+        _ => Duration::from_secs(1),
+    };
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(every);
+        loop {
+            tick.tick().await;
+            // `db` catches up after every unit of work; this one does nothing else.
+            let _ = state.db(|_, _| Ok::<_, crate::error::ApiError>(())).await;
+        }
+    });
+}
+
 /// Truncated IPs are kept only as long as spam defences need them; idle sessions,
 /// used or expired links and old login failures not at all.
 fn spawn_ip_purge(state: web::Data<AppState>) {
@@ -209,7 +232,8 @@ fn spawn_ip_purge(state: web::Data<AppState>) {
             let res = state
                 .db(move |conn, st| -> Result<_, crate::error::ApiError> {
                     let ips = queries::comments::purge_ips(conn, db::now() - days * 86_400)?;
-                    let stale = crate::admin::purge(conn, &st.config, db::now())?;
+                    let stale = crate::admin::purge(conn, &st.config, db::now())?
+                        + queries::thread_changes::purge(conn, db::now() - 3600)?;
                     Ok((ips, stale))
                 })
                 .await;

@@ -124,3 +124,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     unsubscribed,
 );
+
+diesel::table! {
+    thread_changes (id) {
+        id -> BigInt,
+        page -> Text,
+        at -> BigInt,
+    }
+}

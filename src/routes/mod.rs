@@ -30,6 +30,8 @@ pub struct AppState {
     pub secret: Secret,
     /// Wakes the outbox worker after a message was written, stops it at shutdown.
     pub outbox: crate::notify::Signal,
+    /// Rendered threads, dropped when the database says they changed.
+    pub cache: crate::cache::ThreadCache,
 }
 
 /// Runs one unit of database work off the async workers: `state.db(|conn, st| …)`.
@@ -52,6 +54,12 @@ impl Db for web::Data<AppState> {
         web::block(move || {
             let mut conn = state.pool.get()?;
             let done = work(&mut conn, &state).map_err(Into::into);
+            // Whatever this unit (or another instance) changed, no cached page may
+            // show the old state from now on.
+            if let Err(e) = state.cache.catch_up(&mut conn, crate::db::now()) {
+                tracing::warn!(error = %e, "could not read the thread changes; cache cleared");
+                state.cache.clear();
+            }
             // The unit of work has committed: a message it wrote can go now.
             if crate::notify::take_enqueued() {
                 state.outbox.wake();

@@ -311,6 +311,8 @@ async fn approving_publishes_at_once_everywhere() {
     let app = held_app().await;
     let v = app.create(&comment("/a", "Camille", "à approuver")).await;
     let id = v["comment"]["id"].as_i64().unwrap();
+    // The public page is read (and cached) while the comment waits.
+    assert_eq!(app.list("/a").await["count"], 0);
     let m = log_in(&app).await;
     let r = m.act("approve", id).await;
     assert_eq!(r.status(), 303);

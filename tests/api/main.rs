@@ -9,6 +9,7 @@ use common::smtp;
 
 mod abuse;
 mod admin;
+mod cache;
 mod comments;
 mod helpers;
 mod nojs;

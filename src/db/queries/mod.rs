@@ -8,5 +8,6 @@ pub mod login_failures;
 pub mod moderators;
 pub mod outbox;
 pub mod sessions;
+pub mod thread_changes;
 pub mod threads;
 pub mod unsubscribed;

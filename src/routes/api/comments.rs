@@ -3,6 +3,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::cache::{Key, Rendered};
 use crate::comments::{self as service, rfc3339, PublicComment};
 use crate::db::{now, queries};
 use crate::domain::{CommentBody, CommentInput, FieldErrors, PageKey};
@@ -74,43 +75,101 @@ async fn list_inner(
         Some(p) if errors.is_empty() => p,
         _ => return Err(ApiError::Invalid(errors)),
     };
-    let body = state
-        .db(move |conn, st| -> Result<ThreadPage, ApiError> {
-            let Some(thread) = queries::threads::find_by_page(conn, page.as_str())? else {
-                return Ok(ThreadPage {
-                    page: page.as_str().to_owned(),
-                    title: None,
-                    open: true,
-                    count: 0,
-                    comments: Vec::new(),
-                    more: false,
-                    cursor: None,
-                });
-            };
-            let mut rows = queries::comments::list_approved(conn, thread.id, after, limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let count = queries::comments::count_approved(conn, thread.id)?;
-            let open = service::thread_open(&thread, &st.config.settings, now());
-            Ok(ThreadPage {
-                page: thread.page,
-                title: Some(thread.title),
-                open,
-                count,
-                cursor: if more {
-                    rows.last().map(|c| c.id.to_string())
-                } else {
-                    None
-                },
-                comments: rows
-                    .iter()
-                    .map(|c| PublicComment::new(c, &st.secret, &st.config.public_url))
-                    .collect(),
-                more,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    let key = Key {
+        page: page.as_str().to_owned(),
+        limit,
+        after,
+    };
+    let rendered = match state.cache.get(&key, now()) {
+        Some(hit) => hit,
+        None => {
+            let generation = state.cache.generation(&key.page);
+            let rendered = state
+                .db(move |conn, st| read_thread(conn, st, &page, limit, after))
+                .await?;
+            let rendered = std::sync::Arc::new(rendered);
+            state.cache.fill(key, generation, rendered.clone());
+            rendered
+        }
+    };
+    // Readers' browsers ask again each time, and get 304 while nothing changed.
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == rendered.etag));
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, rendered.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    if unchanged {
+        return Ok(response.finish());
+    }
+    Ok(response
+        .content_type("application/json")
+        .body(rendered.body.clone()))
+}
+
+/// One page of a thread, rendered: the thread, its approved comments after the
+/// cursor, and their count.
+fn read_thread(
+    conn: &mut crate::db::DbConn,
+    st: &AppState,
+    page: &PageKey,
+    limit: i64,
+    after: i64,
+) -> Result<Rendered, ApiError> {
+    let Some(thread) = queries::threads::find_by_page(conn, page.as_str())? else {
+        let empty = ThreadPage {
+            page: page.as_str().to_owned(),
+            title: None,
+            open: true,
+            count: 0,
+            comments: Vec::new(),
+            more: false,
+            cursor: None,
+        };
+        return Ok(Rendered::new(
+            serde_json::to_vec(&empty).map_err(ApiError::internal)?,
+            i64::MAX,
+        ));
+    };
+    let mut rows = queries::comments::list_approved(conn, thread.id, after, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let count = queries::comments::count_approved(conn, thread.id)?;
+    let settings = &st.config.settings;
+    let open = service::thread_open(&thread, settings, now());
+    // An open thread that closes by itself changes at that time without a write.
+    let valid_until = if open && settings.close_after_days > 0 {
+        thread.created_at + i64::from(settings.close_after_days) * 86_400
+    } else {
+        i64::MAX
+    };
+    let body = ThreadPage {
+        page: thread.page,
+        title: Some(thread.title),
+        open,
+        count,
+        cursor: if more {
+            rows.last().map(|c| c.id.to_string())
+        } else {
+            None
+        },
+        comments: rows
+            .iter()
+            .map(|c| PublicComment::new(c, &st.secret, &st.config.public_url))
+            .collect(),
+        more,
+    };
+    Ok(Rendered::new(
+        serde_json::to_vec(&body).map_err(ApiError::internal)?,
+        valid_until,
+    ))
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,6 @@
+DROP TRIGGER threads_update_changes_thread;
+DROP TRIGGER threads_insert_changes_thread;
+DROP TRIGGER comments_delete_changes_thread;
+DROP TRIGGER comments_update_changes_thread;
+DROP TRIGGER comments_insert_changes_thread;
+DROP TABLE thread_changes;

@@ -1,0 +1,240 @@
+//! Rendered threads kept in memory, so that the common read — a page's comments,
+//! as the embed asks for them — is one hash lookup and no database work.
+//!
+//! Correctness comes first: every change a reader could see is recorded in
+//! `thread_changes` by database triggers (no code path can forget), and each instance
+//! reads that table to drop the pages it holds — right after each of its own writes,
+//! and every second for other instances' writes. A fill that raced with a change
+//! (read before the change committed, stored after it was announced) is refused by
+//! a per-page generation number, so a stale copy can never be put back.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use actix_web::web::Bytes;
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+use sha2::{Digest, Sha256};
+
+use crate::db::queries::thread_changes;
+use crate::db::DbConn;
+
+/// A page's comments as requested: the page key, the page size and the cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub page: String,
+    pub limit: i64,
+    pub after: i64,
+}
+
+/// One answer, ready to send.
+#[derive(Debug)]
+pub struct Rendered {
+    pub body: Bytes,
+    pub etag: String,
+    /// The answer changes by itself at this time (the thread closes after
+    /// `close_after_days`); `i64::MAX` when it does not.
+    pub valid_until: i64,
+}
+
+impl Rendered {
+    pub fn new(body: Vec<u8>, valid_until: i64) -> Rendered {
+        let digest = Sha256::digest(&body);
+        Rendered {
+            etag: format!("\"{}\"", hex::encode(&digest[..12])),
+            body: Bytes::from(body),
+            valid_until,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct BodyWeight;
+
+impl Weighter<Key, Arc<Rendered>> for BodyWeight {
+    fn weight(&self, key: &Key, val: &Arc<Rendered>) -> u64 {
+        (key.page.len() + val.body.len() + 128) as u64
+    }
+}
+
+#[derive(Default)]
+struct PageState {
+    generation: u64,
+    keys: HashSet<Key>,
+}
+
+/// How long a gap in the change ids is watched for: a PostgreSQL transaction that
+/// took an id below one already seen commits within this time, or never.
+const LATE_COMMIT_WINDOW_SECS: i64 = 10;
+/// Gaps watched at most (each costs nothing but a slot in the catch-up query).
+const MAX_GAPS: usize = 1024;
+
+#[derive(Default)]
+struct Seen {
+    last_id: i64,
+    /// Ids skipped over (not yet committed when a higher one was read), with when.
+    gaps: std::collections::BTreeMap<i64, i64>,
+}
+
+pub struct ThreadCache {
+    entries: Cache<Key, Arc<Rendered>, BodyWeight>,
+    pages: Mutex<HashMap<String, PageState>>,
+    seen: Mutex<Seen>,
+}
+
+impl ThreadCache {
+    /// A cache holding about `bytes` of rendered answers.
+    pub fn new(bytes: u64) -> ThreadCache {
+        ThreadCache {
+            entries: Cache::with_weighter(
+                (bytes / 16_384).max(16) as usize,
+                bytes.max(1),
+                BodyWeight,
+            ),
+            pages: Mutex::new(HashMap::new()),
+            seen: Mutex::new(Seen::default()),
+        }
+    }
+
+    pub fn get(&self, key: &Key, now: i64) -> Option<Arc<Rendered>> {
+        self.entries.get(key).filter(|r| now < r.valid_until)
+    }
+
+    /// The page's generation, to pass to [`ThreadCache::fill`] after reading it.
+    pub fn generation(&self, page: &str) -> u64 {
+        self.pages
+            .lock()
+            .map(|p| p.get(page).map_or(0, |s| s.generation))
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Keeps an answer read while the page was at `generation`, unless the page has
+    /// changed since.
+    pub fn fill(&self, key: Key, generation: u64, value: Arc<Rendered>) {
+        let Ok(mut pages) = self.pages.lock() else {
+            return;
+        };
+        let state = pages.entry(key.page.clone()).or_default();
+        if state.generation != generation {
+            return;
+        }
+        state.keys.insert(key.clone());
+        self.entries.insert(key, value);
+    }
+
+    pub fn invalidate(&self, page: &str) {
+        let Ok(mut pages) = self.pages.lock() else {
+            return;
+        };
+        let state = pages.entry(page.to_owned()).or_default();
+        state.generation += 1;
+        for key in state.keys.drain() {
+            self.entries.remove(&key);
+        }
+    }
+
+    /// Changes up to `id` happened before this cache existed: nothing to drop.
+    pub fn start_after(&self, id: i64) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.last_id = id;
+        }
+    }
+
+    /// Drops everything (when changes cannot be read, nothing cached can be trusted).
+    pub fn clear(&self) {
+        if let Ok(mut pages) = self.pages.lock() {
+            for state in pages.values_mut() {
+                state.generation += 1;
+                state.keys.clear();
+            }
+        }
+        self.entries.clear();
+    }
+
+    /// Reads the changes recorded since the last call and drops those pages.
+    pub fn catch_up(&self, conn: &mut DbConn, now: i64) -> diesel::QueryResult<usize> {
+        let (last_id, gaps): (i64, Vec<i64>) = match self.seen.lock() {
+            Ok(mut seen) => {
+                seen.gaps
+                    .retain(|_, at| *at >= now - LATE_COMMIT_WINDOW_SECS);
+                (seen.last_id, seen.gaps.keys().copied().collect())
+            }
+            Err(_) => return Ok(0),
+        };
+        let changes = thread_changes::since(conn, last_id, &gaps)?;
+        let Ok(mut seen) = self.seen.lock() else {
+            return Ok(0);
+        };
+        let mut dropped = 0;
+        for (id, page) in changes {
+            if id > seen.last_id {
+                for missing in (seen.last_id + 1)..id {
+                    if seen.gaps.len() >= MAX_GAPS {
+                        break;
+                    }
+                    seen.gaps.insert(missing, now);
+                }
+                seen.last_id = id;
+            } else if seen.gaps.remove(&id).is_none() {
+                continue;
+            }
+            self.invalidate(&page);
+            dropped += 1;
+        }
+        Ok(dropped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(page: &str, after: i64) -> Key {
+        Key {
+            page: page.into(),
+            limit: 100,
+            after,
+        }
+    }
+
+    fn rendered(s: &str) -> Arc<Rendered> {
+        Arc::new(Rendered::new(s.as_bytes().to_vec(), i64::MAX))
+    }
+
+    #[test]
+    fn invalidating_a_page_drops_every_answer_of_it_and_no_other() {
+        let cache = ThreadCache::new(1 << 20);
+        for (page, after) in [("/a", 0), ("/a", 10), ("/b", 0)] {
+            let g = cache.generation(page);
+            cache.fill(key(page, after), g, rendered(page));
+        }
+        cache.invalidate("/a");
+        assert!(cache.get(&key("/a", 0), 0).is_none());
+        assert!(cache.get(&key("/a", 10), 0).is_none());
+        assert!(cache.get(&key("/b", 0), 0).is_some());
+    }
+
+    #[test]
+    fn a_fill_that_raced_with_a_change_is_refused() {
+        let cache = ThreadCache::new(1 << 20);
+        let before = cache.generation("/a");
+        cache.invalidate("/a");
+        cache.fill(key("/a", 0), before, rendered("stale"));
+        assert!(cache.get(&key("/a", 0), 0).is_none());
+    }
+
+    #[test]
+    fn answers_expire_when_the_thread_closes_by_itself() {
+        let cache = ThreadCache::new(1 << 20);
+        let g = cache.generation("/a");
+        cache.fill(key("/a", 0), g, Arc::new(Rendered::new(b"x".to_vec(), 100)));
+        assert!(cache.get(&key("/a", 0), 99).is_some());
+        assert!(cache.get(&key("/a", 0), 100).is_none());
+    }
+
+    #[test]
+    fn etags_follow_the_content() {
+        assert_eq!(rendered("x").etag, rendered("x").etag);
+        assert_ne!(rendered("x").etag, rendered("y").etag);
+    }
+}

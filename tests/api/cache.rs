@@ -1,0 +1,141 @@
+//! Rendered threads are cached; no change a reader could see may hide behind the
+//! cache, whoever makes it.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{comment, spawn_app};
+
+#[actix_web::test]
+async fn thread_reads_carry_an_etag_and_answer_304_while_unchanged() {
+    let app = spawn_app().await;
+    app.create(&comment("/a", "Camille", "un")).await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/comments?page=/a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let again = |tag: String| {
+        app.client
+            .get(app.url("/api/v1/comments?page=/a"))
+            .header("If-None-Match", tag)
+            .send()
+    };
+    let r = again(etag.clone()).await.unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(r.headers()["etag"], etag.as_str());
+    assert!(r.bytes().await.unwrap().is_empty());
+    app.create(&comment("/a", "Dominique", "deux")).await;
+    let r = again(etag.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_ne!(r.headers()["etag"], etag.as_str());
+    assert_eq!(r.json::<Value>().await.unwrap()["count"], 2);
+}
+
+#[actix_web::test]
+async fn authors_edits_and_removals_show_at_once_with_the_cache_warm() {
+    let app = spawn_app().await;
+    let v = app.create(&comment("/a", "Camille", "premier jet")).await;
+    let id = v["comment"]["id"].as_i64().unwrap();
+    let token = v["edit_token"].as_str().unwrap();
+    assert_eq!(
+        app.list("/a").await["comments"][0]["body"],
+        "<p>premier jet</p>"
+    );
+    app.client
+        .put(app.url(&format!("/api/v1/comments/{id}")))
+        .bearer_auth(token)
+        .json(&json!({"body": "corrigé"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.list("/a").await["comments"][0]["body"],
+        "<p>corrigé</p>"
+    );
+    app.client
+        .delete(app.url(&format!("/api/v1/comments/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.list("/a").await["count"], 0);
+}
+
+#[actix_web::test]
+async fn a_change_made_behind_the_servers_back_shows_within_a_second_or_two() {
+    // Another instance, or a `causerie` command, writing to the same database.
+    let app = spawn_app().await;
+    app.create(&comment("/a", "Camille", "visible")).await;
+    assert_eq!(app.list("/a").await["count"], 1);
+    app.sql("UPDATE comments SET status = 'spam'");
+    let start = Instant::now();
+    loop {
+        if app.list("/a").await["count"] == 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "the cache kept a spam comment visible"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    // And a thread closed behind its back.
+    app.sql("UPDATE threads SET closed = TRUE");
+    let start = Instant::now();
+    while app.list("/a").await["open"] != false {
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "the cache kept a closed thread open"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[actix_web::test]
+async fn each_page_of_a_large_thread_is_cached_on_its_own_and_dropped_together() {
+    let app = spawn_app().await;
+    for i in 0..5 {
+        app.create(&comment("/a", "Camille", &format!("c{i}")))
+            .await;
+    }
+    let app = &app;
+    let page = || async move {
+        let r = app
+            .client
+            .get(app.url("/api/v1/comments?page=/a&limit=2"))
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()
+    };
+    let first = page().await;
+    let cursor = first["cursor"].as_str().unwrap().to_owned();
+    let second: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/comments?page=/a&limit=2&cursor={cursor}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["comments"].as_array().unwrap().len(), 2);
+    app.create(&comment("/a", "Dominique", "nouveau")).await;
+    assert_eq!(page().await["count"], 6);
+    let second: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/comments?page=/a&limit=2&cursor={cursor}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["count"], 6);
+}
