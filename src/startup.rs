@@ -80,7 +80,23 @@ impl Application {
             secret,
             outbox: Default::default(),
             cache,
+            writer: Default::default(),
         });
+        if db::Backend::of_url(&state.config.settings.database_url) == Some(db::Backend::Sqlite) {
+            // The writer holds the state weakly: it stops when the application is dropped.
+            let weak = std::sync::Arc::downgrade(&state.clone().into_inner());
+            let writer = db::writer::Writer::spawn(state.pool.clone(), move |conn| {
+                let Some(st) = weak.upgrade() else { return };
+                if let Err(e) = st.cache.catch_up(conn, db::now()) {
+                    tracing::warn!(error = %e, "could not read the thread changes; cache cleared");
+                    st.cache.clear();
+                }
+                if crate::notify::take_enqueued() {
+                    st.outbox.wake();
+                }
+            })?;
+            let _ = state.writer.set(writer);
+        }
         spawn_ip_purge(state.clone());
         spawn_cache_follower(state.clone());
         let outbox_worker = crate::notify::worker::spawn(state.clone(), mailer);

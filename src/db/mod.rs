@@ -15,6 +15,7 @@ pub mod models;
 pub mod queries;
 pub mod schema;
 pub mod transfer;
+pub mod writer;
 
 use std::time::Duration;
 
@@ -147,7 +148,8 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
         conn.batch_execute(
             "PRAGMA busy_timeout = 5000;
              PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = -1024;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -223,6 +225,11 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    // Inside a group commit (see `writer`) the transaction is open already: this
+    // unit becomes a savepoint of it.
+    if writer::in_group() {
+        return conn.transaction(f);
+    }
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,

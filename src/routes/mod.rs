@@ -32,6 +32,8 @@ pub struct AppState {
     pub outbox: crate::notify::Signal,
     /// Rendered threads, dropped when the database says they changed.
     pub cache: crate::cache::ThreadCache,
+    /// SQLite's group-commit writer (unset on PostgreSQL).
+    pub writer: std::sync::OnceLock<crate::db::writer::Writer>,
 }
 
 /// Runs one unit of database work off the async workers: `state.db(|conn, st| …)`.
@@ -41,6 +43,14 @@ pub trait Db {
         F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: Into<ApiError> + Send + 'static;
+
+    /// Like `db`, for a unit that writes and is worth grouping with others (posting a
+    /// comment): on SQLite it joins the next group commit.
+    fn write<T, E, F>(&self, work: F) -> impl std::future::Future<Output = Result<T, ApiError>>
+    where
+        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static;
 }
 
 impl Db for web::Data<AppState> {
@@ -67,6 +77,21 @@ impl Db for web::Data<AppState> {
             done
         })
         .await?
+    }
+
+    async fn write<T, E, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
+    {
+        match self.writer.get() {
+            Some(writer) => {
+                let state = self.clone();
+                writer.write(move |conn| work(conn, &state)).await
+            }
+            None => self.db(work).await,
+        }
     }
 }
 

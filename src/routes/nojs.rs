@@ -331,7 +331,7 @@ pub async fn post(
             );
             let ip = truncated_ip(&req);
             let res = state
-                .db(move |conn, st| {
+                .write(move |conn, st| {
                     service::post(conn, &st.config, &st.secret, &comment, ip.as_deref(), now())
                         .map_err(|e| match e {
                             PostError::Db(db) => ApiError::from(db),

@@ -779,3 +779,39 @@ async fn stored_ip_is_truncated_and_token_only_hashed() {
     assert!(!hash.contains(token));
     assert_eq!(hash.len(), 64);
 }
+
+#[actix_web::test]
+async fn concurrent_posts_are_each_answered_for_themselves() {
+    // Posts arriving together are committed together (group commit on SQLite): one
+    // that fails must spoil none of the others, and each 201 must be stored.
+    let app = spawn_app().await;
+    let posts = (0..40).map(|i| {
+        let mut c = comment(
+            "/groupe",
+            &format!("Lecteur {i}"),
+            &format!("commentaire {i}"),
+        );
+        if i % 10 == 3 {
+            c["parent"] = json!(999_999); // unknown parent: 404
+        }
+        if i % 10 == 7 {
+            c["email"] = json!("pas-une-adresse"); // refused before the database
+        }
+        let app = &app;
+        async move { (i, app.post_comment(&c).await.status().as_u16()) }
+    });
+    let results = futures_util::future::join_all(posts).await;
+    let mut created = 0;
+    for (i, status) in results {
+        let expected = match i % 10 {
+            3 => 404,
+            7 => 422,
+            _ => 201,
+        };
+        assert_eq!(status, expected, "post {i}");
+        created += usize::from(status == 201);
+    }
+    let listed = app.list("/groupe").await;
+    assert_eq!(listed["count"], created);
+    assert_eq!(created, 32);
+}

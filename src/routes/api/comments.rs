@@ -228,7 +228,7 @@ async fn create_inner(
     );
     let ip = truncated_ip(req);
     let posted = state
-        .db(move |conn, st| {
+        .write(move |conn, st| {
             service::post(conn, &st.config, &st.secret, &comment, ip.as_deref(), now())
         })
         .await?;
