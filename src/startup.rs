@@ -19,6 +19,8 @@ use crate::moderators::{self, Bootstrap};
 use crate::routes::{self, AppState, Db};
 
 const SECRET_NAME: &str = "hmac_secret";
+/// Days a sent notification stays in the outbox (for the admin's outbox page).
+const SENT_MAIL_DAYS: i64 = 30;
 
 pub struct Application {
     port: u16,
@@ -100,6 +102,7 @@ impl Application {
         spawn_ip_purge(state.clone());
         spawn_cache_follower(state.clone());
         let outbox_worker = crate::notify::worker::spawn(state.clone(), mailer);
+        let pool_size = state.config.settings.pool_size as usize;
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             let state = server_state.clone();
@@ -139,6 +142,9 @@ impl Application {
         .listen(listener)?
         // A client gets 10 s to send its request head and body: a slow-loris
         // connection cannot hold a worker for long.
+        // Database work runs on blocking threads; more of them than connections would
+        // only wait for the pool while holding memory.
+        .worker_max_blocking_threads(pool_size)
         .client_request_timeout(Duration::from_secs(10))
         .client_disconnect_timeout(Duration::from_secs(2))
         .shutdown_timeout(10)
@@ -249,7 +255,8 @@ fn spawn_ip_purge(state: web::Data<AppState>) {
                 .db(move |conn, st| -> Result<_, crate::error::ApiError> {
                     let ips = queries::comments::purge_ips(conn, db::now() - days * 86_400)?;
                     let stale = crate::admin::purge(conn, &st.config, db::now())?
-                        + queries::thread_changes::purge(conn, db::now() - 3600)?;
+                        + queries::thread_changes::purge(conn, db::now() - 3600)?
+                        + queries::outbox::purge_sent(conn, db::now() - SENT_MAIL_DAYS * 86_400)?;
                     Ok((ips, stale))
                 })
                 .await;

@@ -227,3 +227,14 @@ pub fn release(conn: &mut DbConn, id: i64, ticket: i64) -> QueryResult<usize> {
     .set(outbox::claimed_until.eq(None::<i64>))
     .execute(conn)
 }
+
+/// Forgets messages sent before `before`: they hold addresses and comments' text,
+/// and have done their work.
+pub fn purge_sent(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
+    diesel::delete(
+        outbox::table
+            .filter(outbox::status.eq("sent"))
+            .filter(outbox::sent_at.lt(before)),
+    )
+    .execute(conn)
+}
