@@ -394,19 +394,29 @@ fn path_id(raw: &str) -> Option<i64> {
     raw.parse().ok().filter(|id| *id > 0)
 }
 
+/// What every page of one comment needs first: the moderator's session, the
+/// language, and the comment's number from the path (else the answer to give).
+async fn comment_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    path: &str,
+) -> Result<(admin::Session, Lang, i64), HttpResponse> {
+    let session = require_session(req, state).await?;
+    let lang = admin_lang(req, None);
+    let id = path_id(path)
+        .ok_or_else(|| message(StatusCode::NOT_FOUND, lang, AdminWords::of(lang).not_found))?;
+    Ok((session, lang, id))
+}
+
 /// `GET /admin/comments/{id}`: edit it, or reply to it as moderator.
 pub async fn edit_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let session = match require_session(&req, &state).await {
-        Ok(s) => s,
+    let (session, _, id) = match comment_page(&req, &state, &path).await {
+        Ok(found) => found,
         Err(r) => return r,
-    };
-    let lang = admin_lang(&req, None);
-    let Some(id) = path_id(&path) else {
-        return message(StatusCode::NOT_FOUND, lang, AdminWords::of(lang).not_found);
     };
     edit_page(&req, &state, session, id, None, None).await
 }
@@ -418,15 +428,11 @@ pub async fn edit_save(
     path: web::Path<String>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let session = match require_session(&req, &state).await {
-        Ok(s) => s,
+    let (session, lang, id) = match comment_page(&req, &state, &path).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let lang = admin_lang(&req, None);
     let w = AdminWords::of(lang);
-    let Some(id) = path_id(&path) else {
-        return message(StatusCode::NOT_FOUND, lang, w.not_found);
-    };
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let values = EditValues {
         author: get("author"),
@@ -479,15 +485,11 @@ pub async fn reply(
     path: web::Path<String>,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let session = match require_session(&req, &state).await {
-        Ok(s) => s,
+    let (session, lang, id) = match comment_page(&req, &state, &path).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let lang = admin_lang(&req, None);
     let w = AdminWords::of(lang);
-    let Some(id) = path_id(&path) else {
-        return message(StatusCode::NOT_FOUND, lang, w.not_found);
-    };
     let text = form.get("body").cloned().unwrap_or_default();
     let keep = |reply: String| EditValues {
         author: String::new(),
