@@ -1,10 +1,12 @@
 //! The `causerie` binary as an operator runs it: in a directory of its own, with no
 //! `CAUSERIE_…` variable but those each test sets.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -39,25 +41,7 @@ fn run(mut cmd: Command, stdin: &str) -> Output {
 }
 
 fn text(bytes: &[u8]) -> String {
-    strip_ansi(&String::from_utf8_lossy(bytes))
-}
-
-/// Log lines may be coloured; tests read the words.
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    common::process::strip_ansi(&String::from_utf8_lossy(bytes))
 }
 
 fn both(o: &Output) -> String {
@@ -338,27 +322,7 @@ impl Server {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server starts");
-        let (tx, lines) = channel();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(strip_ansi(&line)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+        let (child, lines) = common::process::spawn_logged(cmd);
         let mut server = Server {
             child,
             lines,

@@ -2,10 +2,11 @@
 //! the last `201` arrives, started again on the same database, and every comment it
 //! acknowledged is there.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Child, Command};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -31,31 +32,13 @@ impl Server {
                 cmd.env_remove(key);
             }
         }
-        let mut child = cmd
-            .arg("serve")
+        cmd.arg("serve")
             .env("CAUSERIE_LISTEN", "127.0.0.1:0")
             .env("CAUSERIE_MODERATION", "none")
             .env("CAUSERIE_LIMITS", "off")
             .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server starts");
-        let (tx, lines) = channel();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    let _ = tx.send(line);
-                }
-            });
-        }
+            .env("NO_COLOR", "1");
+        let (child, lines) = common::process::spawn_logged(cmd);
         // Built before waiting, so that a server that never starts is killed on drop.
         let mut server = Server {
             child,

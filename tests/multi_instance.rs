@@ -9,9 +9,8 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Child, Command};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -37,8 +36,7 @@ impl Instance {
                 cmd.env_remove(key);
             }
         }
-        let mut child = cmd
-            .arg("serve")
+        cmd.arg("serve")
             .env("CAUSERIE_DATABASE_URL", database_url)
             .env("CAUSERIE_LISTEN", "127.0.0.1:0")
             .env("CAUSERIE_LIMITS", "on")
@@ -49,25 +47,8 @@ impl Instance {
             .env("CAUSERIE_ADMIN_PASSWORD", PASSWORD)
             .env("CAUSERIE_POOL_SIZE", "4")
             .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("causerie starts");
-        let (tx, lines) = channel();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    let _ = tx.send(line);
-                }
-            });
-        }
+            .env("NO_COLOR", "1");
+        let (child, lines) = common::process::spawn_logged(cmd);
         (Instance { child, port: 0 }, lines)
     }
 

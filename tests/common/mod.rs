@@ -1,6 +1,7 @@
-//! What several test crates share: the SMTP sink (`smtp`) and throwaway PostgreSQL
-//! databases (`postgres`). Each crate uses part of it.
+//! What several test crates share: the SMTP sink (`smtp`), throwaway PostgreSQL
+//! databases (`postgres`) and the binary run as a child (`process`). Each crate uses part of it.
 #![allow(dead_code)]
 
 pub mod postgres;
+pub mod process;
 pub mod smtp;
