@@ -18,6 +18,11 @@ write its database rows). What it does, in one run on this machine:
 4. reads each server's memory (VmRSS; Isso: gunicorn's master and workers), the size
    of each embed as served gzipped, and writes a Markdown table with the ratios.
 
+With --scaling (`bench/run.sh --scaling`), Causerie alone: the hot page's read with the
+thread cache off (CAUSERIE_CACHE_MB=0, so that every read is SQLite's work) and on, in
+databases of 1,000 and of 1,000,000 comments (100 per page), the four cells taking
+turns; it writes its own table in BENCHMARKS.md (between the scaling markers).
+
 Every server is started in its own process group and stopped at the end, whatever
 happens (finally, atexit, SIGINT/SIGTERM). All load goes to 127.0.0.1, bounded in time.
 """
@@ -54,6 +59,10 @@ VENV = BENCH / ".venv"
 CEILING_BIN = BENCH / "ceiling" / "target" / "release" / "causerie-bench-ceiling"
 BEGIN_MARK = "<!-- bench:begin (written by bench/run.sh; edits between the markers are lost) -->"
 END_MARK = "<!-- bench:end -->"
+SCALING_BEGIN = ("<!-- scaling:begin (written by bench/run.sh --scaling; edits between the "
+                 "markers are lost) -->")
+SCALING_END = "<!-- scaling:end -->"
+DEFAULT_SIZES = "1000,1000000"
 
 HOT_PAGE = "/bench/hot"
 POST_PAGE = "/bench/posts"
@@ -245,10 +254,22 @@ def causerie_html(raw: str) -> str:
     return "<p>" + html.escape(raw, quote=False) + "</p>"
 
 
-def bulk_causerie(db: Path, per_page: list[int], rng: random.Random) -> None:
+def bulk_causerie(db: Path, per_page: list[int], rng: random.Random,
+                  texts: list[str] | None = None) -> None:
     """Writes the comments of pages 1… straight into Causerie's tables
-    (migrations/sqlite/*/up.sql), shaped like the hot page's rows that the API wrote."""
+    (migrations/sqlite/*/up.sql), shaped like the hot page's rows that the API wrote.
+
+    One transaction, the migrations' indexes and triggers in place (so
+    `thread_changes` gets a row per comment, as the server's own inserts would).
+    `texts`: bodies to take in turn rather than one new text per comment (1,000,000
+    comments: 1.3 s of Python instead of 10)."""
     con = sqlite3.connect(db)
+    # Enough page cache for the whole load, so that each page is written once, at the
+    # commit; and statement journals in memory: every INSERT fires a trigger, so SQLite
+    # keeps one per statement, and on disk that is ~20 pwrite() per row (1,000,000
+    # rows: 26 s instead of 14).
+    con.execute("PRAGMA cache_size = -1048576")
+    con.execute("PRAGMA temp_store = MEMORY")
     rows = con.execute(
         "SELECT c.body_raw, c.body_html, c.ip, c.status, c.depth, length(c.edit_token_hash) "
         "FROM comments c JOIN threads t ON t.id = c.thread_id WHERE t.page = ?", (HOT_PAGE,)
@@ -274,7 +295,7 @@ def bulk_causerie(db: Path, per_page: list[int], rng: random.Random) -> None:
                 tid = ids[page_key(i)]
                 for j in range(per_page[i]):
                     k += 1
-                    raw = comment_text(rng)
+                    raw = texts[k % len(texts)] if texts else comment_text(rng)
                     # ip NULL: these comments are older than ip_retention_days, and
                     # Causerie's daily purge would have forgotten their address.
                     yield (tid, f"Reader {i}-{j}", f"reader-{i}-{j}@example.org", raw,
@@ -636,19 +657,252 @@ def targets(R: dict) -> dict:
     return t
 
 
-def write_benchmarks(md: str, path: Path) -> None:
-    block = f"{BEGIN_MARK}\n{md}{END_MARK}"
+def write_benchmarks(md: str, path: Path, begin: str = BEGIN_MARK, end: str = END_MARK,
+                     heading: str = "Latest run") -> None:
+    block = f"{begin}\n{md}{end}"
     if path.exists():
         text = path.read_text()
-        if BEGIN_MARK in text and END_MARK in text:
-            pre, rest = text.split(BEGIN_MARK, 1)
-            _, post = rest.split(END_MARK, 1)
+        if begin in text and end in text:
+            pre, rest = text.split(begin, 1)
+            _, post = rest.split(end, 1)
             path.write_text(pre + block + post)
             return
-        path.write_text(text.rstrip("\n") + "\n\n## Latest run\n\n" + block + "\n")
+        path.write_text(text.rstrip("\n") + f"\n\n## {heading}\n\n" + block + "\n")
         return
     path.write_text("# Benchmarks\n\n`bench/run.sh` (see the README).\n\n## Latest run\n\n"
                     + block + "\n\n## What we learned\n\n")
+
+
+# ---------------------------------------------------------------- scaling
+
+
+def without_times(answer: bytes):
+    """A read's JSON without its timestamps and avatar URLs: the same comments, posted
+    at other times to another instance (each has its own secret for avatar keys)."""
+    def strip(v):
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items()
+                    if not (k.endswith("_at") or k == "avatar")}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+    return strip(json.loads(answer))
+
+
+def scaling(args, cfg: dict, out: Path, tmp: Path) -> dict:
+    """Causerie alone: the hot page's read with the thread cache off and on, in
+    databases of cfg["sizes"] comments (100 per page; the hot page's 100 posted
+    through the API, the rest written straight into the file)."""
+    failures: list[str] = []
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CAUSERIE_")}
+    base_env.update({"CAUSERIE_LIMITS": "off", "CAUSERIE_MODERATION": "none"})
+
+    def server(name: str, db: Path, cache_mb: int) -> Server:
+        port = free_port()
+        env = dict(base_env, CAUSERIE_LISTEN=f"127.0.0.1:{port}",
+                   CAUSERIE_DATABASE_URL=f"sqlite://{db}", CAUSERIE_CACHE_MB=str(cache_mb))
+        srv = Server(name, [args.causerie_bin], env, tmp / f"{name}.log",
+                     f"http://127.0.0.1:{port}/healthz")
+        srv.base = f"http://127.0.0.1:{port}"
+        return srv
+
+    loads: dict = {}
+    dbs: dict = {}
+    texts = [comment_text(random.Random(3)) for _ in range(20_000)]
+    for size in cfg["sizes"]:
+        pages = max(2, size // HOT_COMMENTS)
+        db = tmp / f"causerie-{size}.db"
+        print(f"== loading {size:,} comments over {pages:,} pages", flush=True)
+        srv = server(f"causerie-load-{size}", db, cfg["cache_on_mb"])
+        srv.start()
+        post_hot_page("causerie", srv.base, random.Random(1))
+        srv.stop()
+        t = time.monotonic()
+        if size > HOT_COMMENTS:
+            bulk_causerie(db, distribution(size, pages), random.Random(2), texts)
+        secs = time.monotonic() - t
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        changes = con.execute("SELECT count(*) FROM thread_changes").fetchone()[0]
+        con.close()
+        n = total_rows("causerie", db)
+        if n != size:
+            failures.append(f"the {size:,}-comment database holds {n:,} comments")
+        mb = sum(f.stat().st_size for f in tmp.glob(f"causerie-{size}.db*")) / 1e6
+        loads[size] = {"pages": pages, "load_secs": round(secs, 1), "db_mb": round(mb, 1),
+                       "thread_changes_rows": changes}
+        print(f"  written in {secs:.1f} s: {mb:,.0f} MB on disk, {changes:,} rows in "
+              "thread_changes", flush=True)
+        dbs[size] = db
+
+    cells = [(size, cache) for cache in ("off", "on") for size in cfg["sizes"]]
+    servers: dict = {}
+    for size, cache in cells:
+        mb = 0 if cache == "off" else cfg["cache_on_mb"]
+        servers[(size, cache)] = server(f"causerie-{size}-cache-{cache}", dbs[size], mb).start()
+
+    # The same read everywhere: 100 comments, the same bytes but for the timestamps.
+    answers, raw_bytes = {}, {}
+    for (size, cache), srv in servers.items():
+        st, _, body = http("GET", f"{srv.base}/api/v1/comments?page={HOT_PAGE}")
+        doc = json.loads(body) if st == 200 else {}
+        if st != 200 or doc.get("count") != HOT_COMMENTS or len(doc.get("comments", [])) != HOT_COMMENTS:
+            failures.append(f"{size:,} comments, cache {cache}: the hot page gives {st}, "
+                            f"count {doc.get('count')}")
+        raw_bytes[(size, cache)] = len(body)
+        # Avatar URLs are absolute, with the server's own address.
+        answers[(size, cache)] = body.replace(srv.base.encode(), b"http://SERVER")
+        (out / f"answer-{size}-cache-{cache}.json").write_bytes(body)
+    sizes = cfg["sizes"]
+    for size in sizes:
+        if answers[(size, "off")] != answers[(size, "on")]:
+            failures.append(f"{size:,} comments: cache off and on answer differently")
+    if len({json.dumps(without_times(answers[(s_, 'off')]), sort_keys=True) for s_ in sizes}) != 1:
+        failures.append("the hot page's answer differs between the databases (beyond timestamps)")
+    answer_bytes = raw_bytes[(sizes[0], "off")]
+
+    url = {c: f"{srv.base}/api/v1/comments?page={HOT_PAGE}" for c, srv in servers.items()}
+    name = {c: f"{c[0]}-cache-{c[1]}" for c in cells}
+    rounds, secs, warm = cfg["rounds"], cfg["round_secs"], cfg["warmup_secs"]
+    print(f"== reads of the hot page, {cfg['read_conns']} connections, {rounds} × {secs} s "
+          "per cell, the cells taking turns", flush=True)
+    for c in cells:
+        wrk(f"warmup-scaling-{name[c]}", url[c], "fixed.lua", cfg["read_conns"], warm, out)
+    runs: dict = {c: [] for c in cells}
+    for n in range(rounds):
+        for c in cells:
+            runs[c].append(wrk(f"scaling-{name[c]}-{n + 1}", url[c], "fixed.lua",
+                               cfg["read_conns"], secs, out, pids=[servers[c].pid]))
+    results = {}
+    for c in cells:
+        r = combine(runs[c])
+        rss, hwm, _ = rss_kb(servers[c].pid)
+        r["rss_kb"], r["hwm_kb"] = rss, hwm
+        r["cpu_us_per_request"] = (r["cpu"]["server_s"] / r["requests"] * 1e6
+                                   if r["requests"] else None)
+        if r["errors_total"]:
+            failures.append(f"{name[c]}: errors {r['errors']}")
+        results[f"{c[0]}/{c[1]}"] = r
+
+    log_lines = []
+    for srv in servers.values():
+        log_lines += [l for l in srv.log.read_text(errors="replace").splitlines()
+                      if re.search(r"\b(WARN|ERROR)\b", l)
+                      and "limits are OFF" not in l and "no smtp_url" not in l]
+    if log_lines:
+        print(f"  causerie logged {len(log_lines)} warnings/errors, e.g. {log_lines[0][:200]}",
+              flush=True)
+    for srv in servers.values():
+        srv.stop()
+    return {
+        "mode": "scaling",
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "config": cfg, "machine": machine(tmp), "versions": versions(args.causerie_rev),
+        "loads": {str(k): v for k, v in loads.items()}, "answer_bytes": answer_bytes,
+        "results": results, "causerie_log_warnings": {"count": len(log_lines),
+                                                      "first": log_lines[:10]},
+        "failures": failures,
+    }
+
+
+def scaling_table(res: dict) -> str:
+    cfg, R, loads = res["config"], res["results"], res["loads"]
+    sizes = cfg["sizes"]
+    desc = " and ".join(f"{s:,} comments over {loads[str(s)]['pages']:,} pages" for s in sizes)
+    lines = [
+        f"Run of {res['date']} (scaling mode): Causerie alone, the hot page's read "
+        f"(`GET /api/v1/comments?page={HOT_PAGE}`: {HOT_COMMENTS} comments, "
+        f"{res['answer_bytes']:,} B of JSON) at {cfg['read_conns']} connections, with the "
+        f"thread cache off (`CAUSERIE_CACHE_MB=0`: every read queries SQLite) and on "
+        f"(`CAUSERIE_CACHE_MB={cfg['cache_on_mb']}`), in databases of {desc} (the hot page's "
+        f"comments posted through the API, the others written straight into the SQLite "
+        f"file). wrk, 2 threads, "
+        f"on the same machine; each cell {cfg['rounds']} × {cfg['round_secs']} s, the cells "
+        f"taking turns" + (" (medians of the rounds)." if cfg["rounds"] > 1 else "."),
+        "",
+        "| comments in the database | thread cache | requests/s | p50 latency | p99 latency "
+        "| server CPU time per request | RSS after |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+
+    def cpu(r):
+        x = r["cpu_us_per_request"]
+        return "—" if x is None else (f"{x:,.0f} µs" if x >= 100 else f"{x:,.1f} µs")
+
+    for cache in ("off", "on"):
+        for s in sizes:
+            r = R[f"{s}/{cache}"]
+            lines.append(f"| {s:,} | {cache} | {fmt_rps(r['rps'])} | "
+                         f"{fmt_ms(r['latency_us']['p50'])} | {fmt_ms(r['latency_us']['p99'])} | "
+                         f"{cpu(r)} | {r['rss_kb'] / 1024:,.1f} MB |")
+    lo, hi = sizes[0], sizes[-1]
+
+    def x(b, a):
+        return "—" if a in (None, 0) or b is None else f"{b / a:.2f}×"
+    for cache in ("off", "on"):
+        a, b = R[f"{lo}/{cache}"], R[f"{hi}/{cache}"]
+        lines.append(
+            f"| **{hi:,} / {lo:,}** | {cache} | {x(b['rps'], a['rps'])} | "
+            f"{x(b['latency_us']['p50'], a['latency_us']['p50'])} | "
+            f"{x(b['latency_us']['p99'], a['latency_us']['p99'])} | "
+            f"**{x(b['cpu_us_per_request'], a['cpu_us_per_request'])}** | "
+            f"{x(b['rss_kb'], a['rss_kb'])} |")
+    shares = [r["cpu"]["other_share"] for r in R.values() if r.get("cpu")]
+    big = loads[str(hi)]
+    m, v = res["machine"], res["versions"]
+    lines += [
+        "",
+        f"The {hi:,}-comment database ({big['db_mb']:,.0f} MB on disk) was written in "
+        f"{big['load_secs']:.1f} s: one transaction, `executemany`, the migrations' indexes "
+        f"and triggers in place (so `thread_changes` holds {big['thread_changes_rows']:,} "
+        "rows, far more than a running server keeps: it forgets them after an hour). "
+        f"Other processes on the machine took {statistics.mean(shares):.0%} of its CPU during "
+        f"the measures on average (at most {max(shares):.0%}); the CPU time per request does "
+        "not depend on them, the requests/s do.",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}, "
+        f"Debian {m['debian']}, the databases on {m['fs']}. Causerie {v['causerie']} "
+        f"(release build), wrk {v['wrk']}, {v['rustc']}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def scaling_main(args, out: Path) -> int:
+    cfg = {
+        "sizes": [int(x) for x in args.sizes.split(",")],
+        "cache_on_mb": 8,
+        "rounds": 3,
+        "round_secs": 4,
+        "warmup_secs": 2,
+        "read_conns": 32,
+    }
+    tmp = Path(tempfile.mkdtemp(prefix="causerie-scaling-"))
+    atexit.register(stop_all)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    started = time.monotonic()
+    try:
+        res = scaling(args, cfg, out, tmp)
+    finally:
+        stop_all()
+        for log in tmp.glob("*.log"):
+            shutil.copy(log, out / log.name)
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    res["elapsed_s"] = round(time.monotonic() - started, 1)
+    (out / "results.json").write_text(json.dumps(res, indent=2) + "\n")
+    md = scaling_table(res)
+    (out / "table.md").write_text(md)
+    print("\n" + md)
+    if args.write == "yes" or (args.write == "auto" and args.sizes == DEFAULT_SIZES):
+        write_benchmarks(md, ROOT / "BENCHMARKS.md", SCALING_BEGIN, SCALING_END,
+                         "Reads as the database grows")
+        print("BENCHMARKS.md updated")
+    print(f"results in {out} ({res['elapsed_s']} s)")
+    for f in res["failures"]:
+        print(f"FAILED: {f}", file=sys.stderr)
+    return 1 if res["failures"] else 0
 
 
 # ---------------------------------------------------------------- main
@@ -658,6 +912,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="small and fast: 2,000 comments over 100 pages, 5 s per measure")
+    ap.add_argument("--scaling", action="store_true",
+                    help="Causerie alone: the hot page's read, thread cache off and on, at "
+                         "1,000 and 1,000,000 comments; writes its own table in BENCHMARKS.md")
+    ap.add_argument("--sizes", default=DEFAULT_SIZES,
+                    help=f"with --scaling: database sizes, in comments (default {DEFAULT_SIZES}; "
+                         "BENCHMARKS.md is written only for the default)")
     ap.add_argument("--causerie-bin", help="the release binary to measure")
     ap.add_argument("--causerie-rev", default="?", help="what the binary was built from")
     ap.add_argument("--out", help="results folder (default bench/results/full or quick)")
@@ -672,13 +932,24 @@ def main() -> int:
     args = ap.parse_args()
     if args.report:
         res = json.loads(Path(args.report).read_text())
-        md = table(res)
+        scaling_run = res.get("mode") == "scaling"
+        md = scaling_table(res) if scaling_run else table(res)
         print(md)
         if args.write == "yes":
-            write_benchmarks(md, ROOT / "BENCHMARKS.md")
+            if scaling_run:
+                write_benchmarks(md, ROOT / "BENCHMARKS.md", SCALING_BEGIN, SCALING_END,
+                                 "Reads as the database grows")
+            else:
+                write_benchmarks(md, ROOT / "BENCHMARKS.md")
         return 0
     if not args.causerie_bin:
         ap.error("--causerie-bin is required (bench/run.sh passes it)")
+    if args.scaling:
+        if args.quick or args.profile:
+            ap.error("--scaling goes alone (not with --quick or --profile)")
+        out = Path(args.out) if args.out else BENCH / "results" / "scaling"
+        out.mkdir(parents=True, exist_ok=True)
+        return scaling_main(args, out)
 
     quick = args.quick
     cfg = {

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Causerie's benchmark, side by side with Isso and the ceiling (issue 8), in one command:
 #
-#   bench/run.sh                 # full: 100,000 comments over 1,000 pages, 20 s per measure;
-#                                # writes the table into BENCHMARKS.md (~6 minutes once built)
+#   bench/run.sh                 # full: 100,000 comments over 1,000 pages, 3 × 7 s per measure;
+#                                # writes the table into BENCHMARKS.md (~3.5 minutes once built)
 #   bench/run.sh --quick         # the same pipeline, small (2,000 comments, 5 s per measure);
-#                                # results in bench/results/quick/ only (~1–2 minutes)
+#                                # results in bench/results/quick/ only (~45 s once built)
+#   bench/run.sh --scaling       # Causerie alone: the hot page's read, thread cache off and on,
+#                                # at 1,000 and 1,000,000 comments; writes its own table into
+#                                # BENCHMARKS.md (~75 s once built)
 #   bench/run.sh --rev HEAD      # measures a commit (built from `git archive`) instead of
 #                                # the working tree
 #   bench/run.sh --profile 15    # also records 15 s of Causerie's reads with perf
@@ -12,7 +15,8 @@
 # It installs what is missing (wrk from Debian; Isso and gunicorn, pinned, into
 # bench/.venv), builds Causerie and the ceiling (bench/ceiling) in release, then runs
 # bench/bench.py, which starts every server on 127.0.0.1 and stops them all at the end.
-# Exits non-zero when the harness fails or Causerie loses or refuses a comment.
+# Exits non-zero when the harness fails or Causerie loses or refuses a comment (or, with
+# --scaling, answers a read with an error or not the same 100 comments everywhere).
 set -euo pipefail
 BENCH="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(dirname "$BENCH")"

@@ -134,7 +134,9 @@ pub fn establish(database_url: &str) -> anyhow::Result<DbConn> {
 
 /// Every SQLite connection: WAL so readers never wait for the writer;
 /// `synchronous=FULL` so a committed comment (a `201`) is on disk even if the machine
-/// loses power; foreign keys enforced; writers wait for each other rather than fail.
+/// loses power; foreign keys enforced; writers wait for each other rather than fail;
+/// a small page cache (memory is measured); temporary journals (savepoints of a group
+/// commit) in memory rather than spilled to files.
 /// PostgreSQL needs none of this.
 #[derive(Debug)]
 struct SqlitePragmas;
@@ -149,7 +151,8 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
             "PRAGMA busy_timeout = 5000;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -1024;",
+             PRAGMA cache_size = -1024;
+             PRAGMA temp_store = MEMORY;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }
