@@ -6,7 +6,11 @@ use tracing_subscriber::EnvFilter;
 use crate::config::LogFormat;
 
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // tracing-actix-web logs every 4xx answer at WARN, with the error's debug form: a
+    // flood of refused posts would flood the log. Our own code logs what matters
+    // (internal errors, moderation, logins); 5xx from the middleware still shows.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tracing_actix_web=error"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
