@@ -751,3 +751,32 @@ async fn names_websites_and_texts_are_inert_in_the_admin_queue() {
     let sel = scraper::Selector::parse("script, img, svg").unwrap();
     assert_eq!(doc.select(&sel).count(), 0);
 }
+
+#[actix_web::test]
+async fn the_queue_comes_in_pages_of_fifty_newest_first() {
+    let app = held_app().await;
+    for i in 0..55 {
+        app.create(&comment(
+            "/a",
+            &format!("Lecteur {i}"),
+            &format!("texte numéro {i}"),
+        ))
+        .await;
+    }
+    let m = log_in(&app).await;
+    let (_, first) = m.page("/admin").await;
+    let doc = scraper::Html::parse_document(&first);
+    let rows = scraper::Selector::parse("li.comment").unwrap();
+    assert_eq!(doc.select(&rows).count(), 50);
+    assert!(first.contains("texte numéro 54"), "newest first");
+    assert!(!first.contains("texte numéro 4<"));
+    let older = scraper::Selector::parse(".pager a").unwrap();
+    let next = doc.select(&older).next().expect("a link to older comments");
+    let href = next.value().attr("href").unwrap().replace("&amp;", "&");
+    assert!(href.contains("p=2"), "{href}");
+    let (_, second) = m.page(&href).await;
+    let doc = scraper::Html::parse_document(&second);
+    assert_eq!(doc.select(&rows).count(), 5);
+    assert!(second.contains("texte numéro 0<"));
+    assert!(second.contains("Newer"));
+}
