@@ -96,8 +96,11 @@ fn serve(config: Config) -> anyhow::Result<()> {
         let public = app.public_url().clone();
         tracing::info!(
             "Causerie is listening on port {}. Open {}demo to see the demo article and its comments; \
-             embed threads in your pages with {}t?page=/your/page",
+             to put comments on your pages, add <div id=\"causerie\"></div> and \
+             <script async src=\"{}embed.js\"></script> to them (README: \"Adding comments to your \
+             pages\"); moderate at {}admin",
             app.port(),
+            public,
             public,
             public
         );
