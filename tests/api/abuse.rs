@@ -129,15 +129,7 @@ async fn a_filled_honeypot_is_kept_as_spam_without_telling() {
 }
 
 async fn form_token(app: &TestApp) -> String {
-    let v: Value = app
-        .client
-        .get(app.url("/api/v1/config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.get_json("/api/v1/config").await;
     v["form_token"].as_str().unwrap().to_owned()
 }
 

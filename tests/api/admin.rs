@@ -319,15 +319,7 @@ async fn approving_publishes_at_once_everywhere() {
     assert!(r.headers()["location"].to_str().unwrap().contains("done=1"));
     assert_eq!(status_of(&app, id), "approved");
     assert_eq!(app.list("/a").await["count"], 1);
-    let counts: Value = app
-        .client
-        .get(app.url("/api/v1/counts?page=/a"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let counts: Value = app.get_json("/api/v1/counts?page=/a").await;
     assert_eq!(counts["/a"], 1);
     let (_, nojs) = app.get_text("/t?page=/a").await;
     assert!(nojs.contains("à approuver"));

@@ -117,25 +117,13 @@ async fn each_page_of_a_large_thread_is_cached_on_its_own_and_dropped_together()
     let first = page().await;
     let cursor = first["cursor"].as_str().unwrap().to_owned();
     let second: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/comments?page=/a&limit=2&cursor={cursor}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/comments?page=/a&limit=2&cursor={cursor}"))
+        .await;
     assert_eq!(second["comments"].as_array().unwrap().len(), 2);
     app.create(&comment("/a", "Dominique", "nouveau")).await;
     assert_eq!(page().await["count"], 6);
     let second: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/comments?page=/a&limit=2&cursor={cursor}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/comments?page=/a&limit=2&cursor={cursor}"))
+        .await;
     assert_eq!(second["count"], 6);
 }

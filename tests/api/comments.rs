@@ -78,15 +78,7 @@ async fn comments_are_listed_oldest_first_in_pages() {
         app.create(&comment("/p", "Camille", &format!("commentaire {i}")))
             .await;
     }
-    let first: Value = app
-        .client
-        .get(app.url("/api/v1/comments?page=/p&limit=2"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Value = app.get_json("/api/v1/comments?page=/p&limit=2").await;
     assert_eq!(first["count"], 5);
     assert_eq!(first["more"], true);
     let bodies = |v: &Value| -> Vec<String> {
@@ -105,14 +97,8 @@ async fn comments_are_listed_oldest_first_in_pages() {
     let mut seen = bodies(&first);
     loop {
         let next: Value = app
-            .client
-            .get(app.url(&format!("/api/v1/comments?page=/p&limit=2&cursor={cursor}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/api/v1/comments?page=/p&limit=2&cursor={cursor}"))
+            .await;
         seen.extend(bodies(&next));
         if next["more"] == false {
             assert_eq!(next["cursor"], Value::Null);
@@ -584,15 +570,7 @@ async fn author_deletes_within_the_window_and_it_leaves_every_view() {
     let listed = app.list("/a").await;
     assert_eq!(listed["count"], 1);
     assert!(!listed.to_string().contains("regret"));
-    let counts: Value = app
-        .client
-        .get(app.url("/api/v1/counts?page=/a"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let counts: Value = app.get_json("/api/v1/counts?page=/a").await;
     assert_eq!(counts["/a"], 1);
     let (_, page) = app.get_text("/t?page=/a").await;
     assert!(!page.contains("regret"));
@@ -614,14 +592,8 @@ async fn counts_many_pages_in_one_request() {
     app.create(&comment("/a/", "Dominique", "2")).await;
     app.create(&comment("/b", "Camille", "3")).await;
     let v: Value = app
-        .client
-        .get(app.url("/api/v1/counts?page=/a/&page=/b&page=/c"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/counts?page=/a/&page=/b&page=/c")
+        .await;
     assert_eq!(v, json!({"/a/": 2, "/b": 1, "/c": 0}));
     let r = app
         .client
@@ -643,15 +615,7 @@ async fn counts_many_pages_in_one_request() {
 #[actix_web::test]
 async fn config_serves_the_whitelist_and_the_rules() {
     let app = spawn_app().await;
-    let v: Value = app
-        .client
-        .get(app.url("/api/v1/config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.get_json("/api/v1/config").await;
     let tags: Vec<&str> = v["whitelist"]
         .as_array()
         .unwrap()

@@ -156,6 +156,17 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// GETs `path` and reads its JSON, whatever the status.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let r = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent");
+        r.json().await.expect("a JSON answer")
+    }
+
     pub async fn get_text(&self, path: &str) -> (u16, String) {
         let r = self.client.get(self.url(path)).send().await.unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
