@@ -121,16 +121,6 @@ async fn list(http: &reqwest::Client, on: &Instance, page: &str) -> Value {
         .unwrap()
 }
 
-fn input_value(html: &str, name: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
-    doc.select(&sel)
-        .next()
-        .and_then(|e| e.value().attr("value"))
-        .unwrap_or_else(|| panic!("no input {name} in {html}"))
-        .to_owned()
-}
-
 /// Logs in on `on`; returns the `Cookie` header value the browser would send.
 async fn log_in(http: &reqwest::Client, on: &Instance) -> String {
     let page = http
@@ -144,7 +134,10 @@ async fn log_in(http: &reqwest::Client, on: &Instance) -> String {
     let r = http
         .post(on.url("/admin/login"))
         .form(&[
-            ("form_token", input_value(&page, "form_token").as_str()),
+            (
+                "form_token",
+                common::input_value(&page, "form_token").as_str(),
+            ),
             ("name", "admin"),
             ("password", PASSWORD),
         ])
@@ -279,7 +272,7 @@ async fn two_instances_on_one_postgres_database_behave_as_one() {
         .unwrap();
     assert_eq!(queue.status(), 200, "the session is unknown on B");
     let queue = queue.text().await.unwrap();
-    let csrf = input_value(&queue, "csrf");
+    let csrf = common::input_value(&queue, "csrf");
     let r = http
         .post(b.url("/admin/moderate"))
         .header(reqwest::header::COOKIE, &cookie)

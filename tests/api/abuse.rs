@@ -269,14 +269,7 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
 async fn deeply_nested_json_is_a_clear_400_not_a_crash() {
     let app = spawn_app_with(real_limits).await;
     let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
-    let r = app
-        .client
-        .post(app.url("/api/v1/comments"))
-        .header("Content-Type", "application/json")
-        .body(deep)
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_raw("application/json", deep).await;
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"], "malformed_json");

@@ -241,25 +241,13 @@ async fn a_field_of_the_wrong_type_is_named() {
 async fn malformed_json_wrong_content_type_and_oversized_bodies_get_clear_errors() {
     let app = spawn_app().await;
     let r = app
-        .client
-        .post(app.url("/api/v1/comments"))
-        .header("Content-Type", "application/json")
-        .body("{\"page\": \"/a\", ")
-        .send()
-        .await
-        .unwrap();
+        .post_raw("application/json", "{\"page\": \"/a\", ")
+        .await;
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"], "malformed_json");
 
-    let r = app
-        .client
-        .post(app.url("/api/v1/comments"))
-        .header("Content-Type", "text/plain")
-        .body("hello")
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_raw("text/plain", "hello").await;
     assert_eq!(r.status(), 415);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"], "unsupported_media_type");
@@ -276,14 +264,7 @@ async fn malformed_json_wrong_content_type_and_oversized_bodies_get_clear_errors
 #[actix_web::test]
 async fn errors_never_leak_internals() {
     let app = spawn_app().await;
-    let r = app
-        .client
-        .post(app.url("/api/v1/comments"))
-        .header("Content-Type", "application/json")
-        .body("[1, 2")
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_raw("application/json", "[1, 2").await;
     let text = r.text().await.unwrap().to_lowercase();
     for leak in ["sql", "diesel", "/src/", ".rs", "panicked", "backtrace"] {
         assert!(!text.contains(leak), "{leak} in {text}");

@@ -81,7 +81,7 @@ async fn spawn_app_in(
     };
     adjust(&mut settings);
     let mut config = Config::from_settings(settings).expect("valid test settings");
-    config.admin_password = Some("test-password-123".into());
+    config.admin_password = Some(PASSWORD.into());
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.server_handle();
@@ -130,6 +130,22 @@ impl TestApp {
         self.client
             .post(self.url("/api/v1/comments"))
             .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Posts `body` as is, with `content_type`, to the comment API: for malformed
+    /// and oversized requests.
+    pub async fn post_raw(
+        &self,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/comments"))
+            .header("Content-Type", content_type)
+            .body(body)
             .send()
             .await
             .expect("request sent")
@@ -211,5 +227,101 @@ impl TestApp {
             .into_iter()
             .map(|r| r.v)
             .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A moderator's browser session, for the admin and notification tests
+
+/// The password of `admin` in every app these helpers start.
+pub const PASSWORD: &str = "test-password-123";
+
+/// A browser-like client of the admin: keeps cookies, does not follow redirects.
+pub struct Moderator {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub async fn login_attempt(
+    client: &reqwest::Client,
+    app: &TestApp,
+    name: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::common::input_value(&page, "form_token");
+    client
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("form_token", token.as_str()),
+            ("name", name),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn log_in(app: &TestApp) -> Moderator {
+    let client = browser();
+    let r = login_attempt(&client, app, "admin", PASSWORD).await;
+    assert_eq!(r.status(), 303, "login failed");
+    let queue = client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    Moderator {
+        csrf: crate::common::input_value(&queue, "csrf"),
+        client,
+        base: app.address.clone(),
+    }
+}
+
+impl Moderator {
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn act(&self, action: &str, id: i64) -> reqwest::Response {
+        let one = format!("{action}:{id}");
+        self.post("/admin/moderate", &[("one", &one), ("back", "/admin")])
+            .await
     }
 }

@@ -8,13 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{comment, spawn_app_on, spawn_app_with, TestApp};
+use crate::helpers::{comment, log_in, spawn_app_on, spawn_app_with, Moderator, TestApp};
 use crate::smtp::{Received, SmtpSink};
 use causerie::config::{ModerationMode, NotifyModerators, Settings};
 use causerie::i18n::Lang;
 
 const MODERATOR: &str = "moderator@example.net";
-const PASSWORD: &str = "test-password-123";
 
 /// Settings for a mail test: SMTP at `sink`, fast retries, no abuse limits.
 fn mail_settings(s: &mut Settings, sink: &SmtpSink) {
@@ -88,79 +87,16 @@ fn urls(text: &str) -> Vec<String> {
 // ---------------------------------------------------------------------------
 // A moderator's browser session
 
-struct Moderator {
-    client: reqwest::Client,
-    base: String,
-    csrf: String,
-}
-
-fn input_value(html: &str, name: &str) -> String {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
-    doc.select(&sel)
-        .next()
-        .and_then(|e| e.value().attr("value"))
-        .unwrap_or_else(|| panic!("no input {name}"))
-        .to_owned()
-}
-
-async fn log_in(app: &TestApp) -> Moderator {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = client.get(app.url("/admin/login")).send().await.unwrap();
-    let form = form.text().await.unwrap();
-    let r = client
-        .post(app.url("/admin/login"))
-        .form(&[
-            ("form_token", input_value(&form, "form_token").as_str()),
-            ("name", "admin"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "login failed");
-    let queue = client.get(app.url("/admin")).send().await.unwrap();
-    let queue = queue.text().await.unwrap();
-    Moderator {
-        csrf: input_value(&queue, "csrf"),
-        client,
-        base: app.address.clone(),
-    }
-}
-
 impl Moderator {
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
-        all.extend_from_slice(fields);
-        self.client
-            .post(format!("{}{path}", self.base))
-            .form(&all)
-            .send()
-            .await
-            .unwrap()
-    }
-
     async fn approve(&self, id: i64) {
-        let one = format!("approve:{id}");
-        let r = self
-            .post("/admin/moderate", &[("one", &one), ("back", "/admin")])
-            .await;
-        assert_eq!(r.status(), 303);
+        assert_eq!(self.act("approve", id).await.status(), 303);
     }
 
-    async fn page(&self, path: &str) -> String {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        r.text().await.unwrap()
+    /// An admin page that must answer 200.
+    async fn page_ok(&self, path: &str) -> String {
+        let (status, page) = self.page(path).await;
+        assert_eq!(status, 200, "{path}");
+        page
     }
 }
 
@@ -697,7 +633,7 @@ async fn the_admin_outbox_shows_failures_and_retries_now() {
     })
     .await;
     let moderator = log_in(&app).await;
-    let page = moderator.page("/admin/outbox").await;
+    let page = moderator.page_ok("/admin/outbox").await;
     assert!(page.contains("Queued (1)"), "{page}");
     assert!(page.contains(MODERATOR));
     assert!(page.contains("Last error"), "{page}");
@@ -721,7 +657,7 @@ async fn the_admin_outbox_shows_failures_and_retries_now() {
     let got = sink.wait_for(1, 20).await;
     assert_eq!(got.len(), 1);
     all_sent(&app).await;
-    let page = moderator.page("/admin/outbox").await;
+    let page = moderator.page_ok("/admin/outbox").await;
     assert!(page.contains("Sent (1)"), "{page}");
 }
 
@@ -736,12 +672,12 @@ async fn without_smtp_messages_are_logged_and_the_admin_says_so() {
     post(&app, &comment("/log", "Ann", "Personne n’envoie rien")).await;
     all_sent(&app).await;
     let moderator = log_in(&app).await;
-    let page = moderator.page("/admin/outbox").await;
+    let page = moderator.page_ok("/admin/outbox").await;
     assert!(
         page.contains("smtp-off") && page.contains("written to the log"),
         "{page}"
     );
-    let fr = moderator.page("/admin/outbox?lang=fr").await;
+    let fr = moderator.page_ok("/admin/outbox?lang=fr").await;
     assert!(fr.contains("écrits dans le journal"), "{fr}");
 }
 

@@ -5,3 +5,15 @@
 pub mod postgres;
 pub mod process;
 pub mod smtp;
+
+/// The `value` of the form input named `name` in an HTML page (a CSRF or form
+/// token, typically).
+pub fn input_value(html: &str, name: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .unwrap_or_else(|| panic!("no input {name} in {html}"))
+        .to_owned()
+}
