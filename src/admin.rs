@@ -4,7 +4,6 @@
 
 use diesel::prelude::*;
 
-use crate::comments::thread_open;
 use crate::config::Config;
 use crate::crypto::{hash_token, new_token, Secret};
 use crate::db::models::{Comment, NewCommentRow};
@@ -209,15 +208,6 @@ pub fn reply(
 /// Opens or closes the thread of `page`; returns whether the page has a thread.
 pub fn set_thread_closed(conn: &mut DbConn, page: &str, closed: bool) -> QueryResult<bool> {
     threads::set_closed(conn, page, closed).map(|n| n > 0)
-}
-
-pub fn thread_is_open(
-    conn: &mut DbConn,
-    config: &Config,
-    thread_id: i64,
-    now: i64,
-) -> QueryResult<bool> {
-    Ok(threads::find(conn, thread_id)?.is_some_and(|t| thread_open(&t, &config.settings, now)))
 }
 
 // ---------------------------------------------------------------------------

@@ -329,14 +329,6 @@ impl Config {
         })
     }
 
-    /// The SQLite file path of a `sqlite://PATH` URL.
-    pub fn sqlite_path(&self) -> &str {
-        self.settings
-            .database_url
-            .strip_prefix("sqlite://")
-            .unwrap_or(&self.settings.database_url)
-    }
-
     /// The effective settings as TOML, with secrets masked, for `causerie config`.
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.settings.clone();
@@ -489,7 +481,7 @@ mod tests {
         assert_eq!(c.origins, vec!["http://127.0.0.1:8080".to_string()]);
         assert_eq!(c.settings.moderation, ModerationMode::FirstTime);
         assert!(c.settings.limits);
-        assert_eq!(c.sqlite_path(), "causerie.db");
+        assert_eq!(c.settings.database_url, "sqlite://causerie.db");
     }
 
     #[test]
