@@ -674,4 +674,16 @@ mod tests {
             )
         );
     }
+
+    /// From a fuzzer crash (of its checker, not of the sanitizer): a bare http URL
+    /// whose path holds `javascript:` is an http link, and stays one.
+    #[test]
+    fn an_http_url_mentioning_javascript_in_its_path_stays_an_http_link() {
+        let html = sanitize("see http://example.org/xss.js16667javascript:ag");
+        assert_eq!(
+            html,
+            "<p>see <a href=\"http://example.org/xss.js16667javascript:ag\" rel=\"nofollow ugc noopener\">\
+             http://example.org/xss.js16667javascript:ag</a></p>"
+        );
+    }
 }
