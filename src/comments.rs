@@ -81,7 +81,7 @@ pub fn post(
         if q::is_duplicate(conn, thread.id, &email, input.body.as_str())? {
             return Err(PostError::Duplicate);
         }
-        let verdict = crate::moderation::judge(settings, input, &body_html, || {
+        let verdict = crate::moderation::rules::judge(settings, input, &body_html, || {
             q::email_has_approved(conn, &email)
         })?;
         let comment = q::insert(

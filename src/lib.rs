@@ -1,18 +1,19 @@
 //! Causerie: a self-hosted comment engine for blogs.
 
 pub mod abuse;
-pub mod admin;
+pub mod app;
+pub mod auth;
 pub mod avatar;
 pub mod cache;
 pub mod comments;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod moderation;
-pub mod moderators;
 pub mod notify;
 pub mod routes;
 pub mod sanitize;

@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use causerie::auth::accounts as moderators;
 use causerie::config::Config;
 use causerie::db::queries;
 use causerie::startup::{open_database, Application};
-use causerie::{moderators, telemetry};
+use causerie::telemetry;
 
 /// Causerie: comments for your blog, on your own server.
 #[derive(Parser)]

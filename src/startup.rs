@@ -12,11 +12,12 @@ use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use askama::Template;
 
+use crate::app::{AppState, Db};
+use crate::auth::accounts::{self as moderators, Bootstrap};
 use crate::config::Config;
 use crate::crypto::Secret;
 use crate::db::{self, queries, DbPool};
-use crate::moderators::{self, Bootstrap};
-use crate::routes::{self, AppState, Db};
+use crate::routes;
 
 const SECRET_NAME: &str = "hmac_secret";
 /// Days a sent notification stays in the outbox (for the admin's outbox page).
@@ -109,7 +110,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(routes::api::MAX_BODY))
-                .app_data(routes::nojs::form_config())
+                .app_data(routes::thread_page::form_config())
                 .wrap(cors(&state.config))
                 .wrap(
                     DefaultHeaders::new()
@@ -125,8 +126,8 @@ impl Application {
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/demo", web::get().to(routes::demo::demo))
                 .configure(routes::embed::configure)
-                .route("/t", web::get().to(routes::nojs::show))
-                .route("/t", web::post().to(routes::nojs::post))
+                .route("/t", web::get().to(routes::thread_page::show))
+                .route("/t", web::post().to(routes::thread_page::post))
                 .route(
                     "/unsubscribe/{token}",
                     web::get().to(routes::unsubscribe::show),
@@ -215,7 +216,7 @@ async fn index() -> HttpResponse {
     }
     .render()
     .unwrap_or_default();
-    routes::html_headers(&mut HttpResponse::Ok()).body(body)
+    routes::html::html_headers(&mut HttpResponse::Ok()).body(body)
 }
 
 async fn not_found() -> HttpResponse {
@@ -254,7 +255,8 @@ fn spawn_ip_purge(state: web::Data<AppState>) {
             let res = state
                 .db(move |conn, st| -> Result<_, crate::error::ApiError> {
                     let ips = queries::comments::purge_ips(conn, db::now() - days * 86_400)?;
-                    let stale = crate::admin::purge(conn, &st.config, db::now())?
+                    let stale = crate::auth::sessions::purge(conn, &st.config, db::now())?
+                        + crate::moderation::links::purge(conn, db::now())?
                         + queries::thread_changes::purge(conn, db::now() - 3600)?
                         + queries::outbox::purge_sent(conn, db::now() - SENT_MAIL_DAYS * 86_400)?;
                     Ok((ips, stale))

@@ -232,7 +232,7 @@ fn admin_add_then_list_shows_the_new_moderator() {
 
     let hash = stored_password_hash(dir.path(), "camille").unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(causerie::moderators::verify_password(
+    assert!(causerie::auth::accounts::verify_password(
         "correct horse battery",
         &hash
     ));
@@ -247,7 +247,7 @@ fn admin_add_twice_fails_clearly() {
     assert!(!again.status.success(), "{}", both(&again));
     assert!(text(&again.stderr).contains("camille"), "{}", both(&again));
     let hash = stored_password_hash(dir.path(), "camille").unwrap();
-    assert!(causerie::moderators::verify_password(
+    assert!(causerie::auth::accounts::verify_password(
         "correct horse battery",
         &hash
     ));
@@ -261,11 +261,11 @@ fn admin_passwd_changes_the_password() {
     let out = admin(dir.path(), &["passwd", "camille"], "a brand new password\n");
     assert!(out.status.success(), "{}", both(&out));
     let hash = stored_password_hash(dir.path(), "camille").unwrap();
-    assert!(causerie::moderators::verify_password(
+    assert!(causerie::auth::accounts::verify_password(
         "a brand new password",
         &hash
     ));
-    assert!(!causerie::moderators::verify_password(
+    assert!(!causerie::auth::accounts::verify_password(
         "correct horse battery",
         &hash
     ));
@@ -404,7 +404,7 @@ fn first_serve_prints_a_generated_admin_password_once() {
     );
     let hash = stored_password_hash(dir.path(), "admin").expect("admin exists");
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(causerie::moderators::verify_password(&password, &hash));
+    assert!(causerie::auth::accounts::verify_password(&password, &hash));
 
     // Second start on the same database: no new password, the old one still valid.
     let second = Server::start(dir.path(), &[]);
@@ -415,7 +415,7 @@ fn first_serve_prints_a_generated_admin_password_once() {
         log.join("\n")
     );
     let hash = stored_password_hash(dir.path(), "admin").unwrap();
-    assert!(causerie::moderators::verify_password(&password, &hash));
+    assert!(causerie::auth::accounts::verify_password(&password, &hash));
 }
 
 #[test]
@@ -430,7 +430,7 @@ fn serve_takes_the_admin_password_from_the_environment_without_printing_it() {
     assert!(!all.contains("imposed-password-42"), "{all}");
     assert!(!all.contains("with the password"), "{all}");
     let hash = stored_password_hash(dir.path(), "admin").unwrap();
-    assert!(causerie::moderators::verify_password(
+    assert!(causerie::auth::accounts::verify_password(
         "imposed-password-42",
         &hash
     ));

@@ -6,7 +6,6 @@ mod common;
 
 use std::process::Command;
 
-use causerie::admin::{self, Action};
 use causerie::config::{Config, ModerationMode, Settings};
 use causerie::db::models::{Comment, Moderator, Thread};
 use causerie::db::queries::action_links::ActionLink;
@@ -14,7 +13,11 @@ use causerie::db::queries::outbox::OutboxMessage;
 use causerie::db::schema::*;
 use causerie::db::transfer::{InstanceSettingRow, LoginFailureRow, SessionRow, UnsubscribedRow};
 use causerie::db::{self, DbConn};
+use causerie::domain::Action;
 use causerie::domain::CommentInput;
+use causerie::moderation::actions as admin;
+use causerie::moderation::links::follow_link;
+use causerie::notify::outbox::create_links;
 use diesel::prelude::*;
 
 use common::postgres::{server_or_skip, server_url, TestDatabase, ENV};
@@ -134,7 +137,7 @@ fn populate(sqlite_url: &str) {
     .unwrap();
     let (pool, secret) = causerie::startup::open_database(&config).unwrap();
     let conn = &mut *pool.get().unwrap();
-    causerie::moderators::bootstrap(conn, Some("migrate-data-password")).unwrap();
+    causerie::auth::accounts::bootstrap(conn, Some("migrate-data-password")).unwrap();
     let t = db::now() - 10_000;
     let first = post(
         conn,
@@ -186,8 +189,8 @@ fn populate(sqlite_url: &str) {
         t + 300,
     )
     .unwrap();
-    let links = admin::create_links(conn, reply.id, t + 310, 7).unwrap();
-    admin::follow_link(conn, &config, &secret, &links[0].1, t + 320).unwrap();
+    let links = create_links(conn, reply.id, t + 310, 7).unwrap();
+    follow_link(conn, &config, &secret, &links[0].1, t + 320).unwrap();
     let held = post(
         conn,
         &config,
@@ -197,9 +200,9 @@ fn populate(sqlite_url: &str) {
         "Encore en attente",
         t + 330,
     );
-    admin::create_links(conn, held.id, t + 335, 7).unwrap();
+    create_links(conn, held.id, t + 335, 7).unwrap();
     assert!(matches!(
-        admin::login(
+        causerie::auth::login::login(
             conn,
             &config,
             "admin",
@@ -208,9 +211,10 @@ fn populate(sqlite_url: &str) {
             t + 400
         )
         .unwrap(),
-        admin::LoginOutcome::LoggedIn { .. }
+        causerie::auth::login::LoginOutcome::LoggedIn { .. }
     ));
-    admin::login(conn, &config, "admin", "wrong", "203.0.113.0/24", t + 410).unwrap();
+    causerie::auth::login::login(conn, &config, "admin", "wrong", "203.0.113.0/24", t + 410)
+        .unwrap();
     causerie::db::queries::unsubscribed::add(conn, "bruno@example.org", None, t + 420).unwrap();
     // Some messages sent, the others still queued.
     let queued = causerie::db::queries::outbox::due(conn, db::now(), 2).unwrap();

@@ -1,6 +1,7 @@
 //! Reader input parsed into types that cannot hold an invalid value ("parse, don't
 //! validate"): once a handler has a `NewComment`, every field is known good.
 
+mod action;
 mod comment_body;
 mod email;
 mod name;
@@ -10,6 +11,7 @@ mod website;
 
 use std::collections::BTreeMap;
 
+pub use action::Action;
 pub use comment_body::CommentBody;
 pub use email::AuthorEmail;
 pub use name::AuthorName;

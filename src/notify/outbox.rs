@@ -3,14 +3,13 @@
 
 use diesel::QueryResult;
 
-use crate::admin::{self, Action};
 use crate::config::{Config, NotifyModerators};
-use crate::crypto::{new_token, Secret};
+use crate::crypto::{hash_token, new_token, Secret};
 use crate::db::models::{Comment, Thread};
 use crate::db::queries::outbox::{self as q, NewOutboxRow};
-use crate::db::queries::{comments, threads, unsubscribed};
+use crate::db::queries::{action_links, comments, threads, unsubscribed};
 use crate::db::DbConn;
-use crate::domain::Status;
+use crate::domain::{Action, Status};
 use crate::i18n::MailWords;
 
 use super::messages::{excerpt, subject, ModeratorMail, Rendered, ReplyMail};
@@ -135,7 +134,7 @@ fn tell_moderators(
     let w = MailWords::of(lang);
     let code = lang.code();
     let held = status == Status::Pending;
-    let links = admin::create_links(conn, comment.id, now, config.settings.action_link_days)?
+    let links = create_links(conn, comment.id, now, config.settings.action_link_days)?
         .into_iter()
         .filter(|(action, _)| action.applies_to(&comment.status))
         .map(|(action, token)| {
@@ -251,4 +250,29 @@ fn thread_url(config: &Config, page: &str, comment_id: i64) -> String {
             config.settings.lang.code()
         ),
     )
+}
+
+/// Creates one link token for each of approve, spam and delete on a comment; the
+/// notification email carries them. Only their hashes are stored.
+pub fn create_links(
+    conn: &mut DbConn,
+    comment_id: i64,
+    now: i64,
+    days: u32,
+) -> QueryResult<Vec<(Action, String)>> {
+    let expires = now + i64::from(days) * 86_400;
+    [Action::Approve, Action::Spam, Action::Delete]
+        .into_iter()
+        .map(|action| {
+            let token = new_token();
+            action_links::insert(
+                conn,
+                &hash_token(&token),
+                comment_id,
+                action.as_str(),
+                expires,
+            )?;
+            Ok((action, token))
+        })
+        .collect()
 }

@@ -20,9 +20,9 @@ use std::time::Duration;
 use actix_web::web;
 use diesel::QueryResult;
 
+use crate::app::{AppState, Db};
 use crate::db::queries::outbox::{self as q, OutboxMessage};
 use crate::db::{now, DbConn};
-use crate::routes::{AppState, Db};
 
 use super::mailer::{Mailer, SendFailure};
 

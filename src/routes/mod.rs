@@ -8,7 +8,8 @@ pub mod avatar;
 pub mod demo;
 pub mod embed;
 pub mod health;
-pub mod nojs;
+pub mod html;
+pub mod thread_page;
 pub mod unsubscribe;
 
 use std::future::{ready, Ready};
@@ -17,83 +18,10 @@ use std::net::IpAddr;
 use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
+use crate::app::AppState;
 use crate::config::Config;
-use crate::crypto::Secret;
-use crate::db::{DbConn, DbPool};
 use crate::error::ApiError;
 use crate::i18n::Lang;
-
-/// What every handler shares.
-pub struct AppState {
-    pub config: Config,
-    pub pool: DbPool,
-    pub secret: Secret,
-    /// Wakes the outbox worker after a message was written, stops it at shutdown.
-    pub outbox: crate::notify::Signal,
-    /// Rendered threads, dropped when the database says they changed.
-    pub cache: crate::cache::ThreadCache,
-    /// SQLite's group-commit writer (unset on PostgreSQL).
-    pub writer: std::sync::OnceLock<crate::db::writer::Writer>,
-}
-
-/// Runs one unit of database work off the async workers: `state.db(|conn, st| …)`.
-pub trait Db {
-    fn db<T, E, F>(&self, work: F) -> impl std::future::Future<Output = Result<T, ApiError>>
-    where
-        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: Into<ApiError> + Send + 'static;
-
-    /// Like `db`, for a unit that writes and is worth grouping with others (posting a
-    /// comment): on SQLite it joins the next group commit.
-    fn write<T, E, F>(&self, work: F) -> impl std::future::Future<Output = Result<T, ApiError>>
-    where
-        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static;
-}
-
-impl Db for web::Data<AppState> {
-    async fn db<T, E, F>(&self, work: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: Into<ApiError> + Send + 'static,
-    {
-        let state = self.clone();
-        web::block(move || {
-            let mut conn = state.pool.get()?;
-            let done = work(&mut conn, &state).map_err(Into::into);
-            // Whatever this unit (or another instance) changed, no cached page may
-            // show the old state from now on.
-            if let Err(e) = state.cache.catch_up(&mut conn, crate::db::now()) {
-                tracing::warn!(error = %e, "could not read the thread changes; cache cleared");
-                state.cache.clear();
-            }
-            // The unit of work has committed: a message it wrote can go now.
-            if crate::notify::take_enqueued() {
-                state.outbox.wake();
-            }
-            done
-        })
-        .await?
-    }
-
-    async fn write<T, E, F>(&self, work: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
-    {
-        match self.writer.get() {
-            Some(writer) => {
-                let state = self.clone();
-                writer.write(move |conn| work(conn, &state)).await
-            }
-            None => self.db(work).await,
-        }
-    }
-}
 
 /// The reader's language, from `Accept-Language`, else the site's.
 impl FromRequest for Lang {
@@ -202,21 +130,6 @@ pub fn truncate_ip(addr: IpAddr) -> String {
             }
         },
     }
-}
-
-/// The security headers of an HTML page: nothing but our own origin may load, and no
-/// other site may frame it.
-pub fn html_headers(
-    builder: &mut actix_web::HttpResponseBuilder,
-) -> &mut actix_web::HttpResponseBuilder {
-    builder
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; \
-             script-src 'self'; connect-src 'self'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ))
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app::{AppState, Db};
 use crate::db::now;
 use crate::i18n::{Lang, MailWords};
 use crate::notify::unsubscribe::{self, Scope};
-use crate::routes::{html_headers, request_lang, AppState, Db};
+use crate::routes::html::html_headers;
+use crate::routes::request_lang;
 
 pub enum UnsubscribeState {
     Ask { title: String, token: String },

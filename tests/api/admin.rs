@@ -522,7 +522,7 @@ async fn disallowed_words_go_to_spam_and_moderation_words_are_held() {
 
 fn make_links(app: &TestApp, id: i64) -> Vec<(String, String)> {
     let mut conn = app.db();
-    causerie::admin::create_links(&mut conn, id, causerie::db::now(), 7)
+    causerie::notify::outbox::create_links(&mut conn, id, causerie::db::now(), 7)
         .unwrap()
         .into_iter()
         .map(|(a, t)| (a.as_str().to_owned(), t))

@@ -9,11 +9,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{action_label, admin_lang, failure, message, render, status_label};
-use crate::admin::{self, LinkState};
+use crate::app::{AppState, Db};
 use crate::db::{now, queries};
 use crate::i18n::{AdminWords, Lang};
-use crate::routes::nojs::thread_href;
-use crate::routes::{AppState, Db};
+use crate::moderation::links::{self as admin, LinkState};
+use crate::routes::html::thread_href;
 
 #[derive(Template)]
 #[template(path = "admin/confirm.html")]

@@ -7,10 +7,12 @@ use askama::Template;
 use super::{
     admin_lang, failure, message, render, same_origin, see_other, session_cookie, SESSION_COOKIE,
 };
-use crate::admin::{self, LoginOutcome};
+use crate::app::{AppState, Db};
+use crate::auth::login::{self as admin, LoginOutcome};
+use crate::auth::sessions;
 use crate::db::now;
 use crate::i18n::{AdminWords, Lang};
-use crate::routes::{truncated_ip, AppState, Db};
+use crate::routes::truncated_ip;
 
 /// A login form older than this is refused (it also defeats login CSRF: the form
 /// token is signed by this instance).
@@ -134,7 +136,10 @@ pub async fn logout(
         return message(StatusCode::FORBIDDEN, lang, AdminWords::of(lang).forged);
     }
     if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
-        if let Err(e) = state.db(move |conn, _| admin::logout(conn, &token)).await {
+        if let Err(e) = state
+            .db(move |conn, _| sessions::logout(conn, &token))
+            .await
+        {
             return failure(lang, e);
         }
     }

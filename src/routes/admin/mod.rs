@@ -16,11 +16,13 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use crate::admin::{self, Action, Session};
+use crate::app::{AppState, Db};
+use crate::auth::{self, Session};
 use crate::crypto::same_hash;
 use crate::db::now;
+use crate::domain::Action;
 use crate::i18n::{AdminWords, Lang};
-use crate::routes::{request_lang, AppState, Db};
+use crate::routes::request_lang;
 
 pub const SESSION_COOKIE: &str = "causerie_session";
 
@@ -135,7 +137,7 @@ async fn require_session(
         return Err(see_other(&format!("/admin/login?lang={}", lang.code())));
     };
     match state
-        .db(move |conn, st| admin::session(conn, &st.config, &token, now()))
+        .db(move |conn, st| auth::sessions::session(conn, &st.config, &token, now()))
         .await
     {
         Ok(Some(s)) => Ok(s),

@@ -8,12 +8,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::{admin_lang, failure, forged, render, require_session, see_other};
+use crate::app::{AppState, Db};
 use crate::db::now;
 use crate::db::queries::outbox::{self as q, OutboxMessage};
 use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang};
-use crate::routes::nojs::human_date;
-use crate::routes::{AppState, Db};
+use crate::routes::html::human_date;
 
 const SHOWN: i64 = 100;
 

@@ -8,16 +8,18 @@ use super::{
     action_label, admin_lang, failure, forged, message, render, require_session, safe_back,
     see_other, status_label,
 };
-use crate::admin::{self, Action, AdminError};
+use crate::app::{AppState, Db};
+use crate::auth::Session;
 use crate::comments::rfc3339;
 use crate::db::queries::admin::QueueFilter;
 use crate::db::queries::{self, admin as q};
 use crate::db::{now, DbConn};
+use crate::domain::Action;
 use crate::domain::{AuthorName, CommentBody, PageKey, Status, Website};
 use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang};
-use crate::routes::nojs::thread_href;
-use crate::routes::{AppState, Db};
+use crate::moderation::{actions as admin, AdminError};
+use crate::routes::html::thread_href;
 
 const PER_PAGE: i64 = 50;
 
@@ -167,7 +169,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             email: c.email,
             website: c.website,
             ip: c.ip,
-            date: crate::routes::nojs::human_date(c.created_at),
+            date: crate::routes::html::human_date(c.created_at),
             iso: rfc3339(c.created_at),
             reason: c.hold_reason,
             body: c.body_html,
@@ -344,7 +346,7 @@ fn load_comment(
 async fn edit_page(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    session: admin::Session,
+    session: Session,
     id: i64,
     values: Option<EditValues>,
     error: Option<String>,
@@ -400,7 +402,7 @@ async fn comment_page(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     path: &str,
-) -> Result<(admin::Session, Lang, i64), HttpResponse> {
+) -> Result<(Session, Lang, i64), HttpResponse> {
     let session = require_session(req, state).await?;
     let lang = admin_lang(req, None);
     let id = path_id(path)

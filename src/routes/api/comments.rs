@@ -3,13 +3,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::app::{AppState, Db};
 use crate::cache::{Key, Rendered};
 use crate::comments::{self as service, rfc3339, PublicComment};
 use crate::db::{now, queries};
 use crate::domain::{CommentBody, CommentInput, FieldErrors, PageKey};
 use crate::error::{ApiError, LocalizedError};
 use crate::i18n::{Lang, Msg};
-use crate::routes::{check_origin, truncated_ip, AppState, Db};
+use crate::routes::{check_origin, truncated_ip};
 
 use super::{bool_field, text_field};
 

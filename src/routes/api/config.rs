@@ -1,9 +1,9 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use crate::app::AppState;
 use crate::domain::{AUTHOR_MAX, BODY_MAX, EMAIL_MAX, WEBSITE_MAX};
 use crate::i18n::{Lang, Words};
-use crate::routes::AppState;
 use crate::sanitize::{whitelist_markup, WHITELIST};
 
 /// `GET /api/v1/config`: all the embed needs to build the form.

@@ -2,11 +2,11 @@ use std::collections::BTreeMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::app::{AppState, Db};
 use crate::db::queries;
 use crate::domain::{FieldErrors, PageKey};
 use crate::error::{ApiError, LocalizedError};
 use crate::i18n::{Lang, Msg};
-use crate::routes::{AppState, Db};
 
 /// An index page rarely lists more; the bound keeps one request's query small.
 pub const MAX_PAGES: usize = 200;

@@ -114,11 +114,11 @@ impl From<PostError> for ApiError {
     }
 }
 
-impl From<crate::admin::AdminError> for ApiError {
-    fn from(e: crate::admin::AdminError) -> ApiError {
+impl From<crate::moderation::AdminError> for ApiError {
+    fn from(e: crate::moderation::AdminError) -> ApiError {
         match e {
-            crate::admin::AdminError::NotFound => ApiError::NotFound(Msg::UnknownComment),
-            crate::admin::AdminError::Db(e) => e.into(),
+            crate::moderation::AdminError::NotFound => ApiError::NotFound(Msg::UnknownComment),
+            crate::moderation::AdminError::Db(e) => e.into(),
         }
     }
 }

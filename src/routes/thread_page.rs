@@ -1,4 +1,4 @@
-//! `/t?page=P`: the thread as a plain HTML page with a plain form, for readers
+//! `/t?page=P`, the thread page: the thread as a plain HTML page with a plain form, for readers
 //! without JavaScript. The form posts to `/t` and answers `303` back to the thread, or
 //! the page again with each field's error and everything the reader typed.
 
@@ -8,13 +8,16 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app::{AppState, Db};
 use crate::comments::{self as service, PostError};
 use crate::db::models::Comment;
 use crate::db::{now, queries};
+use crate::demo;
 use crate::domain::{CommentInput, FieldErrors, PageKey, Status};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, Words};
-use crate::routes::{check_origin, html_headers, request_lang, truncated_ip, AppState, Db};
+use crate::routes::html::{html_headers, human_date, page_lang, thread_href};
+use crate::routes::{check_origin, request_lang, truncated_ip};
 use crate::sanitize::whitelist_markup;
 
 /// How long a rendered form may wait before it is posted.
@@ -68,14 +71,6 @@ struct ThreadPage {
     view: ThreadView,
 }
 
-/// Where the thread of `page` is shown without JavaScript: `/t`, for every page (the
-/// demo article's comments come from the embed, which needs JavaScript). Never an
-/// address taken from the request, so no open redirect.
-pub fn thread_href(page: &str, lang: Lang) -> String {
-    let enc: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
-    format!("/t?page={enc}&lang={}", lang.code())
-}
-
 /// Comments in reading order: each followed by its replies, depth for indentation.
 /// A reply whose parent is not shown (held, removed) is shown at the top level.
 fn reading_order(rows: Vec<Comment>) -> Vec<(Comment, usize)> {
@@ -100,18 +95,6 @@ fn reading_order(rows: Vec<Comment>) -> Vec<(Comment, usize)> {
         out.push((c, depth));
     }
     out
-}
-
-pub fn human_date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// Loads the thread of `page` and builds its view with an empty form.
@@ -183,13 +166,6 @@ pub async fn load_view(
     })
 }
 
-/// The language of a no-JS page: `?lang=`, else the reader's, else the site's.
-pub fn page_lang(req: &HttpRequest, asked: Option<&str>) -> Lang {
-    asked
-        .and_then(Lang::from_tag)
-        .unwrap_or_else(|| request_lang(req))
-}
-
 fn query_map(req: &HttpRequest) -> HashMap<String, String> {
     url::form_urlencoded::parse(req.query_string().as_bytes())
         .into_owned()
@@ -232,8 +208,8 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Err(m) => return render_error(lang, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, m),
     };
     let reply_to = q.get("reply").and_then(|r| r.parse().ok());
-    let title = if page.as_str() == super::demo::DEMO_PAGE {
-        super::demo::article().title
+    let title = if page.as_str() == demo::DEMO_PAGE {
+        demo::article().title
     } else {
         page.as_str().to_owned()
     };

@@ -1,0 +1,57 @@
+//! Moderators' sessions: a random token in an `HttpOnly` cookie, only its hash
+//! stored, ended after `session_idle_minutes` without a request.
+
+use diesel::prelude::*;
+
+use crate::config::Config;
+use crate::crypto::hash_token;
+use crate::db::queries::{login_failures, sessions};
+use crate::db::DbConn;
+
+use super::login::THROTTLE_WINDOW_SECS;
+
+/// A moderator's session, as every admin page sees it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub moderator_id: i64,
+    pub name: String,
+    pub csrf: String,
+}
+
+/// The session of a cookie token, if it exists and has not been idle too long.
+pub fn session(
+    conn: &mut DbConn,
+    config: &Config,
+    token: &str,
+    now: i64,
+) -> QueryResult<Option<Session>> {
+    let hash = hash_token(token);
+    let Some(row) = sessions::find(conn, &hash)? else {
+        return Ok(None);
+    };
+    let idle = i64::from(config.settings.session_idle_minutes) * 60;
+    if now - row.last_seen_at > idle {
+        sessions::delete(conn, &hash)?;
+        return Ok(None);
+    }
+    // One write a minute at most: a session need not be exact to the second.
+    if now - row.last_seen_at >= 60 {
+        sessions::touch(conn, &hash, now)?;
+    }
+    Ok(Some(Session {
+        moderator_id: row.moderator_id,
+        name: row.name,
+        csrf: row.csrf_token,
+    }))
+}
+
+pub fn logout(conn: &mut DbConn, token: &str) -> QueryResult<()> {
+    sessions::delete(conn, &hash_token(token))
+}
+
+/// Forgets what is past its use: idle sessions and old login failures.
+pub fn purge(conn: &mut DbConn, config: &Config, now: i64) -> QueryResult<usize> {
+    let idle = i64::from(config.settings.session_idle_minutes) * 60;
+    Ok(sessions::purge_idle(conn, now - idle)?
+        + login_failures::purge(conn, now - THROTTLE_WINDOW_SECS)?)
+}

@@ -1,0 +1,85 @@
+//! The signed, single-use, expiring one-click links of moderators' emails: approve,
+//! spam or delete a comment without logging in.
+
+use diesel::prelude::*;
+
+use crate::config::Config;
+use crate::crypto::{hash_token, Secret};
+use crate::db::models::Comment;
+use crate::db::queries::{action_links, admin as q, comments};
+use crate::db::DbConn;
+use crate::domain::Action;
+
+use super::actions::{became_approved, AdminError};
+
+#[derive(Debug)]
+pub enum LinkState {
+    Valid {
+        action: Action,
+        comment: Box<Comment>,
+    },
+    Unknown,
+    Used,
+    Expired,
+}
+
+/// What a link token stands for, without using it.
+pub fn inspect_link(conn: &mut DbConn, token: &str, now: i64) -> QueryResult<LinkState> {
+    let Some(link) = action_links::find(conn, &hash_token(token))? else {
+        return Ok(LinkState::Unknown);
+    };
+    if link.used_at.is_some() {
+        return Ok(LinkState::Used);
+    }
+    if now > link.expires_at {
+        return Ok(LinkState::Expired);
+    }
+    let (Some(action), Some(comment)) = (
+        Action::parse(&link.action),
+        comments::find(conn, link.comment_id)?,
+    ) else {
+        return Ok(LinkState::Unknown);
+    };
+    Ok(LinkState::Valid {
+        action,
+        comment: Box::new(comment),
+    })
+}
+
+/// Uses a link: checks it, claims it (once, even under concurrent clicks), acts.
+pub fn follow_link(
+    conn: &mut DbConn,
+    config: &Config,
+    secret: &Secret,
+    token: &str,
+    now: i64,
+) -> Result<LinkState, AdminError> {
+    crate::db::write_transaction(conn, |conn| {
+        let state = inspect_link(conn, token, now)?;
+        if let LinkState::Valid { action, comment } = &state {
+            if !action_links::claim(conn, &hash_token(token), now)? {
+                return Ok(LinkState::Used);
+            }
+            // As it is now, locked: a moderator may have acted on it meanwhile.
+            let Some(comment) = comments::find_for_update(conn, comment.id)? else {
+                return Ok(LinkState::Unknown);
+            };
+            action_links::retire_for_comment(conn, comment.id, now)?;
+            match action.target() {
+                Some(status) => {
+                    comments::set_status(conn, comment.id, status)?;
+                    became_approved(conn, config, secret, &comment, status, now)?;
+                }
+                None => {
+                    q::delete_forever(conn, comment.id)?;
+                }
+            }
+        }
+        Ok(state)
+    })
+}
+
+/// Forgets links past their expiry.
+pub fn purge(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
+    action_links::purge_expired(conn, now)
+}
