@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::helpers::{comment, spawn_app};
 
@@ -47,23 +47,12 @@ async fn authors_edits_and_removals_show_at_once_with_the_cache_warm() {
         app.list("/a").await["comments"][0]["body"],
         "<p>premier jet</p>"
     );
-    app.client
-        .put(app.url(&format!("/api/v1/comments/{id}")))
-        .bearer_auth(token)
-        .json(&json!({"body": "corrigé"}))
-        .send()
-        .await
-        .unwrap();
+    app.edit(id, Some(token), "corrigé").await;
     assert_eq!(
         app.list("/a").await["comments"][0]["body"],
         "<p>corrigé</p>"
     );
-    app.client
-        .delete(app.url(&format!("/api/v1/comments/{id}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    app.delete(id, Some(token)).await;
     assert_eq!(app.list("/a").await["count"], 0);
 }
 

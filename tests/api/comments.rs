@@ -415,14 +415,7 @@ async fn author_edits_within_the_window_with_the_token() {
     let v = app.create(&comment("/a", "Camille", "premier jet")).await;
     let id = v["comment"]["id"].as_i64().unwrap();
     let token = v["edit_token"].as_str().unwrap();
-    let r = app
-        .client
-        .put(app.url(&format!("/api/v1/comments/{id}")))
-        .bearer_auth(token)
-        .json(&json!({"body": "version <i>corrigée</i>"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.edit(id, Some(token), "version <i>corrigée</i>").await;
     assert_eq!(r.status(), 200);
     let edited: Value = r.json().await.unwrap();
     assert_eq!(edited["comment"]["body"], "<p>version <i>corrigée</i></p>");
@@ -440,59 +433,25 @@ async fn edit_and_delete_need_the_right_token() {
     let v = app.create(&comment("/a", "Camille", "à moi")).await;
     let id = v["comment"]["id"].as_i64().unwrap();
     let other = app.create(&comment("/a", "Dominique", "à toi")).await;
-    let url = app.url(&format!("/api/v1/comments/{id}"));
 
-    let r = app
-        .client
-        .put(&url)
-        .json(&json!({"body": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.edit(id, None, "x").await;
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "token_missing");
 
     let wrong = other["edit_token"].as_str().unwrap();
-    let r = app
-        .client
-        .put(&url)
-        .bearer_auth(wrong)
-        .json(&json!({"body": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.edit(id, Some(wrong), "x").await;
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "token_invalid");
 
-    let r = app
-        .client
-        .delete(&url)
-        .bearer_auth(wrong)
-        .send()
-        .await
-        .unwrap();
+    let r = app.delete(id, Some(wrong)).await;
     assert_eq!(r.status(), 403);
     assert_eq!(app.list("/a").await["count"], 2);
 
-    let r = app
-        .client
-        .put(app.url("/api/v1/comments/424242"))
-        .bearer_auth(wrong)
-        .json(&json!({"body": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.edit(424242, Some(wrong), "x").await;
     assert_eq!(r.status(), 404);
 
     let token = v["edit_token"].as_str().unwrap();
-    let r = app
-        .client
-        .put(&url)
-        .bearer_auth(token)
-        .json(&json!({"body": "  "}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.edit(id, Some(token), "  ").await;
     assert_eq!(r.status(), 422);
     assert!(r.json::<Value>().await.unwrap()["fields"]
         .get("body")
@@ -509,27 +468,13 @@ async fn edit_and_delete_are_refused_after_the_window() {
     app.sql(&format!(
         "UPDATE comments SET created_at = created_at - 960 WHERE id = {id}"
     ));
-    let url = app.url(&format!("/api/v1/comments/{id}"));
-    let r = app
-        .client
-        .put(&url)
-        .bearer_auth(token)
-        .json(&json!({"body": "trop tard"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.edit(id, Some(token), "trop tard").await;
     assert_eq!(r.status(), 403);
     assert_eq!(
         r.json::<Value>().await.unwrap()["error"],
         "edit_window_closed"
     );
-    let r = app
-        .client
-        .delete(&url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.delete(id, Some(token)).await;
     assert_eq!(r.status(), 403);
     assert_eq!(app.list("/a").await["comments"][0]["body"], "<p>ancien</p>");
 }
@@ -541,12 +486,8 @@ async fn author_deletes_within_the_window_and_it_leaves_every_view() {
     app.create(&comment("/a", "Dominique", "reste")).await;
     let id = v["comment"]["id"].as_i64().unwrap();
     let r = app
-        .client
-        .delete(app.url(&format!("/api/v1/comments/{id}")))
-        .bearer_auth(v["edit_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .delete(id, Some(v["edit_token"].as_str().unwrap()))
+        .await;
     assert_eq!(r.status(), 204);
     let listed = app.list("/a").await;
     assert_eq!(listed["count"], 1);
@@ -557,12 +498,8 @@ async fn author_deletes_within_the_window_and_it_leaves_every_view() {
     assert!(!page.contains("regret"));
     // A second delete finds nothing.
     let r = app
-        .client
-        .delete(app.url(&format!("/api/v1/comments/{id}")))
-        .bearer_auth(v["edit_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .delete(id, Some(v["edit_token"].as_str().unwrap()))
+        .await;
     assert_eq!(r.status(), 404);
 }
 

@@ -152,6 +152,30 @@ impl TestApp {
     }
 
     /// Posts and asserts `201`; returns the response JSON.
+    /// `PUT /api/v1/comments/{id}` with `{"body": body}`, as the author with `token`
+    /// (none: no `Authorization` header).
+    pub async fn edit(&self, id: i64, token: Option<&str>, body: &str) -> reqwest::Response {
+        let mut r = self
+            .client
+            .put(self.url(&format!("/api/v1/comments/{id}")))
+            .json(&json!({ "body": body }));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.unwrap()
+    }
+
+    /// `DELETE /api/v1/comments/{id}` as the author with `token`.
+    pub async fn delete(&self, id: i64, token: Option<&str>) -> reqwest::Response {
+        let mut r = self
+            .client
+            .delete(self.url(&format!("/api/v1/comments/{id}")));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.unwrap()
+    }
+
     pub async fn create(&self, body: &Value) -> Value {
         let r = self.post_comment(body).await;
         let status = r.status();
@@ -237,19 +261,7 @@ impl TestApp {
 pub const PASSWORD: &str = "test-password-123";
 
 /// A browser-like client of the admin: keeps cookies, does not follow redirects.
-pub struct Moderator {
-    pub client: reqwest::Client,
-    pub base: String,
-    pub csrf: String,
-}
-
-pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
+pub use crate::common::moderator::{browser, Moderator};
 
 pub async fn login_attempt(
     client: &reqwest::Client,
@@ -257,71 +269,10 @@ pub async fn login_attempt(
     name: &str,
     password: &str,
 ) -> reqwest::Response {
-    let page = client
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = crate::common::input_value(&page, "form_token");
-    client
-        .post(app.url("/admin/login"))
-        .form(&[
-            ("form_token", token.as_str()),
-            ("name", name),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
+    crate::common::moderator::login_attempt(client, &app.address, name, password).await
 }
 
+/// The bootstrap moderator `admin`, logged in.
 pub async fn log_in(app: &TestApp) -> Moderator {
-    let client = browser();
-    let r = login_attempt(&client, app, "admin", PASSWORD).await;
-    assert_eq!(r.status(), 303, "login failed");
-    let queue = client
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    Moderator {
-        csrf: crate::common::input_value(&queue, "csrf"),
-        client,
-        base: app.address.clone(),
-    }
-}
-
-impl Moderator {
-    pub async fn page(&self, path: &str) -> (u16, String) {
-        let r = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-
-    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
-        all.extend_from_slice(fields);
-        self.client
-            .post(format!("{}{path}", self.base))
-            .form(&all)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn act(&self, action: &str, id: i64) -> reqwest::Response {
-        let one = format!("{action}:{id}");
-        self.post("/admin/moderate", &[("one", &one), ("back", "/admin")])
-            .await
-    }
+    crate::common::moderator::log_in(&app.address, "admin", PASSWORD).await
 }

@@ -3,7 +3,7 @@
 //! read and searched, bodies and headers, for the address and its usual hashes.
 
 use md5::Md5;
-use reqwest::header::{AUTHORIZATION, LOCATION};
+use reqwest::header::LOCATION;
 use serde_json::{json, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -170,13 +170,8 @@ async fn no_public_response_contains_the_commenters_email_or_a_hash_of_it() {
 
     // The author's own edit.
     let r = app
-        .client
-        .put(app.url(&format!("/api/v1/comments/{top_id}")))
-        .header(AUTHORIZATION, format!("Bearer {token}"))
-        .json(&json!({"body": "Premier avis, corrigé."}))
-        .send()
-        .await
-        .unwrap();
+        .edit(top_id, Some(&token), "Premier avis, corrigé.")
+        .await;
     let (s, status) = seen("PUT edit", r).await;
     assert_eq!(status, 200, "{}", s.body);
     pages.push(s);
@@ -208,13 +203,7 @@ async fn no_public_response_contains_the_commenters_email_or_a_hash_of_it() {
     assert_eq!(status, 409, "{}", s.body);
     pages.push(s);
 
-    let r = app
-        .client
-        .delete(app.url(&format!("/api/v1/comments/{top_id}")))
-        .header(AUTHORIZATION, "Bearer not-the-token")
-        .send()
-        .await
-        .unwrap();
+    let r = app.delete(top_id, Some("not-the-token")).await;
     let (s, status) = seen("DELETE with a wrong token", r).await;
     assert_eq!(status, 403, "{}", s.body);
     pages.push(s);

@@ -1,7 +1,9 @@
 //! What several test crates share: the SMTP sink (`smtp`), throwaway PostgreSQL
-//! databases (`postgres`) and the binary run as a child (`process`). Each crate uses part of it.
+//! databases (`postgres`), the binary run as a child (`process`) and a logged-in
+//! moderator (`moderator`). Each crate uses part of it.
 #![allow(dead_code)]
 
+pub mod moderator;
 pub mod postgres;
 pub mod process;
 pub mod smtp;
