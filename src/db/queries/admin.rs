@@ -114,11 +114,6 @@ pub fn counts(conn: &mut DbConn, filter: &QueueFilter) -> QueryResult<Vec<(Statu
     .collect()
 }
 
-/// Total matching the whole filter, for pagination.
-pub fn total(conn: &mut DbConn, filter: &QueueFilter) -> QueryResult<i64> {
-    filtered(filter, true).count().get_result(conn)
-}
-
 pub fn delete_forever(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(comments::table.find(id)).execute(conn)
 }

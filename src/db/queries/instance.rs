@@ -3,14 +3,6 @@ use diesel::prelude::*;
 use crate::db::schema::instance_settings;
 use crate::db::DbConn;
 
-pub fn get(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
-    instance_settings::table
-        .filter(instance_settings::name.eq(name))
-        .select(instance_settings::value)
-        .first(conn)
-        .optional()
-}
-
 /// Stores `value` under `name` unless a value is there already; returns the one kept,
 /// so that two instances starting at once agree on a single value.
 pub fn get_or_insert(conn: &mut DbConn, name: &str, value: &str) -> QueryResult<String> {
