@@ -9,7 +9,8 @@
 
 use diesel::prelude::*;
 
-use crate::config::Settings;
+use crate::clock::secs;
+use crate::config::Limits;
 use crate::crypto::Secret;
 use crate::db::schema::comments;
 use crate::db::DbConn;
@@ -41,16 +42,16 @@ pub fn serialize_author(conn: &mut DbConn, ip: Option<&str>, email: &str) -> Que
 /// thread and address block. Nothing is checked with `limits = off`.
 pub fn check(
     conn: &mut DbConn,
-    settings: &Settings,
+    limits: &Limits,
     thread_id: i64,
     ip: Option<&str>,
     email: &str,
     now: i64,
 ) -> QueryResult<Result<(), Limited>> {
-    if !settings.limits {
+    if !limits.enabled {
         return Ok(Ok(()));
     }
-    let flood = i64::from(settings.flood_seconds);
+    let flood = secs(limits.flood);
     if flood > 0 {
         let mut q = comments::table
             .filter(comments::created_at.gt(now - flood))
@@ -88,7 +89,7 @@ pub fn check(
             diesel::dsl::min(comments::created_at),
         ))
         .first(conn)?;
-    if n >= i64::from(settings.max_comments_per_email_per_hour) {
+    if n >= i64::from(limits.comments_per_email_per_hour) {
         return Ok(Err(hourly(oldest)));
     }
     if let Some(ip) = ip {
@@ -100,7 +101,7 @@ pub fn check(
                 diesel::dsl::min(comments::created_at),
             ))
             .first(conn)?;
-        if n >= i64::from(settings.max_comments_per_ip_per_hour) {
+        if n >= i64::from(limits.comments_per_ip_per_hour) {
             return Ok(Err(hourly(oldest)));
         }
         let (n, oldest): (i64, Option<i64>) = comments::table
@@ -112,7 +113,7 @@ pub fn check(
                 diesel::dsl::min(comments::created_at),
             ))
             .first(conn)?;
-        if n >= i64::from(settings.max_comments_per_thread_per_ip_per_hour) {
+        if n >= i64::from(limits.comments_per_thread_per_ip_per_hour) {
             return Ok(Err(hourly(oldest)));
         }
     }
@@ -127,13 +128,13 @@ pub const HONEYPOT: &str = "homepage";
 /// `None` when nothing looks wrong. A missing token is not a sign: API clients
 /// may post without one.
 pub fn bot_signal(
-    settings: &Settings,
+    limits: &Limits,
     secret: &Secret,
     honeypot: Option<&str>,
     form_token: Option<&str>,
     now: i64,
 ) -> Option<String> {
-    if !settings.limits {
+    if !limits.enabled {
         return None;
     }
     if honeypot.is_some_and(|h| !h.trim().is_empty()) {
@@ -147,7 +148,7 @@ pub fn bot_signal(
         return Some("form token forged".into());
     };
     let elapsed = now - issued;
-    if elapsed < i64::from(settings.min_form_seconds) {
+    if elapsed < secs(limits.min_form_time) {
         return Some(format!("posted {elapsed} s after the form appeared"));
     }
     None
@@ -161,9 +162,15 @@ mod tests {
         Secret::from_hex(&Secret::generate_hex()).unwrap()
     }
 
+    fn limits(adjust: impl FnOnce(&mut crate::config::Settings)) -> Limits {
+        let mut s = crate::config::Settings::default();
+        adjust(&mut s);
+        crate::config::Config::from_settings(s).unwrap().limits
+    }
+
     #[test]
     fn honeypot_and_haste_are_bot_signals() {
-        let s = Settings::default();
+        let s = limits(|_| {});
         let key = secret();
         let now = 1_000_000;
         assert_eq!(
@@ -186,10 +193,7 @@ mod tests {
 
     #[test]
     fn limits_off_turns_every_defence_off() {
-        let s = Settings {
-            limits: false,
-            ..Default::default()
-        };
+        let s = limits(|s| s.limits = false);
         assert_eq!(bot_signal(&s, &secret(), Some("x"), None, 0), None);
     }
 }

@@ -6,7 +6,8 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::config::{Config, Settings};
+use crate::clock::secs;
+use crate::config::{Config, SiteSettings};
 use crate::crypto::{hash_token, new_token, same_hash, Secret};
 use crate::db::models::{Comment, NewCommentRow, Thread};
 use crate::db::queries::{comments as q, threads};
@@ -64,24 +65,24 @@ pub fn post(
     let body_html = sanitize(input.body.as_str());
     let token = new_token();
     let token_hash = hash_token(&token);
-    let settings = &config.settings;
+    let site = &config.site;
     crate::db::write_transaction(conn, |conn| {
         crate::abuse::serialize_author(conn, ip, &email)?;
         let title = input.title.as_deref().unwrap_or(input.page.as_str());
         let thread = threads::find_or_create(conn, input.page.as_str(), title, now)?;
-        if !thread_open(&thread, settings, now) {
+        if !thread_open(&thread, site, now) {
             return Err(PostError::ThreadClosed);
         }
-        crate::abuse::check(conn, settings, thread.id, ip, &email, now)?
+        crate::abuse::check(conn, &config.limits, thread.id, ip, &email, now)?
             .map_err(PostError::Limited)?;
         let (parent_id, depth) = match input.parent {
             None => (None, 0),
-            Some(pid) => attach_point(conn, thread.id, pid, settings.max_depth as i32)?,
+            Some(pid) => attach_point(conn, thread.id, pid, site.max_depth as i32)?,
         };
         if q::is_duplicate(conn, thread.id, &email, input.body.as_str())? {
             return Err(PostError::Duplicate);
         }
-        let verdict = crate::moderation::rules::judge(settings, input, &body_html, || {
+        let verdict = crate::moderation::rules::judge(site, input, &body_html, || {
             q::email_has_approved(conn, &email)
         })?;
         let comment = q::insert(
@@ -116,16 +117,20 @@ pub fn post(
             comment,
             status: shown,
             edit_token: token.clone(),
-            editable_until: now + config.edit_window_secs(),
+            editable_until: now + secs(site.edit_window),
         })
     })
 }
 
-/// A thread takes comments unless a moderator closed it or it is older than
+/// A thread takes comments unless a moderator closed it or it is past its site's
 /// `close_after_days`.
-pub fn thread_open(thread: &Thread, settings: &Settings, now: i64) -> bool {
-    let days = i64::from(settings.close_after_days);
-    !thread.closed && (days == 0 || now < thread.created_at + days * 86_400)
+pub fn thread_open(thread: &Thread, site: &SiteSettings, now: i64) -> bool {
+    !thread.closed && closes_at(thread, site).is_none_or(|at| now < at)
+}
+
+/// When a thread closes by itself, if its site closes threads.
+pub fn closes_at(thread: &Thread, site: &SiteSettings) -> Option<i64> {
+    site.close_after.map(|d| thread.created_at + secs(d))
 }
 
 /// Where a reply hangs: the comment replied to, or, past the allowed depth, the
@@ -173,7 +178,7 @@ fn authorize(
     if !same_hash(stored, &hash_token(token)) {
         return Err(AuthorActionError::WrongToken);
     }
-    if now > comment.created_at + config.edit_window_secs() {
+    if now > comment.created_at + secs(config.site.edit_window) {
         return Err(AuthorActionError::WindowClosed);
     }
     Ok(comment)

@@ -3,6 +3,7 @@
 //! the README; an unknown key is an error that names it.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -182,23 +183,114 @@ pub enum LogFormat {
     Json,
 }
 
-/// The settings checked and parsed into the types the server uses.
+/// The settings checked and parsed into the types the server uses, in sections.
+/// `Settings` is only the shape of the file and the environment; nothing reads it
+/// once this is built.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub settings: Settings,
+    pub server: Server,
+    pub database: Database,
+    pub limits: Limits,
+    pub site: SiteSettings,
+    pub mail: Mail,
+    pub retention: Retention,
+    /// `CAUSERIE_ADMIN_PASSWORD`: imposed on the `admin` account at start. Not a
+    /// settings key, so it is never printed by `causerie config`.
+    pub admin_password: Option<String>,
+}
+
+/// How the HTTP server listens and how readers reach it.
+#[derive(Debug, Clone)]
+pub struct Server {
     pub listen: SocketAddr,
+    /// Where readers reach Causerie (`public_url`, or `http://` + `listen`).
     pub public_url: Url,
     /// Allowed origins, serialized as browsers send them (`https://example.org`).
     pub origins: Vec<String>,
     /// `trusted_proxies` parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// The sender of notifications (`smtp_from` or its default).
-    pub smtp_from: lettre::message::Mailbox,
-    /// `notify_to` parsed.
+    /// Comments per page of the public list when the client asks for no `limit`.
+    pub page_size: u32,
+    /// Memory for rendered threads, in bytes (0: no cache).
+    pub cache_bytes: u64,
+    pub log_format: LogFormat,
+    /// Whether `public_url` and `origins` were derived from `listen` (and so follow
+    /// the port actually bound when `listen` asks for port 0).
+    derived: Derived,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Derived {
+    public_url: bool,
+    origins: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// `sqlite://PATH` or `postgres://…`; may hold a password: never logged.
+    pub url: String,
+    pub pool_size: u32,
+}
+
+/// The abuse limits (section 9 of SPEC), all off when `enabled` is false.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub enabled: bool,
+    /// Between two comments of one author (same email or address block).
+    pub flood: Duration,
+    pub comments_per_ip_per_hour: u32,
+    pub comments_per_email_per_hour: u32,
+    pub comments_per_thread_per_ip_per_hour: u32,
+    /// A form posted sooner than this after it appeared is a bot's.
+    pub min_form_time: Duration,
+    /// Failed logins allowed per account within the throttle window (four times as
+    /// many per address).
+    pub login_max_failures: u32,
+}
+
+/// What a site decides for itself: its language, how comments are moderated, who
+/// hears of them, and the shape of its threads.
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    pub lang: Lang,
+    pub moderation: ModerationMode,
+    /// Hold a comment with more links than this.
+    pub moderation_links: u32,
+    pub moderation_keywords: Vec<String>,
+    pub disallowed_keywords: Vec<String>,
+    /// Close a thread this long after its first comment (`None`: never).
+    pub close_after: Option<Duration>,
+    /// How long an author may edit or remove their comment.
+    pub edit_window: Duration,
+    pub max_depth: u32,
+    /// Moderators' addresses for notifications.
     pub notify_to: Vec<lettre::message::Mailbox>,
-    /// `CAUSERIE_ADMIN_PASSWORD`: imposed on the `admin` account at start. Not a
-    /// settings key, so it is never printed by `causerie config`.
-    pub admin_password: Option<String>,
+    pub notify_moderators: NotifyModerators,
+}
+
+/// Sending email.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// Without it, messages are logged, not sent.
+    pub smtp_url: Option<String>,
+    /// The sender (`smtp_from` or its default).
+    pub from: lettre::message::Mailbox,
+    /// How long to wait for the SMTP server before an attempt counts as failed.
+    pub timeout: Duration,
+    /// The first retry delay; each further failure doubles it.
+    pub retry_base: Duration,
+    pub reply_notifications_per_hour: u32,
+}
+
+/// How long things are kept.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    /// A comment's truncated IP address.
+    pub ip: Duration,
+    /// A moderator's session without a request.
+    pub session_idle: Duration,
+    /// A one-click moderation link.
+    pub action_links: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +299,26 @@ pub enum ConfigError {
     Figment(#[from] Box<figment::Error>),
     #[error("setting `{key}`: {message}")]
     Invalid { key: &'static str, message: String },
+}
+
+const MINUTE: u64 = 60;
+const DAY: u64 = 86_400;
+
+fn minutes(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n) * MINUTE)
+}
+
+fn days(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n) * DAY)
+}
+
+fn seconds(n: u32) -> Duration {
+    Duration::from_secs(n.into())
+}
+
+/// Whole units of `unit` seconds in `d` (the file's integers, back from durations).
+fn whole(d: Duration, unit: u64) -> u32 {
+    u32::try_from(d.as_secs() / unit).unwrap_or(u32::MAX)
 }
 
 impl Config {
@@ -306,34 +418,164 @@ impl Config {
                 });
             }
         }
-        let smtp_from = mail::sender(settings.smtp_from.as_deref(), &public_url)?;
-        let notify_to = mail::recipients(&settings.notify_to)?;
-        if let Some(u) = &settings.smtp_url {
-            mail::check_smtp_url(u)?;
-        }
         if settings.page_size > 500 {
             return Err(ConfigError::Invalid {
                 key: "page_size",
                 message: "must be at most 500".into(),
             });
         }
+        let from = mail::sender(settings.smtp_from.as_deref(), &public_url)?;
+        let notify_to = mail::recipients(&settings.notify_to)?;
+        if let Some(u) = &settings.smtp_url {
+            mail::check_smtp_url(u)?;
+        }
+        let Settings {
+            listen: _,
+            database_url,
+            public_url: given_public_url,
+            origins: given_origins,
+            moderation,
+            smtp_url,
+            smtp_from: _,
+            smtp_timeout_secs,
+            smtp_retry_base_secs,
+            notify_to: _,
+            notify_moderators,
+            reply_notifications_per_hour,
+            limits,
+            lang,
+            edit_window_minutes,
+            max_depth,
+            ip_retention_days,
+            page_size,
+            pool_size,
+            cache_mb,
+            log_format,
+            moderation_links,
+            moderation_keywords,
+            disallowed_keywords,
+            close_after_days,
+            session_idle_minutes,
+            action_link_days,
+            login_max_failures,
+            flood_seconds,
+            max_comments_per_ip_per_hour,
+            max_comments_per_email_per_hour,
+            max_comments_per_thread_per_ip_per_hour,
+            min_form_seconds,
+            trusted_proxies: _,
+        } = settings;
         Ok(Config {
-            settings,
-            listen,
-            public_url,
-            origins,
-            trusted_proxies,
-            smtp_from,
-            notify_to,
+            server: Server {
+                listen,
+                public_url,
+                origins,
+                trusted_proxies,
+                page_size,
+                cache_bytes: u64::from(cache_mb) << 20,
+                log_format,
+                derived: Derived {
+                    public_url: given_public_url.is_none(),
+                    origins: given_origins.is_empty(),
+                },
+            },
+            database: Database {
+                url: database_url,
+                pool_size,
+            },
+            limits: Limits {
+                enabled: limits,
+                flood: seconds(flood_seconds),
+                comments_per_ip_per_hour: max_comments_per_ip_per_hour,
+                comments_per_email_per_hour: max_comments_per_email_per_hour,
+                comments_per_thread_per_ip_per_hour: max_comments_per_thread_per_ip_per_hour,
+                min_form_time: seconds(min_form_seconds),
+                login_max_failures,
+            },
+            site: SiteSettings {
+                lang,
+                moderation,
+                moderation_links,
+                moderation_keywords,
+                disallowed_keywords,
+                close_after: (close_after_days > 0).then(|| days(close_after_days)),
+                edit_window: minutes(edit_window_minutes),
+                max_depth,
+                notify_to,
+                notify_moderators,
+            },
+            mail: Mail {
+                smtp_url,
+                from,
+                timeout: seconds(smtp_timeout_secs),
+                retry_base: seconds(smtp_retry_base_secs),
+                reply_notifications_per_hour,
+            },
+            retention: Retention {
+                ip: days(ip_retention_days),
+                session_idle: minutes(session_idle_minutes),
+                action_links: days(action_link_days),
+            },
             admin_password: None,
         })
     }
 
+    /// The settings as a file would hold them (the inverse of `from_settings`).
+    pub fn to_settings(&self) -> Settings {
+        let Config {
+            server,
+            database,
+            limits,
+            site,
+            mail,
+            retention,
+            admin_password: _,
+        } = self;
+        Settings {
+            listen: server.listen.to_string(),
+            database_url: database.url.clone(),
+            public_url: Some(server.public_url.to_string()),
+            origins: server.origins.clone(),
+            moderation: site.moderation,
+            smtp_url: mail.smtp_url.clone(),
+            smtp_from: Some(mail.from.to_string()),
+            smtp_timeout_secs: whole(mail.timeout, 1),
+            smtp_retry_base_secs: whole(mail.retry_base, 1),
+            notify_to: site.notify_to.iter().map(|m| m.to_string()).collect(),
+            notify_moderators: site.notify_moderators,
+            reply_notifications_per_hour: mail.reply_notifications_per_hour,
+            limits: limits.enabled,
+            lang: site.lang,
+            edit_window_minutes: whole(site.edit_window, MINUTE),
+            max_depth: site.max_depth,
+            ip_retention_days: whole(retention.ip, DAY),
+            page_size: server.page_size,
+            pool_size: database.pool_size,
+            cache_mb: u32::try_from(server.cache_bytes >> 20).unwrap_or(u32::MAX),
+            log_format: server.log_format,
+            moderation_links: site.moderation_links,
+            moderation_keywords: site.moderation_keywords.clone(),
+            disallowed_keywords: site.disallowed_keywords.clone(),
+            close_after_days: site.close_after.map_or(0, |d| whole(d, DAY)),
+            session_idle_minutes: whole(retention.session_idle, MINUTE),
+            action_link_days: whole(retention.action_links, DAY),
+            login_max_failures: limits.login_max_failures,
+            flood_seconds: whole(limits.flood, 1),
+            max_comments_per_ip_per_hour: limits.comments_per_ip_per_hour,
+            max_comments_per_email_per_hour: limits.comments_per_email_per_hour,
+            max_comments_per_thread_per_ip_per_hour: limits.comments_per_thread_per_ip_per_hour,
+            min_form_seconds: whole(limits.min_form_time, 1),
+            trusted_proxies: server
+                .trusted_proxies
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
+        }
+    }
+
     /// The effective settings as TOML, with secrets masked, for `causerie config`.
     pub fn to_masked_toml(&self) -> String {
-        let mut shown = self.settings.clone();
-        shown.public_url = Some(self.public_url.to_string());
-        shown.origins = self.origins.clone();
+        let mut shown = self.to_settings();
         shown.smtp_url = shown.smtp_url.as_deref().map(mask_password);
         shown.database_url = mask_password(&shown.database_url);
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot show settings: {e}\n"))
@@ -342,19 +584,16 @@ impl Config {
     /// With `listen` on port 0 (tests), the defaults derived from it name the port
     /// actually bound, not 0.
     pub fn adopt_bound_address(&mut self, bound: SocketAddr) {
-        if self.settings.public_url.is_some() || self.listen.port() != 0 {
+        let server = &mut self.server;
+        if !server.derived.public_url || server.listen.port() != 0 {
             return;
         }
         if let Ok(url) = Url::parse(&format!("http://{bound}")) {
-            if self.settings.origins.is_empty() {
-                self.origins = vec![url.origin().ascii_serialization()];
+            if server.derived.origins {
+                server.origins = vec![url.origin().ascii_serialization()];
             }
-            self.public_url = url;
+            server.public_url = url;
         }
-    }
-
-    pub fn edit_window_secs(&self) -> i64 {
-        i64::from(self.settings.edit_window_minutes) * 60
     }
 }
 
@@ -476,12 +715,15 @@ mod tests {
     #[test]
     fn defaults_match_the_spec() {
         let c = Config::from_settings(Settings::default()).unwrap();
-        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
-        assert_eq!(c.origins, vec!["http://127.0.0.1:8080".to_string()]);
-        assert_eq!(c.settings.moderation, ModerationMode::FirstTime);
-        assert!(c.settings.limits);
-        assert_eq!(c.settings.database_url, "sqlite://causerie.db");
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.server.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.server.origins, vec!["http://127.0.0.1:8080".to_string()]);
+        assert_eq!(c.site.moderation, ModerationMode::FirstTime);
+        assert!(c.limits.enabled);
+        assert_eq!(c.database.url, "sqlite://causerie.db");
+        assert_eq!(c.site.edit_window, Duration::from_secs(15 * 60));
+        assert_eq!(c.site.close_after, None);
+        assert_eq!(c.retention.ip, Duration::from_secs(30 * 86_400));
     }
 
     #[test]
@@ -537,18 +779,18 @@ mod tests {
         })
         .unwrap();
         assert_eq!(
-            c.smtp_from.to_string(),
+            c.mail.from.to_string(),
             "Causerie <causerie@comments.example.fr>"
         );
-        assert!(c.notify_to.is_empty());
+        assert!(c.site.notify_to.is_empty());
         let local = Config::from_settings(Settings::default()).unwrap();
-        assert_eq!(local.smtp_from.email.to_string(), "causerie@127.0.0.1");
+        assert_eq!(local.mail.from.email.to_string(), "causerie@127.0.0.1");
         let two = Config::from_settings(Settings {
             notify_to: vec!["a@example.org".into(), "Bea <b@example.org>".into()],
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(two.notify_to.len(), 2);
+        assert_eq!(two.site.notify_to.len(), 2);
         for (key, s) in [
             (
                 "notify_to",

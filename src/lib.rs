@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod avatar;
 pub mod cache;
+pub mod clock;
 pub mod comments;
 pub mod config;
 pub mod crypto;

@@ -69,11 +69,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.settings.log_format);
+    telemetry::init(config.server.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Migrate => open_database(&config).map(|_| {
-            println!("database {} is up to date", config.settings.database_url);
+            println!("database {} is up to date", config.database.url);
         }),
         Command::Config => {
             print!("{}", config.to_masked_toml());

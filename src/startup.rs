@@ -33,7 +33,7 @@ pub struct Application {
 
 /// Opens the database, applies migrations and loads (or creates) the instance secret.
 pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
-    let pool = db::connect(&config.settings.database_url, config.settings.pool_size)?;
+    let pool = db::connect(&config.database.url, config.database.pool_size)?;
     let mut conn = pool.get()?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {
@@ -64,18 +64,18 @@ impl Application {
                 Bootstrap::Nothing => {}
             }
         }
-        if !config.settings.limits {
+        if !config.limits.enabled {
             tracing::warn!(
                 "limits are OFF (CAUSERIE_LIMITS=off): for benchmarks only, never on a public site"
             );
         }
-        let listener = TcpListener::bind(config.listen)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let listener = TcpListener::bind(config.server.listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.listen))?;
         let bound = listener.local_addr()?;
         let port = bound.port();
         config.adopt_bound_address(bound);
-        let public_url = config.public_url.clone();
-        let cache = crate::cache::ThreadCache::new(u64::from(config.settings.cache_mb) << 20);
+        let public_url = config.server.public_url.clone();
+        let cache = crate::cache::ThreadCache::new(config.server.cache_bytes);
         cache.start_after(queries::thread_changes::latest(&mut *pool.get()?)?);
         let state = web::Data::new(AppState {
             config,
@@ -85,7 +85,7 @@ impl Application {
             cache,
             writer: Default::default(),
         });
-        if db::Backend::of_url(&state.config.settings.database_url) == Some(db::Backend::Sqlite) {
+        if db::Backend::of_url(&state.config.database.url) == Some(db::Backend::Sqlite) {
             // The writer holds the state weakly: it stops when the application is dropped.
             let weak = std::sync::Arc::downgrade(&state.clone().into_inner());
             let writer = db::writer::Writer::spawn(state.pool.clone(), move |conn| {
@@ -103,7 +103,7 @@ impl Application {
         spawn_ip_purge(state.clone());
         spawn_cache_follower(state.clone());
         let outbox_worker = crate::notify::worker::spawn(state.clone(), mailer);
-        let pool_size = state.config.settings.pool_size as usize;
+        let pool_size = state.config.database.pool_size as usize;
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             let state = server_state.clone();
@@ -198,7 +198,7 @@ fn cors(config: &Config) -> Cors {
         .expose_headers([header::RETRY_AFTER, header::ETAG])
         .block_on_origin_mismatch(false)
         .max_age(86_400);
-    for origin in &config.origins {
+    for origin in &config.server.origins {
         cors = cors.allowed_origin(origin);
     }
     cors
@@ -230,7 +230,7 @@ async fn not_found() -> HttpResponse {
 /// to be), once a second on SQLite (only a second process on the same file, such as
 /// a `causerie` command, can write behind this one's back).
 fn spawn_cache_follower(state: web::Data<AppState>) {
-    let every = match db::Backend::of_url(&state.config.settings.database_url) {
+    let every = match db::Backend::of_url(&state.config.database.url) {
         Some(db::Backend::Postgres) => Duration::from_millis(250),
         _ => Duration::from_secs(1),
     };
@@ -251,10 +251,10 @@ fn spawn_ip_purge(state: web::Data<AppState>) {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let days = i64::from(state.config.settings.ip_retention_days);
+            let kept = crate::clock::secs(state.config.retention.ip);
             let res = state
                 .db(move |conn, st| -> Result<_, crate::error::ApiError> {
-                    let ips = queries::comments::purge_ips(conn, db::now() - days * 86_400)?;
+                    let ips = queries::comments::purge_ips(conn, db::now() - kept)?;
                     let stale = crate::auth::sessions::purge(conn, &st.config, db::now())?
                         + crate::moderation::links::purge(conn, db::now())?
                         + queries::thread_changes::purge(conn, db::now() - 3600)?

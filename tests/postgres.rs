@@ -22,6 +22,9 @@ use diesel::prelude::*;
 
 use common::postgres::{server_or_skip, server_url, TestDatabase, ENV};
 
+/// How long the one-click links made by these tests stay valid.
+const WEEK: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
 /// Says, in `cargo test`'s output, that the PostgreSQL tests were skipped (and fails
 /// in CI, where they must run).
 #[test]
@@ -189,7 +192,7 @@ fn populate(sqlite_url: &str) {
         t + 300,
     )
     .unwrap();
-    let links = create_links(conn, reply.id, t + 310, 7).unwrap();
+    let links = create_links(conn, reply.id, t + 310, WEEK).unwrap();
     follow_link(conn, &config, &secret, &links[0].1, t + 320).unwrap();
     let held = post(
         conn,
@@ -200,7 +203,7 @@ fn populate(sqlite_url: &str) {
         "Encore en attente",
         t + 330,
     );
-    create_links(conn, held.id, t + 335, 7).unwrap();
+    create_links(conn, held.id, t + 335, WEEK).unwrap();
     assert!(matches!(
         causerie::auth::login::login(
             conn,

@@ -41,7 +41,7 @@ pub fn login(
     now: i64,
 ) -> QueryResult<LoginOutcome> {
     let since = now - THROTTLE_WINDOW_SECS;
-    let max = i64::from(config.settings.login_max_failures);
+    let max = i64::from(config.limits.login_max_failures);
     let account = name.trim().to_lowercase();
     if login_failures::count_for_account(conn, &account, since)? >= max
         || login_failures::count_for_ip(conn, ip, since)? >= max * 4

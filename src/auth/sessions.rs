@@ -29,7 +29,7 @@ pub fn session(
     let Some(row) = sessions::find(conn, &hash)? else {
         return Ok(None);
     };
-    let idle = i64::from(config.settings.session_idle_minutes) * 60;
+    let idle = crate::clock::secs(config.retention.session_idle);
     if now - row.last_seen_at > idle {
         sessions::delete(conn, &hash)?;
         return Ok(None);
@@ -51,7 +51,7 @@ pub fn logout(conn: &mut DbConn, token: &str) -> QueryResult<()> {
 
 /// Forgets what is past its use: idle sessions and old login failures.
 pub fn purge(conn: &mut DbConn, config: &Config, now: i64) -> QueryResult<usize> {
-    let idle = i64::from(config.settings.session_idle_minutes) * 60;
+    let idle = crate::clock::secs(config.retention.session_idle);
     Ok(sessions::purge_idle(conn, now - idle)?
         + login_failures::purge(conn, now - THROTTLE_WINDOW_SECS)?)
 }

@@ -107,7 +107,7 @@ pub fn reply(
             comments::set_status(conn, parent.id, Status::Approved)?;
             became_approved(conn, config, secret, &parent, Status::Approved, now)?;
         }
-        let max = config.settings.max_depth as i32;
+        let max = config.site.max_depth as i32;
         let (parent_ref, depth) = if parent.depth >= max {
             (parent.parent_id, parent.depth)
         } else {

@@ -3,7 +3,7 @@
 //! moderation mode decides (`none`, `first_time`, `all`). Each held comment keeps
 //! the reason, which the queue shows.
 
-use crate::config::{ModerationMode, Settings};
+use crate::config::{ModerationMode, SiteSettings};
 use crate::domain::{NewComment, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ fn find_word<'w>(words: &'w [String], texts: &[&str]) -> Option<&'w str> {
 /// Decides the status of `input`. `known_commenter` tells whether the address has
 /// an approved comment already; it is asked only in `first_time` mode.
 pub fn judge<E>(
-    settings: &Settings,
+    site: &SiteSettings,
     input: &NewComment,
     body_html: &str,
     known_commenter: impl FnOnce() -> Result<bool, E>,
@@ -59,23 +59,23 @@ pub fn judge<E>(
             reason: Some(format!("bot: {signal}")),
         });
     }
-    if let Some(word) = find_word(&settings.disallowed_keywords, &texts) {
+    if let Some(word) = find_word(&site.disallowed_keywords, &texts) {
         return Ok(Verdict {
             status: Status::Spam,
             reason: Some(format!("disallowed word: {word}")),
         });
     }
     let links = count_links(body_html);
-    if links > settings.moderation_links as usize {
+    if links > site.moderation_links as usize {
         return Ok(Verdict::held(format!(
             "{links} links (more than {})",
-            settings.moderation_links
+            site.moderation_links
         )));
     }
-    if let Some(word) = find_word(&settings.moderation_keywords, &texts) {
+    if let Some(word) = find_word(&site.moderation_keywords, &texts) {
         return Ok(Verdict::held(format!("moderation word: {word}")));
     }
-    match settings.moderation {
+    match site.moderation {
         ModerationMode::None => Ok(Verdict {
             status: Status::Approved,
             reason: None,
@@ -111,16 +111,17 @@ mod tests {
         .unwrap()
     }
 
-    fn settings(mode: ModerationMode) -> Settings {
-        Settings {
+    fn settings(mode: ModerationMode) -> SiteSettings {
+        let s = crate::config::Settings {
             moderation: mode,
             moderation_keywords: vec!["casino".into()],
             disallowed_keywords: vec!["viagra".into()],
             ..Default::default()
-        }
+        };
+        crate::config::Config::from_settings(s).unwrap().site
     }
 
-    fn verdict(s: &Settings, body: &str, known: bool) -> Verdict {
+    fn verdict(s: &SiteSettings, body: &str, known: bool) -> Verdict {
         let html = crate::sanitize::sanitize(body);
         judge::<()>(s, &input(body), &html, || Ok(known)).unwrap()
     }

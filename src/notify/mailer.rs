@@ -35,7 +35,7 @@ pub struct SendFailure {
 
 impl Mailer {
     pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
-        let Some(raw) = config.settings.smtp_url.as_deref().map(str::trim) else {
+        let Some(raw) = config.mail.smtp_url.as_deref().map(str::trim) else {
             return Ok(Mailer::Log);
         };
         let url =
@@ -46,7 +46,7 @@ impl Mailer {
             let decoded = percent_encoding::percent_decode_str(pw).decode_utf8_lossy();
             secrets.push(decoded.into_owned());
         }
-        let timeout = Duration::from_secs(config.settings.smtp_timeout_secs.into());
+        let timeout = config.mail.timeout;
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(raw)
             .map_err(|e| {
                 anyhow::anyhow!("setting `smtp_url`: {}", scrub(&e.to_string(), &secrets))
@@ -54,7 +54,7 @@ impl Mailer {
             .timeout(Some(timeout));
         // The EHLO name: the URL's path if it gives one, else our public host.
         if url.path().trim_matches('/').is_empty() {
-            let id = match config.public_url.host() {
+            let id = match config.server.public_url.host() {
                 Some(url::Host::Domain(d)) => Some(ClientId::Domain(d.to_owned())),
                 Some(url::Host::Ipv4(ip)) => Some(ClientId::Ipv4(ip)),
                 Some(url::Host::Ipv6(ip)) => Some(ClientId::Ipv6(ip)),

@@ -32,12 +32,12 @@ pub fn comment_posted(
     now: i64,
 ) -> QueryResult<()> {
     let status: Status = comment.status.parse().unwrap_or(Status::Pending);
-    let wanted = match (config.settings.notify_moderators, status) {
+    let wanted = match (config.site.notify_moderators, status) {
         (_, Status::Spam | Status::Deleted) | (NotifyModerators::None, _) => false,
         (NotifyModerators::All, _) => true,
         (NotifyModerators::Held, s) => s == Status::Pending,
     };
-    if wanted && !comment.moderator && !config.notify_to.is_empty() {
+    if wanted && !comment.moderator && !config.site.notify_to.is_empty() {
         tell_moderators(conn, config, comment, thread, status, now)?;
     }
     if status == Status::Approved {
@@ -79,7 +79,7 @@ pub fn comment_approved(
     {
         return Ok(());
     }
-    let per_hour = i64::from(config.settings.reply_notifications_per_hour);
+    let per_hour = i64::from(config.mail.reply_notifications_per_hour);
     if q::count_since(conn, KIND_REPLY, &to, now - 3600)? >= per_hour {
         tracing::info!(
             comment = reply.id,
@@ -90,7 +90,7 @@ pub fn comment_approved(
     let Some(thread) = threads::find(conn, reply.thread_id)? else {
         return Ok(());
     };
-    let lang = config.settings.lang;
+    let lang = config.site.lang;
     let w = MailWords::of(lang);
     let token = secret.sign(UNSUBSCRIBE, &parent.id.to_string());
     let unsubscribe_url = absolute(config, &format!("unsubscribe/{token}"));
@@ -130,11 +130,11 @@ fn tell_moderators(
     status: Status,
     now: i64,
 ) -> QueryResult<()> {
-    let lang = config.settings.lang;
+    let lang = config.site.lang;
     let w = MailWords::of(lang);
     let code = lang.code();
     let held = status == Status::Pending;
-    let links = create_links(conn, comment.id, now, config.settings.action_link_days)?
+    let links = create_links(conn, comment.id, now, config.retention.action_links)?
         .into_iter()
         .filter(|(action, _)| action.applies_to(&comment.status))
         .map(|(action, token)| {
@@ -176,7 +176,7 @@ fn tell_moderators(
     let Some(rendered) = rendered(mail.render(), comment.id) else {
         return Ok(());
     };
-    for to in &config.notify_to {
+    for to in &config.site.notify_to {
         write(
             conn,
             config,
@@ -208,7 +208,11 @@ fn write(
     list_unsubscribe: Option<&str>,
     now: i64,
 ) -> QueryResult<()> {
-    let host = config.public_url.host_str().unwrap_or("causerie.invalid");
+    let host = config
+        .server
+        .public_url
+        .host_str()
+        .unwrap_or("causerie.invalid");
     let message_id = format!("<{now}.{}@{host}>", new_token());
     q::insert(
         conn,
@@ -234,10 +238,11 @@ fn write(
 /// A URL under `public_url` (which may itself have a path).
 pub fn absolute(config: &Config, relative: &str) -> String {
     config
+        .server
         .public_url
         .join(relative)
         .map(|u| u.to_string())
-        .unwrap_or_else(|_| format!("{}{relative}", config.public_url))
+        .unwrap_or_else(|_| format!("{}{relative}", config.server.public_url))
 }
 
 /// The comment on the thread's page without JavaScript: `{public_url}t?page=…#c{id}`.
@@ -247,7 +252,7 @@ fn thread_url(config: &Config, page: &str, comment_id: i64) -> String {
         config,
         &format!(
             "t?page={enc}&lang={}#c{comment_id}",
-            config.settings.lang.code()
+            config.site.lang.code()
         ),
     )
 }
@@ -258,9 +263,9 @@ pub fn create_links(
     conn: &mut DbConn,
     comment_id: i64,
     now: i64,
-    days: u32,
+    valid_for: std::time::Duration,
 ) -> QueryResult<Vec<(Action, String)>> {
-    let expires = now + i64::from(days) * 86_400;
+    let expires = now + crate::clock::secs(valid_for);
     [Action::Approve, Action::Spam, Action::Delete]
         .into_iter()
         .map(|action| {

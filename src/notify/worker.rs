@@ -50,7 +50,7 @@ pub fn spawn(state: web::Data<AppState>, mailer: Mailer) -> actix_web::rt::task:
 
 async fn run(state: web::Data<AppState>, mailer: Mailer) {
     // A claim outlives the longest send (four SMTP timeouts) with room to spare.
-    let lease = i64::from(state.config.settings.smtp_timeout_secs) * 6 + 30;
+    let lease = crate::clock::secs(state.config.mail.timeout) * 6 + 30;
     loop {
         if state.outbox.stopped() {
             break;
@@ -74,7 +74,7 @@ async fn run(state: web::Data<AppState>, mailer: Mailer) {
                 let _ = state.db(move |conn, _| q::release(conn, id, ticket)).await;
                 continue;
             }
-            let result = mailer.send(&state.config.smtp_from, &message).await;
+            let result = mailer.send(&state.config.mail.from, &message).await;
             record(&state, &mailer, &message, ticket, result).await;
         }
         if full {
@@ -139,7 +139,7 @@ async fn record(
             let failures = m.attempts + 1;
             let give_up = failure.permanent || failures >= MAX_ATTEMPTS;
             let status = if give_up { q::FAILED } else { q::QUEUED };
-            let base = i64::from(state.config.settings.smtp_retry_base_secs);
+            let base = crate::clock::secs(state.config.mail.retry_base);
             let next = now() + retry_delay(base, failures);
             let error = failure.error.clone();
             let res = state

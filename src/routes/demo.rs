@@ -34,7 +34,12 @@ pub async fn demo(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     let page = DemoPage {
         lang: Lang::Fr,
         article: article(),
-        server: state.config.public_url.as_str().trim_end_matches('/'),
+        server: state
+            .config
+            .server
+            .public_url
+            .as_str()
+            .trim_end_matches('/'),
         page: DEMO_PAGE,
         box_lang,
         noscript_href: thread_href(DEMO_PAGE, box_lang),

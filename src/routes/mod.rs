@@ -36,7 +36,7 @@ impl FromRequest for Lang {
 pub fn request_lang(req: &HttpRequest) -> Lang {
     let fallback = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.settings.lang)
+        .map(|s| s.config.site.lang)
         .unwrap_or_default();
     let header = req
         .headers()
@@ -53,14 +53,14 @@ pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> 
         return Ok(());
     };
     let origin = origin.to_str().unwrap_or("null");
-    let own = config.public_url.origin().ascii_serialization();
+    let own = config.server.public_url.origin().ascii_serialization();
     let same_host = req
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .and_then(|host| url::Url::parse(origin).ok().map(|o| authority(&o) == host))
         .unwrap_or(false);
-    if origin == own || same_host || config.origins.iter().any(|o| o == origin) {
+    if origin == own || same_host || config.server.origins.iter().any(|o| o == origin) {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
@@ -83,7 +83,7 @@ pub fn truncated_ip(req: &HttpRequest) -> Option<String> {
     let peer = req.peer_addr()?.ip();
     let trusted = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.trusted_proxies.as_slice())
+        .map(|s| s.config.server.trusted_proxies.as_slice())
         .unwrap_or_default();
     let forwarded: Vec<&str> = req
         .headers()

@@ -120,7 +120,8 @@ pub async fn load_view(
     let comments = reading_order(rows)
         .into_iter()
         .map(|(c, depth)| {
-            let public = service::PublicComment::new(&c, &state.secret, &state.config.public_url);
+            let public =
+                service::PublicComment::new(&c, &state.secret, &state.config.server.public_url);
             CommentView {
                 id: c.id,
                 author: c.author,
@@ -150,7 +151,7 @@ pub async fn load_view(
             .unwrap_or(default_title),
         open: thread
             .as_ref()
-            .is_none_or(|t| service::thread_open(t, &state.config.settings, now())),
+            .is_none_or(|t| service::thread_open(t, &state.config.site, now())),
         comments,
         notice: None,
         notice_is_error: false,
@@ -299,7 +300,7 @@ pub async fn post(
         (None, Err(errors)) => Err((Msg::CheckFields, errors)),
         (None, Ok(mut comment)) => {
             comment.bot_signal = crate::abuse::bot_signal(
-                &state.config.settings,
+                &state.config.limits,
                 &state.secret,
                 form.get(crate::abuse::HONEYPOT).map(String::as_str),
                 form.get("form_token").map(String::as_str),

@@ -7,6 +7,9 @@ use crate::common::input_value as form_value;
 use crate::helpers::{browser, comment, log_in, login_attempt, spawn_app_with, TestApp, PASSWORD};
 use causerie::config::{ModerationMode, Settings};
 
+/// How long the one-click links made by these tests stay valid.
+const WEEK: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
 async fn held_app() -> TestApp {
     spawn_app_with(|s: &mut Settings| s.moderation = ModerationMode::FirstTime).await
 }
@@ -522,7 +525,7 @@ async fn disallowed_words_go_to_spam_and_moderation_words_are_held() {
 
 fn make_links(app: &TestApp, id: i64) -> Vec<(String, String)> {
     let mut conn = app.db();
-    causerie::notify::outbox::create_links(&mut conn, id, causerie::db::now(), 7)
+    causerie::notify::outbox::create_links(&mut conn, id, causerie::db::now(), WEEK)
         .unwrap()
         .into_iter()
         .map(|(a, t)| (a.as_str().to_owned(), t))

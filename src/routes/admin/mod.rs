@@ -119,7 +119,7 @@ fn session_cookie(state: &AppState, value: &str, remove: bool) -> Cookie<'static
         .path("/admin")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.config.public_url.scheme() == "https")
+        .secure(state.config.server.public_url.scheme() == "https")
         .finish();
     if remove {
         c.make_removal();
@@ -172,7 +172,14 @@ fn same_origin(req: &HttpRequest, state: &AppState) -> bool {
     else {
         return true;
     };
-    if origin == state.config.public_url.origin().ascii_serialization() {
+    if origin
+        == state
+            .config
+            .server
+            .public_url
+            .origin()
+            .ascii_serialization()
+    {
         return true;
     }
     let host = req

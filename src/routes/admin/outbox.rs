@@ -104,7 +104,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             csrf: session.csrf,
             notice: query.contains("done=1").then_some(w.done),
             error: query.contains("forged=1").then_some(w.forged),
-            logs_only: state.config.settings.smtp_url.is_none(),
+            logs_only: state.config.mail.smtp_url.is_none(),
             counts: vec![
                 (w.queued, count(q::QUEUED)),
                 (w.sent, count(q::SENT)),

@@ -120,7 +120,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
                 Some(page) => queries::threads::find_by_page(conn, page)?.map(|t| {
                     (
                         t.clone(),
-                        crate::comments::thread_open(&t, &st.config.settings, now()),
+                        crate::comments::thread_open(&t, &st.config.site, now()),
                     )
                 }),
                 None => None,

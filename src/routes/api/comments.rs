@@ -44,7 +44,7 @@ async fn list_inner(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::new();
     let mut page = None;
-    let mut limit = i64::from(state.config.settings.page_size);
+    let mut limit = i64::from(state.config.server.page_size);
     let mut after = 0i64;
     for (k, v) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
         match k.as_ref() {
@@ -143,14 +143,11 @@ fn read_thread(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let count = queries::comments::count_approved(conn, thread.id)?;
-    let settings = &st.config.settings;
-    let open = service::thread_open(&thread, settings, now());
+    let open = service::thread_open(&thread, &st.config.site, now());
     // An open thread that closes by itself changes at that time without a write.
-    let valid_until = if open && settings.close_after_days > 0 {
-        thread.created_at + i64::from(settings.close_after_days) * 86_400
-    } else {
-        i64::MAX
-    };
+    let valid_until = service::closes_at(&thread, &st.config.site)
+        .filter(|_| open)
+        .unwrap_or(i64::MAX);
     let body = ThreadPage {
         page: thread.page,
         title: Some(thread.title),
@@ -163,7 +160,7 @@ fn read_thread(
         },
         comments: rows
             .iter()
-            .map(|c| PublicComment::new(c, &st.secret, &st.config.public_url))
+            .map(|c| PublicComment::new(c, &st.secret, &st.config.server.public_url))
             .collect(),
         more,
     };
@@ -221,7 +218,7 @@ async fn create_inner(
         }
     };
     comment.bot_signal = crate::abuse::bot_signal(
-        &state.config.settings,
+        &state.config.limits,
         &state.secret,
         obj.get(crate::abuse::HONEYPOT).and_then(Value::as_str),
         obj.get("form_token").and_then(Value::as_str),
@@ -236,7 +233,11 @@ async fn create_inner(
     let status = posted.status;
     tracing::info!(comment = posted.comment.id, %status, "comment posted");
     Ok(HttpResponse::Created().json(Created {
-        comment: PublicComment::new(&posted.comment, &state.secret, &state.config.public_url),
+        comment: PublicComment::new(
+            &posted.comment,
+            &state.secret,
+            &state.config.server.public_url,
+        ),
         status,
         edit_token: posted.edit_token,
         editable_until: rfc3339(posted.editable_until),
@@ -299,7 +300,7 @@ async fn edit_inner(
         .db(move |conn, st| service::edit(conn, &st.config, id, &token, &body, now()))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "comment": PublicComment::new(&updated, &state.secret, &state.config.public_url),
+        "comment": PublicComment::new(&updated, &state.secret, &state.config.server.public_url),
         "status": updated.status,
     })))
 }

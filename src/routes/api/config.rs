@@ -10,7 +10,7 @@ use crate::sanitize::{whitelist_markup, WHITELIST};
 /// It also hands out a signed `form_token` (the time the form appeared), so it is
 /// never cached.
 pub async fn config(state: web::Data<AppState>) -> HttpResponse {
-    let s = &state.config.settings;
+    let site = &state.config.site;
     let markup = whitelist_markup();
     let help: serde_json::Map<String, serde_json::Value> = Lang::ALL
         .iter()
@@ -40,11 +40,11 @@ pub async fn config(state: web::Data<AppState>) -> HttpResponse {
                 .collect::<Vec<_>>(),
             "whitelist_markup": markup,
             "whitelist_help": help,
-            "edit_window": state.config.edit_window_secs(),
-            "moderation": s.moderation.as_str(),
-            "max_depth": s.max_depth,
-            "page_size": s.page_size,
+            "edit_window": crate::clock::secs(site.edit_window),
+            "moderation": site.moderation.as_str(),
+            "max_depth": site.max_depth,
+            "page_size": state.config.server.page_size,
             "languages": Lang::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
-            "default_language": s.lang.code(),
+            "default_language": site.lang.code(),
         }))
 }
