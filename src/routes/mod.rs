@@ -78,6 +78,18 @@ fn authority(u: &url::Url) -> String {
     }
 }
 
+/// Whether `If-None-Match` names `etag` (or `*`): the client's copy is current. The
+/// comparison is weak, as RFC 9110 wants for this header, so `W/"x"` matches `"x"`.
+pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
+    let weak = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let ours = weak(etag);
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || weak(t) == ours)
+}
+
 /// The client's address, truncated as stored (IPv4 /24, IPv6 /48).
 pub fn truncated_ip(req: &HttpRequest) -> Option<String> {
     let peer = req.peer_addr()?.ip();
