@@ -9,6 +9,7 @@ pub mod demo;
 pub mod embed;
 pub mod health;
 pub mod html;
+pub mod index;
 pub mod thread_page;
 pub mod unsubscribe;
 
@@ -45,14 +46,26 @@ pub fn request_lang(req: &HttpRequest) -> Lang {
     Lang::negotiate(header, fallback)
 }
 
-/// State-changing requests from a browser must come from an allowed site or from
-/// Causerie's own pages. A request without `Origin` (curl, a server) is not a
-/// browser's cross-site request and passes.
-pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> {
+/// Who may send a state-changing request from a browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Senders {
+    /// Causerie's own pages (the admin).
+    OwnPages,
+    /// Those and the configured sites (the API and the thread page's form).
+    OwnPagesAndSites,
+}
+
+/// Whether `Origin` (sent by browsers on every POST) names our public origin, our
+/// host, or (for `OwnPagesAndSites`) a configured site. A request without `Origin`
+/// (curl, a server) is not a browser's cross-site request and passes; an unreadable
+/// one does not.
+pub fn origin_allowed(req: &HttpRequest, config: &Config, senders: Senders) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return Ok(());
+        return true;
     };
-    let origin = origin.to_str().unwrap_or("null");
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
     let own = config.public_url.origin().ascii_serialization();
     let same_host = req
         .headers()
@@ -60,7 +73,14 @@ pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> 
         .and_then(|h| h.to_str().ok())
         .and_then(|host| url::Url::parse(origin).ok().map(|o| authority(&o) == host))
         .unwrap_or(false);
-    if origin == own || same_host || config.origins.iter().any(|o| o == origin) {
+    origin == own
+        || same_host
+        || (senders == Senders::OwnPagesAndSites && config.origins.iter().any(|o| o == origin))
+}
+
+/// The API's and the thread page's origin check, as SPEC's 403.
+pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> {
+    if origin_allowed(req, config, Senders::OwnPagesAndSites) {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
