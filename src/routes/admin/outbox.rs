@@ -22,6 +22,9 @@ pub struct Row {
     kind: String,
     recipient: String,
     subject: String,
+    /// The message as sent, so that its links can be followed from here (without
+    /// SMTP there is no other way to read them).
+    body: String,
     status: String,
     status_label: &'static str,
     attempts: i32,
@@ -66,6 +69,7 @@ fn row(w: &AdminWords, m: OutboxMessage) -> Row {
         kind: m.kind,
         recipient: m.recipient,
         subject: m.subject,
+        body: m.body_text,
         status: m.status,
         attempts: m.attempts,
         last_error: m.last_error,
