@@ -1,11 +1,14 @@
 //! The application error and the error policy.
 //!
 //! Queries return `QueryResult`; services return their own small enums; handlers turn
-//! both into an [`ApiError`], which becomes SPEC's JSON shape `{"error", "message",
-//! "fields"}` in the reader's language. A cause that is not the reader's fault (a
-//! database error, a panic in a blocking task) is logged here and answered with a
-//! generic message: no SQL, stack or path ever reaches a client. An exhausted
-//! connection pool is a 503, so clients know to retry.
+//! both into an [`ApiError`] with `?`. It is an actix `ResponseError`: SPEC's JSON
+//! shape `{"error", "message", "fields"}`, said in the reader's language by the API's
+//! middleware (`routes::api`). The server-rendered pages say the same error as HTML
+//! through `routes::html::PageError`. A cause that is not the reader's fault (a
+//! database error, a panic in a blocking task) is logged once, when it becomes a
+//! response or a page, and answered with a generic message: no SQL, stack or path
+//! ever reaches a client. An exhausted connection pool is a 503, so clients know to
+//! retry.
 
 use std::collections::BTreeMap;
 

@@ -13,11 +13,10 @@ pub mod index;
 pub mod thread_page;
 pub mod unsubscribe;
 
-use std::future::{ready, Ready};
 use std::net::IpAddr;
 
 use actix_web::http::header;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{web, HttpRequest};
 
 use crate::app::AppState;
 use crate::config::Config;
@@ -25,15 +24,6 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 
 /// The reader's language, from `Accept-Language`, else the site's.
-impl FromRequest for Lang {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Lang, actix_web::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(request_lang(req)))
-    }
-}
-
 pub fn request_lang(req: &HttpRequest) -> Lang {
     let fallback = req
         .app_data::<web::Data<AppState>>()
@@ -192,6 +182,23 @@ mod tests {
             ip("198.51.100.1")
         );
         assert_eq!(client_ip(ip("10.0.0.2"), &[], &proxies), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_knows_the_star() {
+        let asks = |value: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header((header::IF_NONE_MATCH, value))
+                .to_http_request();
+            if_none_match(&req, "\"abc\"")
+        };
+        assert!(asks("\"abc\""));
+        assert!(asks("W/\"abc\""));
+        assert!(asks("\"x\", \"abc\""));
+        assert!(asks("*"));
+        assert!(!asks("\"abd\""));
+        let none = actix_web::test::TestRequest::default().to_http_request();
+        assert!(!if_none_match(&none, "\"abc\""));
     }
 
     #[test]

@@ -110,7 +110,10 @@ impl FromRequest for Session {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .cloned()
-                .expect("the application state is registered at start");
+                .ok_or_else(|| {
+                    let e = anyhow::anyhow!("no application state");
+                    PageError::from_api(Look::Admin, lang, crate::error::ApiError::Internal(e))
+                })?;
             state
                 .db(move |conn, st| auth::sessions::session(conn, &st.config, &token, now()))
                 .await

@@ -574,3 +574,31 @@ pub async fn reply(
         replied.id
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> ModerateForm {
+        ModerateForm::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_moderation_form_reads_a_button_or_the_checked_ids() {
+        let one = form(&[("csrf", "t"), ("one", "approve:12"), ("ids", "3")]);
+        assert_eq!(one.csrf, "t");
+        assert_eq!(one.work(), Some(vec![(12, Action::Approve)]));
+        let bulk = form(&[("bulk", "spam"), ("ids", "3"), ("ids", "x"), ("ids", "5")]);
+        assert_eq!(
+            bulk.work(),
+            Some(vec![(3, Action::Spam), (5, Action::Spam)])
+        );
+        assert_eq!(form(&[("ids", "3")]).work(), None, "no action chosen");
+        assert_eq!(form(&[("one", "nonsense")]).work(), Some(vec![]));
+    }
+}
