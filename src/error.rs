@@ -1,11 +1,14 @@
 //! The application error and the error policy.
 //!
 //! Queries return `QueryResult`; services return their own small enums; handlers turn
-//! both into an [`ApiError`], which becomes SPEC's JSON shape `{"error", "message",
-//! "fields"}` in the reader's language. A cause that is not the reader's fault (a
-//! database error, a panic in a blocking task) is logged here and answered with a
-//! generic message: no SQL, stack or path ever reaches a client. An exhausted
-//! connection pool is a 503, so clients know to retry.
+//! both into an [`ApiError`] with `?`. It is an actix `ResponseError`: SPEC's JSON
+//! shape `{"error", "message", "fields"}`, said in the reader's language by the API's
+//! middleware (`routes::api`). The server-rendered pages say the same error as HTML
+//! through `routes::html::PageError`. A cause that is not the reader's fault (a
+//! database error, a panic in a blocking task) is logged once, when it becomes a
+//! response or a page, and answered with a generic message: no SQL, stack or path
+//! ever reaches a client. An exhausted connection pool is a 503, so clients know to
+//! retry.
 
 use std::collections::BTreeMap;
 
@@ -97,11 +100,6 @@ impl ApiError {
         }
         self.message().text(lang)
     }
-
-    /// Attaches the reader's language, which makes it a response.
-    pub fn in_lang(self, lang: Lang) -> LocalizedError {
-        LocalizedError { error: self, lang }
-    }
 }
 
 impl From<diesel::result::Error> for ApiError {
@@ -136,50 +134,49 @@ struct ErrorBody<'a> {
     fields: BTreeMap<&'a str, String>,
 }
 
-/// An [`ApiError`] with the language to say it in.
-#[derive(Debug)]
-pub struct LocalizedError {
-    pub error: ApiError,
-    pub lang: Lang,
-}
-
-impl std::fmt::Display for LocalizedError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {}",
-            self.error.code(),
-            self.error.message().text(Lang::En)
-        )
-    }
-}
-
-impl ResponseError for LocalizedError {
-    fn status_code(&self) -> StatusCode {
-        self.error.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = &self.error {
-            tracing::error!(error = ?cause, "request failed");
-        }
-        let fields = match &self.error {
-            ApiError::Invalid(fields) => fields
-                .iter()
-                .map(|(k, m)| (*k, m.text(self.lang)))
-                .collect(),
+impl ApiError {
+    /// SPEC's JSON body in `lang`. Logs nothing: the cause was logged when the error
+    /// first became a response.
+    pub fn json_body(&self, lang: Lang) -> Vec<u8> {
+        let fields = match self {
+            ApiError::Invalid(fields) => fields.iter().map(|(k, m)| (*k, m.text(lang))).collect(),
             _ => BTreeMap::new(),
         };
         let body = ErrorBody {
-            error: self.error.code(),
-            message: self.error.message().text(self.lang),
+            error: self.code(),
+            message: self.message().text(lang),
             fields,
         };
-        let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((header::CONTENT_LANGUAGE, self.lang.code()));
-        if let ApiError::TooMany { retry_after, .. } = &self.error {
+        serde_json::to_vec(&body).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message().text(Lang::En))
+    }
+}
+
+/// The response has no request to read a language from, so it speaks the default
+/// one; the API's middleware (`routes::api::in_reader_lang`) says it again in the
+/// reader's.
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let lang = Lang::default();
+        let mut response = HttpResponse::build(self.status());
+        response
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .insert_header((header::CONTENT_LANGUAGE, lang.code()));
+        if let ApiError::TooMany { retry_after, .. } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
-        response.json(body)
+        response.body(self.json_body(lang))
     }
 }

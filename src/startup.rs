@@ -9,8 +9,7 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash};
-use actix_web::{web, App, HttpResponse, HttpServer};
-use askama::Template;
+use actix_web::{web, App, HttpServer};
 
 use crate::app::{AppState, Db};
 use crate::auth::accounts::{self as moderators, Bootstrap};
@@ -122,7 +121,7 @@ impl Application {
                 >::new())
                 .configure(routes::api::configure)
                 .configure(routes::admin::configure)
-                .route("/", web::get().to(index))
+                .route("/", web::get().to(routes::index::index))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/demo", web::get().to(routes::demo::demo))
                 .configure(routes::embed::configure)
@@ -137,7 +136,7 @@ impl Application {
                     web::post().to(routes::unsubscribe::act),
                 )
                 .route("/avatar/{file}", web::get().to(routes::avatar::avatar))
-                .default_service(web::to(not_found))
+                .default_service(web::to(routes::index::not_found))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
         })
         .listen(listener)?
@@ -202,27 +201,6 @@ fn cors(config: &Config) -> Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
-}
-
-#[derive(Template)]
-#[template(path = "index.html")]
-struct IndexPage {
-    lang: crate::i18n::Lang,
-}
-
-async fn index() -> HttpResponse {
-    let body = IndexPage {
-        lang: crate::i18n::Lang::En,
-    }
-    .render()
-    .unwrap_or_default();
-    routes::html::html_headers(&mut HttpResponse::Ok()).body(body)
-}
-
-async fn not_found() -> HttpResponse {
-    HttpResponse::NotFound()
-        .content_type("text/plain; charset=utf-8")
-        .body("Nothing here. Try /demo, /t?page=/your/page or /api/v1/config.")
 }
 
 /// Reads what other instances changed, so that their writes reach this instance's

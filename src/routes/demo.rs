@@ -1,13 +1,14 @@
 //! `/demo`: the French article the product grew from, with its comments under it, as
 //! a site owner's page would show them: through the embed script.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::app::AppState;
 use crate::demo::{article, Article, DEMO_PAGE};
 use crate::i18n::Lang;
-use crate::routes::html::{html_headers, page_lang, thread_href};
+use crate::routes::html::{page_lang, render, thread_href, Look};
 
 #[derive(Template)]
 #[template(path = "demo.html")]
@@ -48,11 +49,5 @@ pub async fn demo(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             Lang::En => "Read the comments and leave one without JavaScript",
         },
     };
-    match page.render() {
-        Ok(body) => html_headers(&mut HttpResponse::Ok()).body(body),
-        Err(e) => {
-            tracing::error!(error = %e, "demo template failed");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
+    render(Look::Reader, box_lang, StatusCode::OK, &page)
 }

@@ -134,15 +134,7 @@ fn serve(req: &HttpRequest, asset: &'static Asset) -> HttpResponse {
     } else {
         format!("public, max-age={SHORT_MAX_AGE}")
     };
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == "*" || t == etag.trim_start_matches("W/"))
-        });
+    let matches = crate::routes::if_none_match(req, &etag);
     let mut res = if matches {
         HttpResponse::NotModified()
     } else {

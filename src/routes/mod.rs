@@ -9,14 +9,14 @@ pub mod demo;
 pub mod embed;
 pub mod health;
 pub mod html;
+pub mod index;
 pub mod thread_page;
 pub mod unsubscribe;
 
-use std::future::{ready, Ready};
 use std::net::IpAddr;
 
 use actix_web::http::header;
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{web, HttpRequest};
 
 use crate::app::AppState;
 use crate::config::Config;
@@ -24,15 +24,6 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 
 /// The reader's language, from `Accept-Language`, else the site's.
-impl FromRequest for Lang {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Lang, actix_web::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(request_lang(req)))
-    }
-}
-
 pub fn request_lang(req: &HttpRequest) -> Lang {
     let fallback = req
         .app_data::<web::Data<AppState>>()
@@ -45,14 +36,26 @@ pub fn request_lang(req: &HttpRequest) -> Lang {
     Lang::negotiate(header, fallback)
 }
 
-/// State-changing requests from a browser must come from an allowed site or from
-/// Causerie's own pages. A request without `Origin` (curl, a server) is not a
-/// browser's cross-site request and passes.
-pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> {
+/// Who may send a state-changing request from a browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Senders {
+    /// Causerie's own pages (the admin).
+    OwnPages,
+    /// Those and the configured sites (the API and the thread page's form).
+    OwnPagesAndSites,
+}
+
+/// Whether `Origin` (sent by browsers on every POST) names our public origin, our
+/// host, or (for `OwnPagesAndSites`) a configured site. A request without `Origin`
+/// (curl, a server) is not a browser's cross-site request and passes; an unreadable
+/// one does not.
+pub fn origin_allowed(req: &HttpRequest, config: &Config, senders: Senders) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return Ok(());
+        return true;
     };
-    let origin = origin.to_str().unwrap_or("null");
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
     let own = config.server.public_url.origin().ascii_serialization();
     let same_host = req
         .headers()
@@ -60,7 +63,14 @@ pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> 
         .and_then(|h| h.to_str().ok())
         .and_then(|host| url::Url::parse(origin).ok().map(|o| authority(&o) == host))
         .unwrap_or(false);
-    if origin == own || same_host || config.server.origins.iter().any(|o| o == origin) {
+    origin == own
+        || same_host
+        || (senders == Senders::OwnPagesAndSites && config.server.origins.iter().any(|o| o == origin))
+}
+
+/// The API's and the thread page's origin check, as SPEC's 403.
+pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> {
+    if origin_allowed(req, config, Senders::OwnPagesAndSites) {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
@@ -76,6 +86,18 @@ fn authority(u: &url::Url) -> String {
         (Some(h), None) => h.to_owned(),
         _ => String::new(),
     }
+}
+
+/// Whether `If-None-Match` names `etag` (or `*`): the client's copy is current. The
+/// comparison is weak, as RFC 9110 wants for this header, so `W/"x"` matches `"x"`.
+pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
+    let weak = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let ours = weak(etag);
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || weak(t) == ours)
 }
 
 /// The client's address, truncated as stored (IPv4 /24, IPv6 /48).
@@ -160,6 +182,23 @@ mod tests {
             ip("198.51.100.1")
         );
         assert_eq!(client_ip(ip("10.0.0.2"), &[], &proxies), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_knows_the_star() {
+        let asks = |value: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header((header::IF_NONE_MATCH, value))
+                .to_http_request();
+            if_none_match(&req, "\"abc\"")
+        };
+        assert!(asks("\"abc\""));
+        assert!(asks("W/\"abc\""));
+        assert!(asks("\"x\", \"abc\""));
+        assert!(asks("*"));
+        assert!(!asks("\"abd\""));
+        let none = actix_web::test::TestRequest::default().to_http_request();
+        assert!(!if_none_match(&none, "\"abc\""));
     }
 
     #[test]

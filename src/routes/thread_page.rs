@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use crate::app::{AppState, Db};
 use crate::comments::{self as service, PostError};
@@ -16,7 +17,7 @@ use crate::demo;
 use crate::domain::{CommentInput, FieldErrors, PageKey, Status};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, Words};
-use crate::routes::html::{html_headers, human_date, page_lang, thread_href};
+use crate::routes::html::{human_date, page_lang, render, thread_href, Look, OnPage, PageError};
 use crate::routes::{check_origin, request_lang, truncated_ip};
 use crate::sanitize::whitelist_markup;
 
@@ -182,109 +183,84 @@ pub fn add_post_notice(view: &mut ThreadView, q: &HashMap<String, String>) {
     }
 }
 
-fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    html_headers(&mut HttpResponse::build(status)).body(body)
-}
-
-fn render_error(lang: Lang, status: actix_web::http::StatusCode, msg: Msg) -> HttpResponse {
-    let text = msg.text(lang);
-    html(
-        status,
-        format!(
-            "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>Causerie</title><p>{}</p></html>",
-            lang.code(),
-            askama::filters::escape(&text, askama::filters::Html)
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        ),
-    )
-}
-
 /// `GET /t?page=P`
-pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let q = query_map(&req);
     let lang = page_lang(&req, q.get("lang").map(String::as_str));
-    let page = match PageKey::parse(q.get("page").map(String::as_str).unwrap_or("")) {
-        Ok(p) => p,
-        Err(m) => return render_error(lang, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
+    let page = PageKey::parse(q.get("page").map(String::as_str).unwrap_or(""))
+        .map_err(|m| unprocessable(lang, m))?;
     let reply_to = q.get("reply").and_then(|r| r.parse().ok());
     let title = if page.as_str() == demo::DEMO_PAGE {
         demo::article().title
     } else {
         page.as_str().to_owned()
     };
-    match load_view(&state, page, title, lang, reply_to).await {
-        Ok(mut view) => {
-            add_post_notice(&mut view, &q);
-            render_thread(view, actix_web::http::StatusCode::OK)
-        }
-        Err(e) => error_page(e, lang),
-    }
+    let mut view = load_view(&state, page, title, lang, reply_to)
+        .await
+        .on_page(Look::Reader, lang)?;
+    add_post_notice(&mut view, &q);
+    Ok(render_thread(view, StatusCode::OK))
 }
 
-pub fn error_page(e: ApiError, lang: Lang) -> HttpResponse {
-    let status = e.status();
-    if let ApiError::Internal(cause) = &e {
-        tracing::error!(error = ?cause, "no-JS page failed");
-    }
-    render_error(
+fn unprocessable(lang: Lang, m: Msg) -> PageError {
+    PageError::says(
+        Look::Reader,
         lang,
-        status,
-        match e {
-            ApiError::NotFound(m) | ApiError::Conflict(m) => m,
-            ApiError::Forbidden { msg, .. } | ApiError::BadRequest { msg, .. } => msg,
-            ApiError::Unavailable => Msg::Unavailable,
-            _ => Msg::Internal,
-        },
+        StatusCode::UNPROCESSABLE_ENTITY,
+        m.text(lang),
     )
 }
 
-fn render_thread(view: ThreadView, status: actix_web::http::StatusCode) -> HttpResponse {
+fn render_thread(view: ThreadView, status: StatusCode) -> HttpResponse {
     let lang = view.lang;
-    match (ThreadPage { lang, view }).render() {
-        Ok(body) => html(status, body),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            render_error(
-                lang,
-                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                Msg::Internal,
-            )
-        }
-    }
+    render(Look::Reader, lang, status, &ThreadPage { lang, view })
+}
+
+/// The thread page's form. Every field may be missing: the parser says which are
+/// required, in the reader's language.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ThreadForm {
+    page: Option<String>,
+    title: Option<String>,
+    parent: Option<String>,
+    author: Option<String>,
+    email: Option<String>,
+    website: Option<String>,
+    body: Option<String>,
+    notify_replies: Option<String>,
+    form_token: Option<String>,
+    lang: Option<String>,
+    /// [`crate::abuse::HONEYPOT`], which serde needs spelled out.
+    homepage: Option<String>,
 }
 
 /// `POST /t` (form-encoded).
 pub async fn post(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
+    form: web::Form<ThreadForm>,
+) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let field = |k: &str| form.get(k).cloned();
-    let lang = page_lang(&req, form.get("lang").map(String::as_str));
-    if let Err(e) = check_origin(&req, &state.config) {
-        return error_page(e, lang);
-    }
+    let lang = page_lang(&req, form.lang.as_deref());
+    check_origin(&req, &state.config).on_page(Look::Reader, lang)?;
     let input = CommentInput {
-        page: field("page"),
-        title: field("title"),
-        parent: field("parent"),
-        author: field("author"),
-        email: field("email"),
-        website: field("website"),
-        body: field("body"),
+        page: form.page,
+        title: form.title,
+        parent: form.parent,
+        author: form.author,
+        email: form.email,
+        website: form.website,
+        body: form.body,
         notify_replies: form
-            .get("notify_replies")
+            .notify_replies
             .is_some_and(|v| v == "on" || v == "true"),
     };
-    let page = match PageKey::parse(input.page.as_deref().unwrap_or("")) {
-        Ok(p) => p,
-        Err(m) => return render_error(lang, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
+    let page =
+        PageKey::parse(input.page.as_deref().unwrap_or("")).map_err(|m| unprocessable(lang, m))?;
     let token_problem = match form
-        .get("form_token")
+        .form_token
+        .as_deref()
         .map(|t| state.secret.verify("form", t))
     {
         Some(Some(ts)) => match ts.parse::<i64>() {
@@ -293,7 +269,6 @@ pub async fn post(
         },
         _ => Some(Msg::FormInvalid),
     };
-    let unprocessable = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     let mut retry_after = None;
     let outcome: Result<(), (Msg, FieldErrors)> = match (token_problem, input.parse()) {
         (Some(problem), _) => Err((problem, FieldErrors::new())),
@@ -302,8 +277,8 @@ pub async fn post(
             comment.bot_signal = crate::abuse::bot_signal(
                 &state.config.limits,
                 &state.secret,
-                form.get(crate::abuse::HONEYPOT).map(String::as_str),
-                form.get("form_token").map(String::as_str),
+                form.homepage.as_deref(),
+                form.form_token.as_deref(),
                 now(),
             );
             let ip = truncated_ip(&req);
@@ -324,9 +299,9 @@ pub async fn post(
                     } else {
                         format!("{base}&pending=1#causerie")
                     };
-                    return HttpResponse::SeeOther()
+                    return Ok(HttpResponse::SeeOther()
                         .insert_header((header::LOCATION, target))
-                        .finish();
+                        .finish());
                 }
                 Err(ApiError::NotFound(m)) | Err(ApiError::Conflict(m)) => {
                     Err((m, FieldErrors::new()))
@@ -339,7 +314,7 @@ pub async fn post(
                     retry_after = Some(wait);
                     Err((msg, FieldErrors::new()))
                 }
-                Err(other) => return error_page(other, lang),
+                Err(other) => return Err(PageError::from_api(Look::Reader, lang, other)),
             }
         }
     };
@@ -349,32 +324,30 @@ pub async fn post(
         .clone()
         .unwrap_or_else(|| page.as_str().to_owned());
     let reply_to = input.parent.as_deref().and_then(|p| p.parse().ok());
-    match load_view(&state, page, title, lang, reply_to).await {
-        Ok(mut view) => {
-            let keep = |v: &Option<String>, k: &str| FieldView {
-                value: v.clone().unwrap_or_default(),
-                error: errors.get(k).map(|m| m.text(lang)),
-            };
-            view.author = keep(&input.author, "author");
-            view.email = keep(&input.email, "email");
-            view.website = keep(&input.website, "website");
-            view.body = keep(&input.body, "body");
-            view.notify_replies = input.notify_replies;
-            view.notice = Some(problem.text(lang));
-            view.notice_is_error = true;
-            match retry_after {
-                Some(wait) => {
-                    let mut r = render_thread(view, actix_web::http::StatusCode::TOO_MANY_REQUESTS);
-                    if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
-                        r.headers_mut().insert(header::RETRY_AFTER, v);
-                    }
-                    r
-                }
-                None => render_thread(view, unprocessable),
+    let mut view = load_view(&state, page, title, lang, reply_to)
+        .await
+        .on_page(Look::Reader, lang)?;
+    let keep = |v: &Option<String>, k: &str| FieldView {
+        value: v.clone().unwrap_or_default(),
+        error: errors.get(k).map(|m| m.text(lang)),
+    };
+    view.author = keep(&input.author, "author");
+    view.email = keep(&input.email, "email");
+    view.website = keep(&input.website, "website");
+    view.body = keep(&input.body, "body");
+    view.notify_replies = input.notify_replies;
+    view.notice = Some(problem.text(lang));
+    view.notice_is_error = true;
+    Ok(match retry_after {
+        Some(wait) => {
+            let mut r = render_thread(view, StatusCode::TOO_MANY_REQUESTS);
+            if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
             }
+            r
         }
-        Err(e) => error_page(e, lang),
-    }
+        None => render_thread(view, StatusCode::UNPROCESSABLE_ENTITY),
+    })
 }
 
 /// Form bodies over the limit or unreadable get a page that says so.
@@ -384,17 +357,12 @@ pub fn form_config() -> web::FormConfig {
         .error_handler(|err, req| {
             let lang = request_lang(req);
             let (status, msg) = match err {
-                actix_web::error::UrlencodedError::Overflow { .. } => (
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    Msg::BodyTooLarge,
-                ),
-                _ => (actix_web::http::StatusCode::BAD_REQUEST, Msg::FormInvalid),
+                actix_web::error::UrlencodedError::Overflow { .. } => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, Msg::BodyTooLarge)
+                }
+                _ => (StatusCode::BAD_REQUEST, Msg::FormInvalid),
             };
-            actix_web::error::InternalError::from_response(
-                "form rejected",
-                render_error(lang, status, msg),
-            )
-            .into()
+            PageError::says(Look::Reader, lang, status, msg.text(lang)).into()
         })
 }
 
@@ -422,6 +390,11 @@ mod tests {
             created_at: 0,
             edited_at: None,
         }
+    }
+
+    #[test]
+    fn the_form_names_the_honeypot_as_the_embed_does() {
+        assert_eq!(crate::abuse::HONEYPOT, "homepage");
     }
 
     #[test]

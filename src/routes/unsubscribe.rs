@@ -11,7 +11,7 @@ use crate::app::{AppState, Db};
 use crate::db::now;
 use crate::i18n::{Lang, MailWords};
 use crate::notify::unsubscribe::{self, Scope};
-use crate::routes::html::html_headers;
+use crate::routes::html::{render, Look, OnPage, PageError};
 use crate::routes::request_lang;
 
 pub enum UnsubscribeState {
@@ -30,27 +30,18 @@ struct UnsubscribePage {
 }
 
 fn page(status: StatusCode, lang: Lang, state: UnsubscribeState) -> HttpResponse {
-    let body = UnsubscribePage {
+    let page = UnsubscribePage {
         lang,
         w: MailWords::of(lang),
         state,
-    }
-    .render();
-    match body {
-        Ok(body) => html_headers(&mut HttpResponse::build(status))
-            .insert_header(("cache-control", "no-store"))
-            .body(body),
-        Err(e) => {
-            tracing::error!(error = %e, "unsubscribe template failed");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
-}
-
-fn failure(lang: Lang, e: crate::error::ApiError) -> HttpResponse {
-    HttpResponse::build(e.status())
-        .content_type("text/plain; charset=utf-8")
-        .body(e.text(lang))
+    };
+    let mut r = render(Look::Reader, lang, status, &page);
+    // The page holds a token that works without a session: no cache should keep it.
+    r.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    r
 }
 
 /// Tokens are `ID.SIGNATURE`; anything longer or stranger is not worth a query.
@@ -66,18 +57,19 @@ pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let lang = request_lang(&req);
     let token = path.into_inner();
     if !plausible(&token) {
-        return page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid);
+        return Ok(page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid));
     }
     let t = token.clone();
-    match state
+    let found = state
         .db(move |conn, st| unsubscribe::lookup(conn, &st.secret, &t))
         .await
-    {
-        Ok(Some(sub)) => page(
+        .on_page(Look::Reader, lang)?;
+    Ok(match found {
+        Some(sub) => page(
             StatusCode::OK,
             lang,
             UnsubscribeState::Ask {
@@ -85,9 +77,8 @@ pub async fn show(
                 token,
             },
         ),
-        Ok(None) => page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid),
-        Err(e) => failure(lang, e),
-    }
+        None => page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid),
+    })
 }
 
 /// `POST /unsubscribe/{token}`: `scope=all` for everything; otherwise (the page's
@@ -97,7 +88,7 @@ pub async fn act(
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Bytes,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let token = path.into_inner();
     // Read as bytes: mail clients send the one-click body as urlencoded or multipart.
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
@@ -112,21 +103,19 @@ pub async fn act(
         Scope::Thread
     };
     if !plausible(&token) {
-        return page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid);
+        return Ok(page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid));
     }
     let res = state
         .db(move |conn, st| unsubscribe::unsubscribe(conn, &st.secret, &token, scope, now()))
-        .await;
-    match res {
-        Ok(Some(sub)) => {
-            tracing::info!(scope = ?scope, "reply notifications turned off");
-            let done = match scope {
-                Scope::Thread => UnsubscribeState::DoneThread { title: sub.title },
-                Scope::All => UnsubscribeState::DoneAll,
-            };
-            page(StatusCode::OK, lang, done)
-        }
-        Ok(None) => page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid),
-        Err(e) => failure(lang, e),
-    }
+        .await
+        .on_page(Look::Reader, lang)?;
+    let Some(sub) = res else {
+        return Ok(page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid));
+    };
+    tracing::info!(scope = ?scope, "reply notifications turned off");
+    let done = match scope {
+        Scope::Thread => UnsubscribeState::DoneThread { title: sub.title },
+        Scope::All => UnsubscribeState::DoneAll,
+    };
+    Ok(page(StatusCode::OK, lang, done))
 }

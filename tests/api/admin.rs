@@ -674,3 +674,34 @@ async fn the_queue_comes_in_pages_of_fifty_newest_first() {
     assert!(second.contains("texte numéro 0<"));
     assert!(second.contains("Newer"));
 }
+
+#[actix_web::test]
+async fn notices_answer_their_own_query_parameter_only() {
+    let app = held_app().await;
+    let m = log_in(&app).await;
+    let done = ">Done.<";
+    let forged = "not sent from this site";
+    for path in ["/admin/outbox", "/admin"] {
+        let (_, lookalike) = m.page(&format!("{path}?undone=1&unforged=1")).await;
+        assert!(!lookalike.contains(done), "{path}: {lookalike}");
+        assert!(!lookalike.contains(forged), "{path}: {lookalike}");
+        let (_, flagged) = m.page(&format!("{path}?done=1&forged=1")).await;
+        assert!(flagged.contains(done), "{path}: {flagged}");
+        assert!(flagged.contains(forged), "{path}: {flagged}");
+    }
+    let login = |query: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(app.url(&format!("/admin/login?{query}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    assert!(!login("unexpired=1").await.contains("Please log in."));
+    assert!(login("expired=1").await.contains("Please log in."));
+}

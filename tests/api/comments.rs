@@ -161,6 +161,7 @@ async fn error_messages_follow_accept_language() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+    assert_eq!(r.headers()["content-language"], "fr");
     let v: Value = r.json().await.unwrap();
     assert_eq!(
         v["fields"]["email"],
@@ -170,6 +171,41 @@ async fn error_messages_follow_accept_language() {
         v["message"],
         "Veuillez vérifier les champs indiqués ci-dessous."
     );
+}
+
+#[actix_web::test]
+async fn refusals_before_the_handler_also_follow_accept_language() {
+    let app = spawn_app().await;
+    let unknown = app
+        .client
+        .get(app.url("/api/v1/nothing-here"))
+        .header("Accept-Language", "fr")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.headers()["content-language"], "fr");
+    let malformed = app
+        .client
+        .post(app.url("/api/v1/comments"))
+        .header("Accept-Language", "fr")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(malformed.headers()["content-language"], "fr");
+    let v: Value = malformed.json().await.unwrap();
+    assert_eq!(v["error"], "malformed_json");
+    let english = app
+        .client
+        .get(app.url("/api/v1/comments"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(english.status(), 422);
+    assert_eq!(english.headers()["content-language"], "en");
 }
 
 #[actix_web::test]

@@ -682,6 +682,38 @@ async fn without_smtp_messages_are_logged_and_the_admin_says_so() {
 }
 
 #[actix_web::test]
+async fn without_smtp_the_admin_outbox_shows_each_message_and_its_links_work() {
+    let app = spawn_app_with(|s| {
+        s.moderation = ModerationMode::All;
+        s.limits = false;
+        s.notify_to = vec![MODERATOR.into()];
+    })
+    .await;
+    post(&app, &comment("/held", "Ann", "Un avis <b>à modérer</b>")).await;
+    all_sent(&app).await;
+    let moderator = log_in(&app).await;
+    let page = moderator.page_ok("/admin/outbox").await;
+    let doc = scraper::Html::parse_document(&page);
+    let shown = scraper::Selector::parse("details pre").unwrap();
+    let text: String = doc
+        .select(&shown)
+        .flat_map(|e| e.text())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("à modérer"), "{page}");
+    // Shown as text, never as markup.
+    assert!(!page.contains("<b>à modérer</b>"), "{page}");
+    let start = text.find("/admin/act/").expect("a one-click link");
+    let link: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>')
+        .collect();
+    let r = moderator.client.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{link}");
+    assert!(r.text().await.unwrap().contains("à modérer"));
+}
+
+#[actix_web::test]
 async fn a_french_site_writes_french_emails() {
     let sink = SmtpSink::start().await;
     let app = mail_app(&sink, |s| {

@@ -2,18 +2,17 @@
 //! shows what the link will do, with a button; the POST does it. Mail scanners that
 //! fetch every link therefore change nothing.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
-use super::{action_label, admin_lang, failure, message, render, status_label};
+use super::{action_label, admin_lang, says, status_label};
 use crate::app::{AppState, Db};
 use crate::db::{now, queries};
 use crate::i18n::{AdminWords, Lang};
 use crate::moderation::links::{self as admin, LinkState};
-use crate::routes::html::thread_href;
+use crate::routes::html::{admin_message, render, thread_href, Look, OnPage, PageError};
 
 #[derive(Template)]
 #[template(path = "admin/confirm.html")]
@@ -29,12 +28,12 @@ struct ConfirmPage {
     body: String,
 }
 
-fn refusal(lang: Lang, state: &LinkState) -> HttpResponse {
+fn refusal(lang: Lang, state: &LinkState) -> PageError {
     let w = AdminWords::of(lang);
     match state {
-        LinkState::Used => message(StatusCode::GONE, lang, w.link_used),
-        LinkState::Expired => message(StatusCode::GONE, lang, w.link_expired),
-        _ => message(StatusCode::NOT_FOUND, lang, w.link_unknown),
+        LinkState::Used => says(StatusCode::GONE, lang, w.link_used),
+        LinkState::Expired => says(StatusCode::GONE, lang, w.link_expired),
+        _ => says(StatusCode::NOT_FOUND, lang, w.link_unknown),
     }
 }
 
@@ -51,14 +50,14 @@ pub async fn confirm(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
     let token = path.into_inner();
     if !plausible(&token) {
-        return refusal(lang, &LinkState::Unknown);
+        return Err(refusal(lang, &LinkState::Unknown));
     }
     let t = token.clone();
-    let loaded = state
+    let (link, thread) = state
         .db(move |conn, _| -> Result<_, crate::error::ApiError> {
             let link = admin::inspect_link(conn, &t, now())?;
             let thread = match &link {
@@ -69,29 +68,36 @@ pub async fn confirm(
             };
             Ok((link, thread))
         })
-        .await;
+        .await
+        .on_page(Look::Admin, lang)?;
+    let LinkState::Valid { action, comment } = link else {
+        return Err(refusal(lang, &link));
+    };
     let w = AdminWords::of(lang);
-    match loaded {
-        Ok((LinkState::Valid { action, comment }, thread)) => {
-            let (page, title) = thread.map(|t| (t.page, t.title)).unwrap_or_default();
-            render(
-                StatusCode::OK,
-                &ConfirmPage {
-                    lang,
-                    w,
-                    token,
-                    action_label: action_label(w, action),
-                    author: comment.author,
-                    thread_href: thread_href(&page, lang),
-                    title,
-                    status: status_label(w, &comment.status),
-                    body: comment.body_html,
-                },
-            )
-        }
-        Ok((other, _)) => refusal(lang, &other),
-        Err(e) => failure(lang, e),
-    }
+    let (page, title) = thread.map(|t| (t.page, t.title)).unwrap_or_default();
+    Ok(render(
+        Look::Admin,
+        lang,
+        StatusCode::OK,
+        &ConfirmPage {
+            lang,
+            w,
+            token,
+            action_label: action_label(w, action),
+            author: comment.author,
+            thread_href: thread_href(&page, lang),
+            title,
+            status: status_label(w, &comment.status),
+            body: comment.body_html,
+        },
+    ))
+}
+
+/// The confirmation's form: the link's token is the credential, so no CSRF token.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActForm {
+    lang: Option<String>,
 }
 
 /// `POST /admin/act/{token}`: acts once; a second use is refused.
@@ -99,26 +105,28 @@ pub async fn act(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
-    let lang = admin_lang(&req, form.get("lang").map(String::as_str));
+    form: web::Form<ActForm>,
+) -> Result<HttpResponse, PageError> {
+    let lang = admin_lang(&req, form.lang.as_deref());
     let token = path.into_inner();
     if !plausible(&token) {
-        return refusal(lang, &LinkState::Unknown);
+        return Err(refusal(lang, &LinkState::Unknown));
     }
-    let res = state
+    let followed = state
         .db(move |conn, st| admin::follow_link(conn, &st.config, &st.secret, &token, now()))
-        .await;
-    match res {
-        Ok(LinkState::Valid { action, comment }) => {
-            tracing::info!(
-                comment = comment.id,
-                action = action.as_str(),
-                "moderated by one-click link"
-            );
-            message(StatusCode::OK, lang, AdminWords::of(lang).done)
-        }
-        Ok(other) => refusal(lang, &other),
-        Err(e) => failure(lang, e),
-    }
+        .await
+        .on_page(Look::Admin, lang)?;
+    let LinkState::Valid { action, comment } = followed else {
+        return Err(refusal(lang, &followed));
+    };
+    tracing::info!(
+        comment = comment.id,
+        action = action.as_str(),
+        "moderated by one-click link"
+    );
+    Ok(admin_message(
+        StatusCode::OK,
+        lang,
+        AdminWords::of(lang).done,
+    ))
 }

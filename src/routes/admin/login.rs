@@ -1,18 +1,16 @@
-use std::collections::HashMap;
-
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
-use super::{
-    admin_lang, failure, message, render, same_origin, see_other, session_cookie, SESSION_COOKIE,
-};
+use super::{admin_lang, flag, forged, says, session_cookie, SESSION_COOKIE};
 use crate::app::{AppState, Db};
 use crate::auth::login::{self as admin, LoginOutcome};
-use crate::auth::sessions;
+use crate::auth::{sessions, Session};
 use crate::db::now;
 use crate::i18n::{AdminWords, Lang};
-use crate::routes::truncated_ip;
+use crate::routes::html::{render, see_other, Look, OnPage, PageError};
+use crate::routes::{origin_allowed, truncated_ip, Senders};
 
 /// A login form older than this is refused (it also defeats login CSRF: the form
 /// token is signed by this instance).
@@ -36,6 +34,8 @@ fn page(
     name: &str,
 ) -> HttpResponse {
     render(
+        Look::Admin,
+        lang,
         status,
         &LoginPage {
             lang,
@@ -50,15 +50,25 @@ fn page(
 /// `GET /admin/login`
 pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let lang = admin_lang(&req, None);
-    let expired = req.query_string().contains("expired=1");
     let w = AdminWords::of(lang);
     page(
         &state,
         lang,
         StatusCode::OK,
-        expired.then_some(w.session_expired),
+        flag(&req, "expired").then_some(w.session_expired),
         "",
     )
+}
+
+/// The login form. Before a session there is no CSRF token: the signed, recent
+/// `form_token` stands for it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    name: String,
+    password: String,
+    form_token: String,
+    lang: Option<String>,
 }
 
 /// `POST /admin/login`: throttled per account and per address; on success a new
@@ -66,35 +76,45 @@ pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
-    let form = form.into_inner();
-    let lang = admin_lang(&req, form.get("lang").map(String::as_str));
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    let LoginForm {
+        name,
+        password,
+        form_token,
+        lang,
+    } = form.into_inner();
+    let lang = admin_lang(&req, lang.as_deref());
     let w = AdminWords::of(lang);
-    let name = form.get("name").cloned().unwrap_or_default();
-    let password = form.get("password").cloned().unwrap_or_default();
-    let fresh = form
-        .get("form_token")
-        .and_then(|t| state.secret.verify("login", t))
+    let fresh = state
+        .secret
+        .verify("login", &form_token)
         .and_then(|ts| ts.parse::<i64>().ok())
         .is_some_and(|ts| now() - ts <= LOGIN_FORM_MAX_AGE);
-    if !fresh || !same_origin(&req, &state) {
-        return page(&state, lang, StatusCode::FORBIDDEN, Some(w.forged), &name);
+    if !fresh || !origin_allowed(&req, &state.config, Senders::OwnPages) {
+        return Ok(page(
+            &state,
+            lang,
+            StatusCode::FORBIDDEN,
+            Some(w.forged),
+            &name,
+        ));
     }
     let ip = truncated_ip(&req).unwrap_or_default();
     let who = name.clone();
     let outcome = state
         .db(move |conn, st| admin::login(conn, &st.config, &who, &password, &ip, now()))
-        .await;
-    match outcome {
-        Ok(LoginOutcome::LoggedIn { token }) => {
+        .await
+        .on_page(Look::Admin, lang)?;
+    Ok(match outcome {
+        LoginOutcome::LoggedIn { token } => {
             tracing::info!(moderator = %name, "moderator logged in");
             HttpResponse::SeeOther()
                 .cookie(session_cookie(&state, &token, false))
                 .insert_header((header::LOCATION, format!("/admin?lang={}", lang.code())))
                 .finish()
         }
-        Ok(LoginOutcome::WrongCredentials) => {
+        LoginOutcome::WrongCredentials => {
             tracing::warn!(moderator = %name, "failed login");
             page(
                 &state,
@@ -104,7 +124,7 @@ pub async fn submit(
                 &name,
             )
         }
-        Ok(LoginOutcome::Throttled { retry_after }) => {
+        LoginOutcome::Throttled { retry_after } => {
             let mut r = page(
                 &state,
                 lang,
@@ -117,33 +137,37 @@ pub async fn submit(
             }
             r
         }
-        Err(e) => failure(lang, e),
-    }
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LogoutForm {
+    csrf: String,
 }
 
 /// `POST /admin/logout`
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
+    session: Session,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
-    let session = match super::require_session(&req, &state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if super::forged(&req, &state, &session, &form) {
-        return message(StatusCode::FORBIDDEN, lang, AdminWords::of(lang).forged);
+    if forged(&req, &state, &session, &form.csrf) {
+        return Err(says(
+            StatusCode::FORBIDDEN,
+            lang,
+            AdminWords::of(lang).forged,
+        ));
     }
     if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
-        if let Err(e) = state
+        state
             .db(move |conn, _| sessions::logout(conn, &token))
             .await
-        {
-            return failure(lang, e);
-        }
+            .on_page(Look::Admin, lang)?;
     }
     let mut r = see_other(&format!("/admin/login?lang={}", lang.code()));
     let _ = r.add_cookie(&session_cookie(&state, "", true));
-    r
+    Ok(r)
 }

@@ -8,13 +8,15 @@ mod login;
 mod outbox;
 mod queue;
 
-use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::{Deserialize, Deserializer};
 
 use crate::app::{AppState, Db};
 use crate::auth::{self, Session};
@@ -22,12 +24,10 @@ use crate::crypto::same_hash;
 use crate::db::now;
 use crate::domain::Action;
 use crate::i18n::{AdminWords, Lang};
-use crate::routes::request_lang;
+use crate::routes::html::{Look, OnPage, PageError, ADMIN_CSP};
+use crate::routes::{origin_allowed, request_lang, Senders};
 
 pub const SESSION_COOKIE: &str = "causerie_session";
-
-const ADMIN_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
-                         form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -65,52 +65,15 @@ fn admin_lang(req: &HttpRequest, form_lang: Option<&str>) -> Lang {
         .unwrap_or_else(|| request_lang(req))
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(body)
+/// Whether the query says `name=1` (`?done=1` after an action): the parameter
+/// itself, so `undone=1` is not `done=1`.
+fn flag(req: &HttpRequest, name: &str) -> bool {
+    url::form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, v)| k == name && v == "1")
 }
 
-fn render(status: StatusCode, t: &impl Template) -> HttpResponse {
-    match t.render() {
-        Ok(body) => html(status, body),
-        Err(e) => {
-            tracing::error!(error = %e, "admin template failed");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "admin/message.html")]
-struct MessagePage<'a> {
-    lang: Lang,
-    w: &'static AdminWords,
-    message: &'a str,
-    is_error: bool,
-}
-
-fn message(status: StatusCode, lang: Lang, text: &str) -> HttpResponse {
-    render(
-        status,
-        &MessagePage {
-            lang,
-            w: AdminWords::of(lang),
-            message: text,
-            is_error: status.is_client_error() || status.is_server_error(),
-        },
-    )
-}
-
-/// An error page for a failed unit of work.
-fn failure(lang: Lang, e: crate::error::ApiError) -> HttpResponse {
-    message(e.status(), lang, &e.text(lang))
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
+/// An error said on the admin's message page.
+fn says(status: StatusCode, lang: Lang, text: &str) -> PageError {
+    PageError::says(Look::Admin, lang, status, text)
 }
 
 /// The cookie carrying a session token (or removing it, with an empty value).
@@ -127,86 +90,65 @@ fn session_cookie(state: &AppState, value: &str, remove: bool) -> Cookie<'static
     c
 }
 
-/// The moderator's session, or the redirect to the login page.
-async fn require_session(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-) -> Result<Session, HttpResponse> {
-    let lang = admin_lang(req, None);
-    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
-        return Err(see_other(&format!("/admin/login?lang={}", lang.code())));
-    };
-    match state
-        .db(move |conn, st| auth::sessions::session(conn, &st.config, &token, now()))
-        .await
-    {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(see_other(&format!(
-            "/admin/login?lang={}&expired=1",
-            lang.code()
-        ))),
-        Err(e) => Err(failure(lang, e)),
+/// The moderator's session, from the cookie; without one (or after it expired) the
+/// answer is the login page.
+impl FromRequest for Session {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Session, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let lang = admin_lang(&req, None);
+            let login = |expired: &str| {
+                PageError::SeeOther(format!("/admin/login?lang={}{expired}", lang.code()))
+            };
+            let token = req
+                .cookie(SESSION_COOKIE)
+                .map(|c| c.value().to_owned())
+                .ok_or_else(|| login(""))?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| {
+                    let e = anyhow::anyhow!("no application state");
+                    PageError::from_api(Look::Admin, lang, crate::error::ApiError::Internal(e))
+                })?;
+            state
+                .db(move |conn, st| auth::sessions::session(conn, &st.config, &token, now()))
+                .await
+                .on_page(Look::Admin, lang)?
+                .ok_or_else(|| login("&expired=1"))
+        })
     }
 }
 
 /// A state-changing admin request must come from Causerie's own pages: the
-/// session's CSRF token in the form, and no foreign `Origin`.
-fn forged(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
-    form: &HashMap<String, String>,
-) -> bool {
-    let token_ok = form
-        .get("csrf")
-        .is_some_and(|t| same_hash(t, &session.csrf));
-    !token_ok || !same_origin(req, state)
+/// session's CSRF token in the form (every admin form has its `csrf` field), and no
+/// foreign `Origin`.
+fn forged(req: &HttpRequest, state: &AppState, session: &Session, csrf: &str) -> bool {
+    !same_hash(csrf, &session.csrf) || !origin_allowed(req, &state.config, Senders::OwnPages)
 }
 
-/// `Origin` (sent by browsers on every POST) names our public origin or our host.
-fn same_origin(req: &HttpRequest, state: &AppState) -> bool {
-    let Some(origin) = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-    else {
-        return true;
-    };
-    if origin
-        == state
-            .config
-            .server
-            .public_url
-            .origin()
-            .ascii_serialization()
-    {
-        return true;
-    }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok());
-    match (url::Url::parse(origin), host) {
-        (Ok(o), Some(host)) => {
-            let authority = match o.port() {
-                Some(p) => format!("{}:{p}", o.host_str().unwrap_or("")),
-                None => o.host_str().unwrap_or("").to_owned(),
-            };
-            authority == host
-        }
-        _ => false,
-    }
+/// A form's number that is not one reads as absent: the handler then does nothing,
+/// as for a missing field, instead of refusing the whole form.
+fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    Ok(Option::<String>::deserialize(d)?.and_then(|s| s.parse().ok()))
 }
 
 /// Where to go back after an action: a path of the admin, never another site.
-fn safe_back(back: Option<&String>) -> String {
+fn safe_back(back: Option<&str>) -> String {
     match back {
         Some(b)
             if b.starts_with("/admin")
                 && !b.starts_with("//")
                 && !b.contains(['\r', '\n', '\\']) =>
         {
-            b.clone()
+            b.to_owned()
         }
         _ => "/admin".to_owned(),
     }

@@ -1,19 +1,19 @@
 //! `/admin/outbox`: what the notification worker has sent, is trying to send, and
 //! gave up on, with the last error; a queued or failed message can be retried now.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
-use super::{admin_lang, failure, forged, render, require_session, see_other};
+use super::{admin_lang, flag, forged, lenient};
 use crate::app::{AppState, Db};
+use crate::auth::Session;
 use crate::db::now;
 use crate::db::queries::outbox::{self as q, OutboxMessage};
 use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang};
-use crate::routes::html::human_date;
+use crate::routes::html::{human_date, render, see_other, Look, OnPage, PageError};
 
 const SHOWN: i64 = 100;
 
@@ -22,6 +22,9 @@ pub struct Row {
     kind: String,
     recipient: String,
     subject: String,
+    /// The message as sent, so that its links can be followed from here (without
+    /// SMTP there is no other way to read them).
+    body: String,
     status: String,
     status_label: &'static str,
     attempts: i32,
@@ -66,6 +69,7 @@ fn row(w: &AdminWords, m: OutboxMessage) -> Row {
         kind: m.kind,
         recipient: m.recipient,
         subject: m.subject,
+        body: m.body_text,
         status: m.status,
         attempts: m.attempts,
         last_error: m.last_error,
@@ -74,36 +78,34 @@ fn row(w: &AdminWords, m: OutboxMessage) -> Row {
 }
 
 /// `GET /admin/outbox`
-pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let session = match require_session(&req, &state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
     let w = AdminWords::of(lang);
-    let loaded = state
+    let (counts, latest) = state
         .db(|conn, _| -> Result<_, ApiError> { Ok((q::counts(conn)?, q::latest(conn, SHOWN)?)) })
-        .await;
-    let (counts, latest) = match loaded {
-        Ok(x) => x,
-        Err(e) => return failure(lang, e),
-    };
+        .await
+        .on_page(Look::Admin, lang)?;
     let count = |s: &str| {
         counts
             .iter()
             .find(|(status, _)| status == s)
             .map_or(0, |(_, n)| *n)
     };
-    let query = req.query_string();
-    render(
+    Ok(render(
+        Look::Admin,
+        lang,
         StatusCode::OK,
         &OutboxPage {
             lang,
             w,
             session_name: session.name,
             csrf: session.csrf,
-            notice: query.contains("done=1").then_some(w.done),
-            error: query.contains("forged=1").then_some(w.forged),
+            notice: flag(&req, "done").then_some(w.done),
+            error: flag(&req, "forged").then_some(w.forged),
             logs_only: state.config.mail.smtp_url.is_none(),
             counts: vec![
                 (w.queued, count(q::QUEUED)),
@@ -112,33 +114,38 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             ],
             rows: latest.into_iter().map(|m| row(w, m)).collect(),
         },
-    )
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RetryForm {
+    csrf: String,
+    lang: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    id: Option<i64>,
 }
 
 /// `POST /admin/outbox/retry`: `id` is due now (queued again if it had failed).
 pub async fn retry(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
-    let session = match require_session(&req, &state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let lang = admin_lang(&req, form.get("lang").map(String::as_str));
+    session: Session,
+    form: web::Form<RetryForm>,
+) -> Result<HttpResponse, PageError> {
+    let lang = admin_lang(&req, form.lang.as_deref());
     let back = format!("/admin/outbox?lang={}", lang.code());
-    if forged(&req, &state, &session, &form) {
-        return see_other(&format!("{back}&forged=1"));
+    if forged(&req, &state, &session, &form.csrf) {
+        return Ok(see_other(&format!("{back}&forged=1")));
     }
-    let Some(id) = form.get("id").and_then(|v| v.parse::<i64>().ok()) else {
-        return see_other(&back);
+    let Some(id) = form.id else {
+        return Ok(see_other(&back));
     };
-    match state.db(move |conn, _| q::retry_now(conn, id, now())).await {
-        Ok(_) => {
-            state.outbox.wake();
-            tracing::info!(outbox_id = id, moderator = %session.name, "email retry requested");
-            see_other(&format!("{back}&done=1"))
-        }
-        Err(e) => failure(lang, e),
-    }
+    state
+        .db(move |conn, _| q::retry_now(conn, id, now()))
+        .await
+        .on_page(Look::Admin, lang)?;
+    state.outbox.wake();
+    tracing::info!(outbox_id = id, moderator = %session.name, "email retry requested");
+    Ok(see_other(&format!("{back}&done=1")))
 }

@@ -1,13 +1,14 @@
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use askama::Template;
+use std::future::{ready, Ready};
 
-use super::{
-    action_label, admin_lang, failure, forged, message, render, require_session, safe_back,
-    see_other, status_label,
-};
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{action_label, admin_lang, flag, forged, safe_back, says, status_label};
 use crate::app::{AppState, Db};
 use crate::auth::Session;
 use crate::comments::rfc3339;
@@ -19,7 +20,7 @@ use crate::domain::{AuthorName, CommentBody, PageKey, Status, Website};
 use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang};
 use crate::moderation::{actions as admin, AdminError};
-use crate::routes::html::thread_href;
+use crate::routes::html::{render, see_other, thread_href, Look, OnPage, PageError};
 
 const PER_PAGE: i64 = 50;
 
@@ -86,11 +87,11 @@ fn query(req: &HttpRequest) -> HashMap<String, String> {
 }
 
 /// `GET /admin?status=pending&page=/a&q=words&p=2`
-pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let session = match require_session(&req, &state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn queue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
     let w = AdminWords::of(lang);
     let qs = query(&req);
@@ -112,7 +113,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
     };
     let f = filter.clone();
-    let loaded = state
+    let (mut rows, counts, thread) = state
         .db(move |conn, st| -> Result<_, ApiError> {
             let rows = q::list(conn, &f, (p - 1) * PER_PAGE, PER_PAGE + 1)?;
             let counts = q::counts(conn, &f)?;
@@ -127,11 +128,8 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             };
             Ok((rows, counts, thread))
         })
-        .await;
-    let (mut rows, counts, thread) = match loaded {
-        Ok(x) => x,
-        Err(e) => return failure(lang, e),
-    };
+        .await
+        .on_page(Look::Admin, lang)?;
     let more = rows.len() as i64 > PER_PAGE;
     rows.truncate(PER_PAGE as usize);
     let base = |status: Status, p: i64| {
@@ -180,9 +178,11 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             moderator: c.moderator,
         })
         .collect();
-    let notice = qs.contains_key("done").then_some(w.done);
-    let error = qs.contains_key("forged").then_some(w.forged);
-    render(
+    let notice = flag(&req, "done").then_some(w.done);
+    let error = flag(&req, "forged").then_some(w.forged);
+    Ok(render(
+        Look::Admin,
+        lang,
         StatusCode::OK,
         &QueuePage {
             lang,
@@ -209,7 +209,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             q: search,
             page_filter,
         },
-    )
+    ))
 }
 
 /// Adds `done=1` (or `forged=1`) to a back address, for the notice on return.
@@ -218,41 +218,72 @@ fn with_flag(back: &str, flag: &str) -> String {
     format!("{back}{sep}{flag}=1")
 }
 
-/// `POST /admin/moderate`: one button (`one=approve:12`) or the bulk select with
-/// the checked `ids`.
+/// The queue's moderation form: one button (`one=approve:12`), or the bulk select
+/// with the checked `ids`. Read from the pairs by hand: `ids` repeats, which
+/// `web::Form` (serde_urlencoded) cannot put in a `Vec`.
+pub struct ModerateForm {
+    csrf: String,
+    back: Option<String>,
+    one: Option<String>,
+    bulk: Option<String>,
+    ids: Vec<i64>,
+}
+
+impl ModerateForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> ModerateForm {
+        let mut form = ModerateForm {
+            csrf: String::new(),
+            back: None,
+            one: None,
+            bulk: None,
+            ids: Vec::new(),
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => form.csrf = v,
+                "back" => form.back = Some(v),
+                "one" => form.one = Some(v),
+                "bulk" => form.bulk = Some(v),
+                "ids" => form.ids.extend(v.parse::<i64>().ok()),
+                _ => {}
+            }
+        }
+        form
+    }
+
+    /// What to do: the button pressed, else the bulk action on the selection; `None`
+    /// when no action was chosen.
+    fn work(&self) -> Option<Vec<(i64, Action)>> {
+        if let Some(one) = &self.one {
+            return Some(
+                one.split_once(':')
+                    .and_then(|(a, id)| Some((id.parse().ok()?, Action::parse(a)?)))
+                    .into_iter()
+                    .collect(),
+            );
+        }
+        let action = self.bulk.as_deref().and_then(Action::parse)?;
+        Some(self.ids.iter().map(|id| (*id, action)).collect())
+    }
+}
+
+/// `POST /admin/moderate`
 pub async fn moderate(
     req: HttpRequest,
     state: web::Data<AppState>,
+    session: Session,
     form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let session = match require_session(&req, &state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let pairs = form.into_inner();
-    let map: HashMap<String, String> = pairs.iter().cloned().collect();
-    let back = safe_back(map.get("back"));
-    if forged(&req, &state, &session, &map) {
-        return see_other(&with_flag(&back, "forged"));
+) -> Result<HttpResponse, PageError> {
+    let form = ModerateForm::from_pairs(form.into_inner());
+    let back = safe_back(form.back.as_deref());
+    if forged(&req, &state, &session, &form.csrf) {
+        return Ok(see_other(&with_flag(&back, "forged")));
     }
-    let work: Vec<(i64, Action)> = if let Some(one) = map.get("one") {
-        one.split_once(':')
-            .and_then(|(a, id)| Some((id.parse().ok()?, Action::parse(a)?)))
-            .into_iter()
-            .collect()
-    } else {
-        let Some(action) = map.get("bulk").and_then(|a| Action::parse(a)) else {
-            return see_other(&back);
-        };
-        pairs
-            .iter()
-            .filter(|(k, _)| k == "ids")
-            .filter_map(|(_, v)| v.parse().ok())
-            .map(|id| (id, action))
-            .collect()
+    let Some(work) = form.work() else {
+        return Ok(see_other(&back));
     };
     let who = session.name.clone();
-    let res = state
+    state
         .db(move |conn, st| -> Result<(), ApiError> {
             for (id, action) in work {
                 match admin::apply(conn, &st.config, &st.secret, id, action, now()) {
@@ -264,44 +295,40 @@ pub async fn moderate(
             }
             Ok(())
         })
-        .await;
-    match res {
-        Ok(()) => see_other(&with_flag(&back, "done")),
-        Err(e) => {
-            let lang = admin_lang(&req, None);
-            failure(lang, e)
-        }
-    }
+        .await
+        .on_page(Look::Admin, admin_lang(&req, None))?;
+    Ok(see_other(&with_flag(&back, "done")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ThreadForm {
+    csrf: String,
+    back: Option<String>,
+    page: String,
+    closed: Option<String>,
 }
 
 /// `POST /admin/threads`: open or close the comments of one page.
 pub async fn thread(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
-    let session = match require_session(&req, &state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let back = safe_back(form.get("back"));
-    if forged(&req, &state, &session, &form) {
-        return see_other(&with_flag(&back, "forged"));
+    session: Session,
+    form: web::Form<ThreadForm>,
+) -> Result<HttpResponse, PageError> {
+    let back = safe_back(form.back.as_deref());
+    if forged(&req, &state, &session, &form.csrf) {
+        return Ok(see_other(&with_flag(&back, "forged")));
     }
-    let Some(page) = form.get("page").and_then(|p| PageKey::parse(p).ok()) else {
-        return see_other(&back);
+    let Ok(page) = PageKey::parse(&form.page) else {
+        return Ok(see_other(&back));
     };
-    let closed = form.get("closed").is_some_and(|v| v == "1");
-    match state
+    let closed = form.closed.as_deref() == Some("1");
+    state
         .db(move |conn, _| admin::set_thread_closed(conn, page.as_str(), closed))
         .await
-    {
-        Ok(_) => see_other(&with_flag(&back, "done")),
-        Err(e) => {
-            let lang = admin_lang(&req, None);
-            failure(lang, e)
-        }
-    }
+        .on_page(Look::Admin, admin_lang(&req, None))?;
+    Ok(see_other(&with_flag(&back, "done")))
 }
 
 #[derive(Template)]
@@ -350,15 +377,14 @@ async fn edit_page(
     id: i64,
     values: Option<EditValues>,
     error: Option<String>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(req, None);
     let w = AdminWords::of(lang);
-    let loaded = state.db(move |conn, _| load_comment(conn, id)).await;
-    let (c, page, title) = match loaded {
-        Ok(Some(x)) => x,
-        Ok(None) => return message(StatusCode::NOT_FOUND, lang, w.not_found),
-        Err(e) => return failure(lang, e),
-    };
+    let (c, page, title) = state
+        .db(move |conn, _| load_comment(conn, id))
+        .await
+        .on_page(Look::Admin, lang)?
+        .ok_or_else(|| says(StatusCode::NOT_FOUND, lang, w.not_found))?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -370,7 +396,9 @@ async fn edit_page(
         body: c.body_raw,
         reply: String::new(),
     });
-    render(
+    Ok(render(
+        Look::Admin,
+        lang,
         status,
         &EditPage {
             lang,
@@ -389,69 +417,73 @@ async fn edit_page(
             body: values.body,
             reply: values.reply,
         },
-    )
+    ))
 }
 
-fn path_id(raw: &str) -> Option<i64> {
-    raw.parse().ok().filter(|id| *id > 0)
-}
+/// The comment's number in `/admin/comments/{id}`; anything else is not found.
+pub struct CommentId(i64);
 
-/// What every page of one comment needs first: the moderator's session, the
-/// language, and the comment's number from the path (else the answer to give).
-async fn comment_page(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    path: &str,
-) -> Result<(Session, Lang, i64), HttpResponse> {
-    let session = require_session(req, state).await?;
-    let lang = admin_lang(req, None);
-    let id = path_id(path)
-        .ok_or_else(|| message(StatusCode::NOT_FOUND, lang, AdminWords::of(lang).not_found))?;
-    Ok((session, lang, id))
+impl FromRequest for CommentId {
+    type Error = PageError;
+    type Future = Ready<Result<CommentId, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let id = req
+            .match_info()
+            .get("id")
+            .and_then(|raw| raw.parse().ok())
+            .filter(|id| *id > 0);
+        ready(id.map(CommentId).ok_or_else(|| {
+            let lang = admin_lang(req, None);
+            says(StatusCode::NOT_FOUND, lang, AdminWords::of(lang).not_found)
+        }))
+    }
 }
 
 /// `GET /admin/comments/{id}`: edit it, or reply to it as moderator.
 pub async fn edit_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> HttpResponse {
-    let (session, _, id) = match comment_page(&req, &state, &path).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+    session: Session,
+    CommentId(id): CommentId,
+) -> Result<HttpResponse, PageError> {
     edit_page(&req, &state, session, id, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EditForm {
+    csrf: String,
+    author: String,
+    website: String,
+    body: String,
 }
 
 /// `POST /admin/comments/{id}`: the moderator's edit, re-sanitized.
 pub async fn edit_save(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
-    let (session, lang, id) = match comment_page(&req, &state, &path).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+    session: Session,
+    CommentId(id): CommentId,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, PageError> {
+    let lang = admin_lang(&req, None);
     let w = AdminWords::of(lang);
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let EditForm {
+        csrf,
+        author,
+        website,
+        body,
+    } = form.into_inner();
     let values = EditValues {
-        author: get("author"),
-        website: get("website"),
-        body: get("body"),
+        author,
+        website,
+        body,
         reply: String::new(),
     };
-    if forged(&req, &state, &session, &form) {
-        return edit_page(
-            &req,
-            &state,
-            session,
-            id,
-            Some(values),
-            Some(w.forged.to_owned()),
-        )
-        .await;
+    if forged(&req, &state, &session, &csrf) {
+        let problem = Some(w.forged.to_owned());
+        return edit_page(&req, &state, session, id, Some(values), problem).await;
     }
     let parsed = (
         AuthorName::parse(&values.author),
@@ -474,41 +506,47 @@ pub async fn edit_save(
         .db(move |conn, _| admin::edit(conn, id, &author, website.as_ref(), &body, now()))
         .await;
     match res {
-        Ok(()) => see_other(&format!("/admin/comments/{id}?lang={}&done=1", lang.code())),
-        Err(ApiError::NotFound(_)) => message(StatusCode::NOT_FOUND, lang, w.not_found),
-        Err(e) => failure(lang, e),
+        Ok(()) => Ok(see_other(&format!(
+            "/admin/comments/{id}?lang={}&done=1",
+            lang.code()
+        ))),
+        Err(ApiError::NotFound(_)) => Err(says(StatusCode::NOT_FOUND, lang, w.not_found)),
+        Err(e) => Err(PageError::from_api(Look::Admin, lang, e)),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReplyForm {
+    csrf: String,
+    body: String,
 }
 
 /// `POST /admin/comments/{id}/reply`: a reply published with the moderator badge.
 pub async fn reply(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
-    let (session, lang, id) = match comment_page(&req, &state, &path).await {
-        Ok(found) => found,
-        Err(r) => return r,
-    };
+    session: Session,
+    CommentId(id): CommentId,
+    form: web::Form<ReplyForm>,
+) -> Result<HttpResponse, PageError> {
+    let lang = admin_lang(&req, None);
     let w = AdminWords::of(lang);
-    let text = form.get("body").cloned().unwrap_or_default();
-    let keep = |reply: String| EditValues {
-        author: String::new(),
-        website: String::new(),
-        body: String::new(),
-        reply,
-    };
-    if forged(&req, &state, &session, &form) {
-        let page = edit_page(&req, &state, session, id, None, Some(w.forged.to_owned())).await;
-        return page;
+    let ReplyForm { csrf, body: text } = form.into_inner();
+    if forged(&req, &state, &session, &csrf) {
+        return edit_page(&req, &state, session, id, None, Some(w.forged.to_owned())).await;
     }
     let body = match CommentBody::parse(&text) {
         Ok(b) => b,
         Err(m) => {
             // Keep the moderator's text; reload the comment's own fields.
             let loaded = state.db(move |conn, _| load_comment(conn, id)).await;
-            let mut values = keep(text);
+            let mut values = EditValues {
+                author: String::new(),
+                website: String::new(),
+                body: String::new(),
+                reply: text,
+            };
             if let Ok(Some((c, _, _))) = loaded {
                 values.author = c.author;
                 values.website = c.website.unwrap_or_default();
@@ -518,7 +556,7 @@ pub async fn reply(
         }
     };
     let name = session.name.clone();
-    let res = state
+    let replied = state
         .db(move |conn, st| {
             match admin::reply(conn, &st.config, &st.secret, id, &name, &body, now()) {
                 Ok(c) => Ok(Some(c)),
@@ -526,17 +564,41 @@ pub async fn reply(
                 Err(AdminError::Db(e)) => Err(ApiError::from(e)),
             }
         })
-        .await;
-    match res {
-        Ok(Some(c)) => {
-            tracing::info!(comment = c.id, moderator = %session.name, "moderator replied");
-            see_other(&format!(
-                "/admin?status=approved&lang={}&done=1#c{}",
-                lang.code(),
-                c.id
-            ))
-        }
-        Ok(None) => message(StatusCode::NOT_FOUND, lang, w.not_found),
-        Err(e) => failure(lang, e),
+        .await
+        .on_page(Look::Admin, lang)?
+        .ok_or_else(|| says(StatusCode::NOT_FOUND, lang, w.not_found))?;
+    tracing::info!(comment = replied.id, moderator = %session.name, "moderator replied");
+    Ok(see_other(&format!(
+        "/admin?status=approved&lang={}&done=1#c{}",
+        lang.code(),
+        replied.id
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> ModerateForm {
+        ModerateForm::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_moderation_form_reads_a_button_or_the_checked_ids() {
+        let one = form(&[("csrf", "t"), ("one", "approve:12"), ("ids", "3")]);
+        assert_eq!(one.csrf, "t");
+        assert_eq!(one.work(), Some(vec![(12, Action::Approve)]));
+        let bulk = form(&[("bulk", "spam"), ("ids", "3"), ("ids", "x"), ("ids", "5")]);
+        assert_eq!(
+            bulk.work(),
+            Some(vec![(3, Action::Spam), (5, Action::Spam)])
+        );
+        assert_eq!(form(&[("ids", "3")]).work(), None, "no action chosen");
+        assert_eq!(form(&[("one", "nonsense")]).work(), Some(vec![]));
     }
 }

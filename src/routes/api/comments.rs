@@ -7,12 +7,12 @@ use crate::app::{AppState, Db};
 use crate::cache::{Key, Rendered};
 use crate::comments::{self as service, rfc3339, PublicComment};
 use crate::db::{now, queries};
-use crate::domain::{CommentBody, CommentInput, FieldErrors, PageKey};
-use crate::error::{ApiError, LocalizedError};
-use crate::i18n::{Lang, Msg};
-use crate::routes::{check_origin, truncated_ip};
+use crate::domain::{CommentBody, FieldErrors, PageKey};
+use crate::error::ApiError;
+use crate::i18n::Msg;
+use crate::routes::{check_origin, if_none_match, truncated_ip};
 
-use super::{bool_field, text_field};
+use super::{parse_comment, text_field};
 
 const MAX_LIMIT: i64 = 500;
 
@@ -30,18 +30,7 @@ struct ThreadPage {
 }
 
 /// `GET /api/v1/comments?page=P[&limit=N][&cursor=C]`
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    lang: Lang,
-) -> Result<HttpResponse, LocalizedError> {
-    list_inner(&req, &state).await.map_err(|e| e.in_lang(lang))
-}
-
-async fn list_inner(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::new();
     let mut page = None;
     let mut limit = i64::from(state.config.server.page_size);
@@ -94,11 +83,7 @@ async fn list_inner(
         }
     };
     // Readers' browsers ask again each time, and get 304 while nothing changed.
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == rendered.etag));
+    let unchanged = if_none_match(&req, &rendered.etag);
     let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
@@ -182,41 +167,11 @@ struct Created {
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    lang: Lang,
     body: web::Json<Map<String, Value>>,
-) -> Result<HttpResponse, LocalizedError> {
-    create_inner(&req, &state, body.into_inner())
-        .await
-        .map_err(|e| e.in_lang(lang))
-}
-
-async fn create_inner(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    obj: Map<String, Value>,
 ) -> Result<HttpResponse, ApiError> {
-    check_origin(req, &state.config)?;
-    let mut errors = FieldErrors::new();
-    let input = CommentInput {
-        page: text_field(&obj, "page", &mut errors),
-        title: text_field(&obj, "title", &mut errors),
-        parent: text_field(&obj, "parent", &mut errors),
-        author: text_field(&obj, "author", &mut errors),
-        email: text_field(&obj, "email", &mut errors),
-        website: text_field(&obj, "website", &mut errors),
-        body: text_field(&obj, "body", &mut errors),
-        notify_replies: bool_field(&obj, "notify_replies", &mut errors),
-    };
-    let parsed = input.parse();
-    let mut comment = match parsed {
-        Ok(c) if errors.is_empty() => c,
-        Ok(_) => return Err(ApiError::Invalid(errors)),
-        Err(mut more) => {
-            // A field of the wrong type is reported as such, not as missing.
-            more.extend(errors);
-            return Err(ApiError::Invalid(more));
-        }
-    };
+    check_origin(&req, &state.config)?;
+    let obj = body.into_inner();
+    let mut comment = parse_comment(&obj).map_err(ApiError::Invalid)?;
     comment.bot_signal = crate::abuse::bot_signal(
         &state.config.limits,
         &state.secret,
@@ -224,7 +179,7 @@ async fn create_inner(
         obj.get("form_token").and_then(Value::as_str),
         now(),
     );
-    let ip = truncated_ip(req);
+    let ip = truncated_ip(&req);
     let posted = state
         .write(move |conn, st| {
             service::post(conn, &st.config, &st.secret, &comment, ip.as_deref(), now())
@@ -268,24 +223,13 @@ fn comment_id(raw: &str) -> Result<i64, ApiError> {
 pub async fn edit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    lang: Lang,
     path: web::Path<String>,
     body: web::Json<Map<String, Value>>,
-) -> Result<HttpResponse, LocalizedError> {
-    edit_inner(&req, &state, &path, body.into_inner())
-        .await
-        .map_err(|e| e.in_lang(lang))
-}
-
-async fn edit_inner(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    id: &str,
-    obj: Map<String, Value>,
 ) -> Result<HttpResponse, ApiError> {
-    check_origin(req, &state.config)?;
-    let id = comment_id(id)?;
-    let token = bearer(req)?;
+    check_origin(&req, &state.config)?;
+    let id = comment_id(&path)?;
+    let token = bearer(&req)?;
+    let obj = body.into_inner();
     let mut errors = FieldErrors::new();
     let raw = text_field(&obj, "body", &mut errors).unwrap_or_default();
     let body = match CommentBody::parse(&raw) {
@@ -309,22 +253,11 @@ async fn edit_inner(
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
-    lang: Lang,
     path: web::Path<String>,
-) -> Result<HttpResponse, LocalizedError> {
-    delete_inner(&req, &state, &path)
-        .await
-        .map_err(|e| e.in_lang(lang))
-}
-
-async fn delete_inner(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
-    id: &str,
 ) -> Result<HttpResponse, ApiError> {
-    check_origin(req, &state.config)?;
-    let id = comment_id(id)?;
-    let token = bearer(req)?;
+    check_origin(&req, &state.config)?;
+    let id = comment_id(&path)?;
+    let token = bearer(&req)?;
     state
         .db(move |conn, st| service::remove(conn, &st.config, id, &token, now()))
         .await?;

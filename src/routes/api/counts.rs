@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::app::{AppState, Db};
 use crate::db::queries;
 use crate::domain::{FieldErrors, PageKey};
-use crate::error::{ApiError, LocalizedError};
-use crate::i18n::{Lang, Msg};
+use crate::error::ApiError;
+use crate::i18n::Msg;
 
 /// An index page rarely lists more; the bound keeps one request's query small.
 pub const MAX_PAGES: usize = 200;
@@ -16,16 +16,6 @@ pub const MAX_PAGES: usize = 200;
 pub async fn counts(
     req: HttpRequest,
     state: web::Data<AppState>,
-    lang: Lang,
-) -> Result<HttpResponse, LocalizedError> {
-    counts_inner(&req, &state)
-        .await
-        .map_err(|e| e.in_lang(lang))
-}
-
-async fn counts_inner(
-    req: &HttpRequest,
-    state: &web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let asked: Vec<String> = url::form_urlencoded::parse(req.query_string().as_bytes())
         .filter(|(k, _)| k == "page")

@@ -4,12 +4,16 @@ pub mod comments;
 pub mod config;
 pub mod counts;
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
-use actix_web::{web, HttpRequest};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::web;
 use serde_json::{Map, Value};
 
 use crate::comments::{AuthorActionError, PostError};
-use crate::domain::FieldErrors;
+use crate::domain::{CommentInput, FieldErrors, NewComment};
 use crate::error::ApiError;
 use crate::i18n::Msg;
 
@@ -21,6 +25,7 @@ pub const MAX_BODY: usize = 128 * 1024;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(from_fn(in_reader_lang))
             .app_data(json_config())
             .route("/comments", web::get().to(comments::list))
             .route("/comments", web::post().to(comments::create))
@@ -32,10 +37,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn not_found(
-    req: HttpRequest,
-) -> Result<actix_web::HttpResponse, crate::error::LocalizedError> {
-    Err(ApiError::NotFound(Msg::NotFound).in_lang(request_lang(&req)))
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound(Msg::NotFound))
+}
+
+/// Says an [`ApiError`] again in the reader's language (`Accept-Language`, else the
+/// site's): it became a response where no request was at hand. Status, headers and
+/// the error itself (which the request's span records) stay.
+async fn in_reader_lang(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let lang = request_lang(res.request());
+    let Some(body) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .map(|e| e.json_body(lang))
+    else {
+        return Ok(res.map_into_boxed_body());
+    };
+    Ok(res.map_body(|head, _| {
+        head.headers.insert(
+            header::CONTENT_LANGUAGE,
+            header::HeaderValue::from_static(lang.code()),
+        );
+        BoxBody::new(body)
+    }))
 }
 
 /// Malformed JSON, a wrong content type and an oversized body each get SPEC's error
@@ -43,7 +72,7 @@ async fn not_found(
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(MAX_BODY)
-        .error_handler(|err, req| {
+        .error_handler(|err, _| {
             let api = match &err {
                 JsonPayloadError::Overflow { .. }
                 | JsonPayloadError::OverflowKnownLength { .. } => ApiError::TooLarge,
@@ -61,8 +90,33 @@ fn json_config() -> web::JsonConfig {
                     },
                 },
             };
-            api.in_lang(request_lang(req)).into()
+            api.into()
         })
+}
+
+/// The API's request parser: a JSON object into a comment to post, with every
+/// field's error at once. A field of the wrong type is reported as such, not as
+/// missing. Public so that the fuzz target exercises the parser requests go through.
+pub fn parse_comment(obj: &Map<String, Value>) -> Result<NewComment, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let input = CommentInput {
+        page: text_field(obj, "page", &mut errors),
+        title: text_field(obj, "title", &mut errors),
+        parent: text_field(obj, "parent", &mut errors),
+        author: text_field(obj, "author", &mut errors),
+        email: text_field(obj, "email", &mut errors),
+        website: text_field(obj, "website", &mut errors),
+        body: text_field(obj, "body", &mut errors),
+        notify_replies: bool_field(obj, "notify_replies", &mut errors),
+    };
+    match input.parse() {
+        Ok(c) if errors.is_empty() => Ok(c),
+        Ok(_) => Err(errors),
+        Err(mut more) => {
+            more.extend(errors);
+            Err(more)
+        }
+    }
 }
 
 /// A JSON object's field as text: absent or `null` is `None`; numbers are accepted
