@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::{comments, moderators, threads};
+use crate::domain::Status;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = threads)]
@@ -35,7 +36,7 @@ pub struct Comment {
     pub website: Option<String>,
     pub body_raw: String,
     pub body_html: String,
-    pub status: String,
+    pub status: Status,
     pub hold_reason: Option<String>,
     pub moderator: bool,
     pub notify_replies: bool,
@@ -56,7 +57,7 @@ pub struct NewCommentRow<'a> {
     pub website: Option<&'a str>,
     pub body_raw: &'a str,
     pub body_html: &'a str,
-    pub status: &'a str,
+    pub status: Status,
     pub hold_reason: Option<&'a str>,
     pub moderator: bool,
     pub notify_replies: bool,

@@ -45,7 +45,7 @@ pub struct Item {
     title: String,
     thread_href: String,
     moderator: bool,
-    actions: Vec<(&'static str, &'static str)>,
+    actions: Vec<(Action, &'static str)>,
 }
 
 pub struct ThreadBox {
@@ -150,7 +150,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let tabs = counts
         .iter()
         .map(|(s, n)| Tab {
-            label: status_label(w, s.as_str()),
+            label: status_label(w, *s),
             count: *n,
             href: base(*s, 1),
             current: *s == status,
@@ -161,8 +161,8 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         .map(|(c, t)| Item {
             actions: Action::ALL
                 .into_iter()
-                .filter(|a| a.applies_to(&c.status))
-                .map(|a| (a.as_str(), action_label(w, a)))
+                .filter(|a| a.applies_to(c.status))
+                .map(|a| (a, action_label(w, a)))
                 .collect(),
             id: c.id,
             author: c.author,
@@ -380,7 +380,7 @@ async fn edit_page(
             error,
             back: format!("/admin?lang={}#c{id}", lang.code()),
             id,
-            status: status_label(w, &c.status),
+            status: status_label(w, c.status),
             email: c.email,
             thread_href: thread_href(&page, lang),
             title,
