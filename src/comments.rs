@@ -96,7 +96,7 @@ pub fn post(
                 body_raw: input.body.as_str(),
                 body_html: &body_html,
                 status: verdict.status,
-                hold_reason: verdict.reason.as_deref(),
+                hold_reason: verdict.reason.as_ref(),
                 moderator: false,
                 notify_replies: input.notify_replies,
                 ip,

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::{comments, moderators, threads};
-use crate::domain::Status;
+use crate::domain::{HoldReason, Status};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = threads)]
@@ -37,7 +37,7 @@ pub struct Comment {
     pub body_raw: String,
     pub body_html: String,
     pub status: Status,
-    pub hold_reason: Option<String>,
+    pub hold_reason: Option<HoldReason>,
     pub moderator: bool,
     pub notify_replies: bool,
     pub ip: Option<String>,
@@ -58,7 +58,7 @@ pub struct NewCommentRow<'a> {
     pub body_raw: &'a str,
     pub body_html: &'a str,
     pub status: Status,
-    pub hold_reason: Option<&'a str>,
+    pub hold_reason: Option<&'a HoldReason>,
     pub moderator: bool,
     pub notify_replies: bool,
     pub ip: Option<&'a str>,

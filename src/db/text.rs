@@ -1,8 +1,9 @@
-//! The typed states stored as text (`Status`, `Action`): how diesel
+//! The typed states stored as text (`Status`, `Action`, `HoldReason`): how diesel
 //! writes and reads them, on each backend and on the `MultiBackend` of `DbConn`.
 //! The `MultiBackend` impls only hand over to the per-backend ones (as diesel's
 //! `MultiConnection` documentation asks for a type it does not know). A stored value
-//! that is not one of ours is a deserialization error, never a panic.
+//! that is not one of ours is a deserialization error, never a panic; a hold reason
+//! has no such value (see `HoldReason::from_code`).
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -14,7 +15,7 @@ use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
-use crate::domain::{Action, Status};
+use crate::domain::{Action, HoldReason, Status};
 
 /// A value stored as one text column.
 trait StoredAsText: Sized {
@@ -37,6 +38,15 @@ impl StoredAsText for Action {
     }
     fn from_text(text: &str) -> deserialize::Result<Self> {
         Action::parse(text).ok_or_else(|| format!("unknown action `{text}`").into())
+    }
+}
+
+impl StoredAsText for HoldReason {
+    fn to_text(&self) -> Cow<'static, str> {
+        Cow::Owned(self.code())
+    }
+    fn from_text(text: &str) -> deserialize::Result<Self> {
+        Ok(HoldReason::from_code(text))
     }
 }
 
@@ -91,7 +101,7 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(Status, Action);
+stored_as_text!(Status, Action, HoldReason);
 
 #[cfg(test)]
 mod tests {
@@ -136,6 +146,16 @@ mod tests {
                     .get_result(&mut conn)
                     .unwrap();
                 assert_eq!(back, action);
+            }
+            for reason in [
+                HoldReason::Links { count: 3, limit: 2 },
+                HoldReason::ModerationWord("casino".into()),
+                HoldReason::Other("moderation word: casino".into()),
+            ] {
+                let back: HoldReason = diesel::select(reason.clone().into_sql::<Text>())
+                    .get_result(&mut conn)
+                    .unwrap();
+                assert_eq!(back, reason);
             }
         }
     }

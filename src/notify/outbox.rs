@@ -165,7 +165,11 @@ fn tell_moderators(
         website: comment.website.clone(),
         body_text: comment.body_raw.clone(),
         body_html: comment.body_html.clone(),
-        reason: comment.hold_reason.clone().filter(|_| held),
+        reason: comment
+            .hold_reason
+            .as_ref()
+            .filter(|_| held)
+            .map(|r| r.text(lang)),
         links,
         queue_url: absolute(
             config,
