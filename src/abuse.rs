@@ -14,6 +14,7 @@ use crate::config::Limits;
 use crate::crypto::Secret;
 use crate::db::schema::comments;
 use crate::db::DbConn;
+use crate::domain::BotSignal;
 use crate::i18n::Msg;
 
 /// Why a post is refused for now, and when it may be tried again.
@@ -133,23 +134,23 @@ pub fn bot_signal(
     honeypot: Option<&str>,
     form_token: Option<&str>,
     now: i64,
-) -> Option<String> {
+) -> Option<BotSignal> {
     if !limits.enabled {
         return None;
     }
     if honeypot.is_some_and(|h| !h.trim().is_empty()) {
-        return Some("honeypot field filled".into());
+        return Some(BotSignal::Honeypot);
     }
     let token = form_token.filter(|t| !t.is_empty())?;
     let Some(issued) = secret
         .verify("form", token)
         .and_then(|ts| ts.parse::<i64>().ok())
     else {
-        return Some("form token forged".into());
+        return Some(BotSignal::ForgedToken);
     };
     let elapsed = now - issued;
     if elapsed < secs(limits.min_form_time) {
-        return Some(format!("posted {elapsed} s after the form appeared"));
+        return Some(BotSignal::TooFast { seconds: elapsed });
     }
     None
 }
@@ -174,20 +175,20 @@ mod tests {
         let key = secret();
         let now = 1_000_000;
         assert_eq!(
-            bot_signal(&s, &key, Some("http://spam"), None, now).as_deref(),
-            Some("honeypot field filled")
+            bot_signal(&s, &key, Some("http://spam"), None, now),
+            Some(BotSignal::Honeypot)
         );
         let fresh = key.sign("form", &now.to_string());
         assert_eq!(
-            bot_signal(&s, &key, None, Some(&fresh), now + 1).as_deref(),
-            Some("posted 1 s after the form appeared")
+            bot_signal(&s, &key, None, Some(&fresh), now + 1),
+            Some(BotSignal::TooFast { seconds: 1 })
         );
         assert_eq!(bot_signal(&s, &key, Some(""), Some(&fresh), now + 3), None);
         assert_eq!(bot_signal(&s, &key, None, None, now), None);
         let forged = secret().sign("form", &now.to_string());
         assert_eq!(
-            bot_signal(&s, &key, None, Some(&forged), now + 60).as_deref(),
-            Some("form token forged")
+            bot_signal(&s, &key, None, Some(&forged), now + 60),
+            Some(BotSignal::ForgedToken)
         );
     }
 

@@ -96,8 +96,8 @@ pub fn post(
                 website: input.website.as_ref().map(|w| w.as_str()),
                 body_raw: input.body.as_str(),
                 body_html: &body_html,
-                status: verdict.status.as_str(),
-                hold_reason: verdict.reason.as_deref(),
+                status: verdict.status,
+                hold_reason: verdict.reason.as_ref(),
                 moderator: false,
                 notify_replies: input.notify_replies,
                 ip,
@@ -143,7 +143,7 @@ fn attach_point(
 ) -> Result<(Option<i64>, i32), PostError> {
     let parent = q::find(conn, parent_id)?
         .filter(|p| p.thread_id == thread_id)
-        .filter(|p| p.status == Status::Approved.as_str() || p.status == Status::Pending.as_str())
+        .filter(|p| matches!(p.status, Status::Approved | Status::Pending))
         .ok_or(PostError::UnknownParent)?;
     if max_depth <= 0 {
         return Ok((None, 0));
@@ -172,7 +172,7 @@ fn authorize(
     now: i64,
 ) -> Result<Comment, AuthorActionError> {
     let comment = q::find(conn, id)?
-        .filter(|c| c.status == Status::Approved.as_str() || c.status == Status::Pending.as_str())
+        .filter(|c| matches!(c.status, Status::Approved | Status::Pending))
         .ok_or(AuthorActionError::NotFound)?;
     let stored = comment.edit_token_hash.as_deref().unwrap_or("");
     if !same_hash(stored, &hash_token(token)) {

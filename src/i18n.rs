@@ -612,6 +612,55 @@ static MAIL_FR: MailWords = MailWords {
     colon: " : ",
 };
 
+/// Why a comment was held or kept as spam (`domain::HoldReason::text` fills in the
+/// `{…}`), for the admin pages in the moderator's language and the moderators'
+/// emails in the site's. The English ones are the sentences stored before reasons
+/// became codes.
+pub struct ReasonWords {
+    pub links: &'static str,
+    pub moderation_word: &'static str,
+    pub disallowed_word: &'static str,
+    pub moderation_all: &'static str,
+    pub first_time: &'static str,
+    pub bot: &'static str,
+    pub honeypot: &'static str,
+    pub too_fast: &'static str,
+    pub forged_token: &'static str,
+}
+
+impl ReasonWords {
+    pub fn of(lang: Lang) -> &'static ReasonWords {
+        match lang {
+            Lang::En => &REASON_EN,
+            Lang::Fr => &REASON_FR,
+        }
+    }
+}
+
+static REASON_EN: ReasonWords = ReasonWords {
+    links: "{count} links (more than {limit})",
+    moderation_word: "moderation word: {word}",
+    disallowed_word: "disallowed word: {word}",
+    moderation_all: "moderation: all",
+    first_time: "first comment from this address",
+    bot: "bot: {signal}",
+    honeypot: "honeypot field filled",
+    too_fast: "posted {seconds} s after the form appeared",
+    forged_token: "form token forged",
+};
+
+static REASON_FR: ReasonWords = ReasonWords {
+    links: "{count} liens (plus de {limit})",
+    moderation_word: "mot à modérer : {word}",
+    disallowed_word: "mot interdit : {word}",
+    moderation_all: "tous les commentaires sont modérés",
+    first_time: "premier commentaire de cette adresse",
+    bot: "robot : {signal}",
+    honeypot: "champ piège rempli",
+    too_fast: "envoyé {seconds} s après l’affichage du formulaire",
+    forged_token: "jeton de formulaire falsifié",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@
 pub mod models;
 pub mod queries;
 pub mod schema;
+mod text;
 pub mod transfer;
 pub mod writer;
 

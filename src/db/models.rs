@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::{comments, moderators, threads};
+use crate::domain::{HoldReason, Status};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = threads)]
@@ -35,8 +36,8 @@ pub struct Comment {
     pub website: Option<String>,
     pub body_raw: String,
     pub body_html: String,
-    pub status: String,
-    pub hold_reason: Option<String>,
+    pub status: Status,
+    pub hold_reason: Option<HoldReason>,
     pub moderator: bool,
     pub notify_replies: bool,
     pub ip: Option<String>,
@@ -56,8 +57,8 @@ pub struct NewCommentRow<'a> {
     pub website: Option<&'a str>,
     pub body_raw: &'a str,
     pub body_html: &'a str,
-    pub status: &'a str,
-    pub hold_reason: Option<&'a str>,
+    pub status: Status,
+    pub hold_reason: Option<&'a HoldReason>,
     pub moderator: bool,
     pub notify_replies: bool,
     pub ip: Option<&'a str>,

@@ -3,8 +3,10 @@
 
 use super::Status;
 
-/// A status change a moderator can make.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A status change a moderator can make. Stored as its `as_str` text
+/// (`action_links.action`); see `db::text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Action {
     Approve,
     Unapprove,
@@ -51,16 +53,22 @@ impl Action {
         }
     }
 
+    /// Whether the action takes the comment out of the thread (the queue marks its
+    /// button as a danger).
+    pub fn removes(self) -> bool {
+        matches!(self, Action::Spam | Action::Delete | Action::Purge)
+    }
+
     /// Whether the action means something for a comment in `status` (the queue
     /// offers only those).
-    pub fn applies_to(self, status: &str) -> bool {
+    pub fn applies_to(self, status: Status) -> bool {
+        use Status::*;
         match self {
-            Action::Approve => status == "pending",
-            Action::Unapprove => status == "approved",
-            Action::Spam => status == "pending" || status == "approved",
-            Action::Delete => status != "deleted",
-            Action::Restore => status == "spam" || status == "deleted",
-            Action::Purge => status == "spam" || status == "deleted",
+            Action::Approve => status == Pending,
+            Action::Unapprove => status == Approved,
+            Action::Spam => matches!(status, Pending | Approved),
+            Action::Delete => status != Deleted,
+            Action::Restore | Action::Purge => matches!(status, Spam | Deleted),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod action;
 mod comment_body;
 mod email;
+mod hold_reason;
 mod name;
 mod page_key;
 mod status;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 pub use action::Action;
 pub use comment_body::CommentBody;
 pub use email::AuthorEmail;
+pub use hold_reason::{BotSignal, HoldReason};
 pub use name::AuthorName;
 pub use page_key::PageKey;
 pub use status::Status;
@@ -44,7 +46,7 @@ pub struct NewComment {
     pub notify_replies: bool,
     /// Set by the route when the form looks filled by a bot (see `abuse`): the
     /// comment is then kept as spam, without telling.
-    pub bot_signal: Option<String>,
+    pub bot_signal: Option<BotSignal>,
 }
 
 /// The fields as they arrive, before checking: the JSON API and the no-JS form both

@@ -1,8 +1,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Where a comment stands in moderation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// Where a comment stands in moderation. Stored as its `as_str` text
+/// (`comments.status`); see `db::text`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, diesel::AsExpression, diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pending,

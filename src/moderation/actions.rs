@@ -55,11 +55,11 @@ pub(super) fn became_approved(
     status: Status,
     now: i64,
 ) -> QueryResult<()> {
-    if status != Status::Approved || before.status == Status::Approved.as_str() {
+    if status != Status::Approved || before.status == Status::Approved {
         return Ok(());
     }
     let mut approved = before.clone();
-    approved.status = Status::Approved.as_str().to_owned();
+    approved.status = Status::Approved;
     crate::notify::comment_approved(conn, config, secret, &approved, now)
 }
 
@@ -103,7 +103,7 @@ pub fn reply(
     let html = sanitize(body.as_str());
     crate::db::write_transaction(conn, |conn| {
         let parent = comments::find_for_update(conn, parent_id)?.ok_or(AdminError::NotFound)?;
-        if parent.status == Status::Pending.as_str() {
+        if parent.status == Status::Pending {
             comments::set_status(conn, parent.id, Status::Approved)?;
             became_approved(conn, config, secret, &parent, Status::Approved, now)?;
         }
@@ -122,7 +122,7 @@ pub fn reply(
             website: None,
             body_raw: body.as_str(),
             body_html: &html,
-            status: Status::Approved.as_str(),
+            status: Status::Approved,
             hold_reason: None,
             moderator: true,
             notify_replies: false,

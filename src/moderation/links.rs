@@ -34,14 +34,11 @@ pub fn inspect_link(conn: &mut DbConn, token: &str, now: i64) -> QueryResult<Lin
     if now > link.expires_at {
         return Ok(LinkState::Expired);
     }
-    let (Some(action), Some(comment)) = (
-        Action::parse(&link.action),
-        comments::find(conn, link.comment_id)?,
-    ) else {
+    let Some(comment) = comments::find(conn, link.comment_id)? else {
         return Ok(LinkState::Unknown);
     };
     Ok(LinkState::Valid {
-        action,
+        action: link.action,
         comment: Box::new(comment),
     })
 }

@@ -4,16 +4,16 @@
 //! the reason, which the queue shows.
 
 use crate::config::{ModerationMode, SiteSettings};
-use crate::domain::{NewComment, Status};
+use crate::domain::{HoldReason, NewComment, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub status: Status,
-    pub reason: Option<String>,
+    pub reason: Option<HoldReason>,
 }
 
 impl Verdict {
-    fn held(reason: String) -> Verdict {
+    fn held(reason: HoldReason) -> Verdict {
         Verdict {
             status: Status::Pending,
             reason: Some(reason),
@@ -53,34 +53,34 @@ pub fn judge<E>(
         input.email.as_str(),
         input.website.as_ref().map_or("", |w| w.as_str()),
     ];
-    if let Some(signal) = &input.bot_signal {
+    if let Some(signal) = input.bot_signal {
         return Ok(Verdict {
             status: Status::Spam,
-            reason: Some(format!("bot: {signal}")),
+            reason: Some(HoldReason::Bot(signal)),
         });
     }
     if let Some(word) = find_word(&site.disallowed_keywords, &texts) {
         return Ok(Verdict {
             status: Status::Spam,
-            reason: Some(format!("disallowed word: {word}")),
+            reason: Some(HoldReason::DisallowedWord(word.to_owned())),
         });
     }
     let links = count_links(body_html);
     if links > site.moderation_links as usize {
-        return Ok(Verdict::held(format!(
-            "{links} links (more than {})",
-            site.moderation_links
-        )));
+        return Ok(Verdict::held(HoldReason::Links {
+            count: links,
+            limit: site.moderation_links,
+        }));
     }
     if let Some(word) = find_word(&site.moderation_keywords, &texts) {
-        return Ok(Verdict::held(format!("moderation word: {word}")));
+        return Ok(Verdict::held(HoldReason::ModerationWord(word.to_owned())));
     }
     match site.moderation {
         ModerationMode::None => Ok(Verdict {
             status: Status::Approved,
             reason: None,
         }),
-        ModerationMode::All => Ok(Verdict::held("moderation: all".into())),
+        ModerationMode::All => Ok(Verdict::held(HoldReason::ModerationAll)),
         ModerationMode::FirstTime => {
             if known_commenter()? {
                 Ok(Verdict {
@@ -88,7 +88,7 @@ pub fn judge<E>(
                     reason: None,
                 })
             } else {
-                Ok(Verdict::held("first comment from this address".into()))
+                Ok(Verdict::held(HoldReason::FirstTime))
             }
         }
     }
@@ -130,7 +130,7 @@ mod tests {
     fn disallowed_words_go_to_spam_whatever_the_mode() {
         let v = verdict(&settings(ModerationMode::None), "Cheap VIAGRA here", true);
         assert_eq!(v.status, Status::Spam);
-        assert_eq!(v.reason.as_deref(), Some("disallowed word: viagra"));
+        assert_eq!(v.reason, Some(HoldReason::DisallowedWord("viagra".into())));
     }
 
     #[test]
@@ -141,14 +141,14 @@ mod tests {
         let three = "http://a.example http://b.example <a href=\"http://c.example\">c</a>";
         let v = verdict(&s, three, true);
         assert_eq!(v.status, Status::Pending);
-        assert_eq!(v.reason.as_deref(), Some("3 links (more than 2)"));
+        assert_eq!(v.reason, Some(HoldReason::Links { count: 3, limit: 2 }));
     }
 
     #[test]
     fn moderation_words_hold() {
         let v = verdict(&settings(ModerationMode::None), "Le Casino de Paris", true);
         assert_eq!(v.status, Status::Pending);
-        assert_eq!(v.reason.as_deref(), Some("moderation word: casino"));
+        assert_eq!(v.reason, Some(HoldReason::ModerationWord("casino".into())));
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn comment_posted(
     thread: &Thread,
     now: i64,
 ) -> QueryResult<()> {
-    let status: Status = comment.status.parse().unwrap_or(Status::Pending);
+    let status = comment.status;
     let wanted = match (config.site.notify_moderators, status) {
         (_, Status::Spam | Status::Deleted) | (NotifyModerators::None, _) => false,
         (NotifyModerators::All, _) => true,
@@ -68,8 +68,7 @@ pub fn comment_approved(
         return Ok(());
     };
     let to = parent.email.trim().to_lowercase();
-    let parent_visible =
-        parent.status == Status::Approved.as_str() || parent.status == Status::Pending.as_str();
+    let parent_visible = matches!(parent.status, Status::Approved | Status::Pending);
     if !parent.notify_replies
         || !parent_visible
         || to.is_empty()
@@ -136,7 +135,7 @@ fn tell_moderators(
     let held = status == Status::Pending;
     let links = create_links(conn, comment.id, now, config.retention.action_links)?
         .into_iter()
-        .filter(|(action, _)| action.applies_to(&comment.status))
+        .filter(|(action, _)| action.applies_to(comment.status))
         .map(|(action, token)| {
             let label = match action {
                 Action::Approve => w.approve,
@@ -166,7 +165,11 @@ fn tell_moderators(
         website: comment.website.clone(),
         body_text: comment.body_raw.clone(),
         body_html: comment.body_html.clone(),
-        reason: comment.hold_reason.clone().filter(|_| held),
+        reason: comment
+            .hold_reason
+            .as_ref()
+            .filter(|_| held)
+            .map(|r| r.text(lang)),
         links,
         queue_url: absolute(
             config,
@@ -270,13 +273,7 @@ pub fn create_links(
         .into_iter()
         .map(|action| {
             let token = new_token();
-            action_links::insert(
-                conn,
-                &hash_token(&token),
-                comment_id,
-                action.as_str(),
-                expires,
-            )?;
+            action_links::insert(conn, &hash_token(&token), comment_id, action, expires)?;
             Ok((action, token))
         })
         .collect()

@@ -381,7 +381,7 @@ mod tests {
             website: None,
             body_raw: String::new(),
             body_html: String::new(),
-            status: "approved".into(),
+            status: Status::Approved,
             hold_reason: None,
             moderator: false,
             notify_replies: false,

@@ -124,7 +124,7 @@ async fn a_filled_honeypot_is_kept_as_spam_without_telling() {
         "SELECT hold_reason AS v FROM comments WHERE id = {}",
         v["comment"]["id"]
     ));
-    assert_eq!(reason.as_deref(), Some("bot: honeypot field filled"));
+    assert_eq!(reason.as_deref(), Some("bot:honeypot"));
     assert_eq!(app.list("/a").await["count"], 0);
 }
 

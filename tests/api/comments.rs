@@ -412,7 +412,7 @@ async fn moderation_all_holds_everything() {
         "pending"
     );
     let reason = app.stored("SELECT hold_reason AS v FROM comments ORDER BY id DESC LIMIT 1");
-    assert_eq!(reason.as_deref(), Some("moderation: all"));
+    assert_eq!(reason.as_deref(), Some("moderation_all"));
 }
 
 #[actix_web::test]

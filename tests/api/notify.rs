@@ -749,3 +749,24 @@ async fn a_french_site_writes_french_emails() {
         .unwrap();
     assert!(r.text().await.unwrap().contains("Arrêter pour cette page"));
 }
+
+#[actix_web::test]
+async fn a_french_site_tells_its_moderators_in_french_why_a_comment_waits() {
+    let sink = SmtpSink::start().await;
+    let app = mail_app(&sink, |s| {
+        s.moderation = ModerationMode::FirstTime;
+        s.lang = Lang::Fr;
+    })
+    .await;
+    let posted = post(&app, &comment("/fr", "Camille", "Bonjour")).await;
+    assert_eq!(posted["status"], "pending");
+    let got = sink.wait_for(1, 20).await;
+    let text = got[0].text();
+    assert!(
+        text.contains("Retenu car : premier commentaire de cette adresse"),
+        "{text}"
+    );
+    assert!(got[0]
+        .html()
+        .contains("premier commentaire de cette adresse"));
+}

@@ -2,13 +2,14 @@ use diesel::prelude::*;
 
 use crate::db::schema::action_links;
 use crate::db::DbConn;
+use crate::domain::Action;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = action_links)]
 pub struct ActionLink {
     pub token_hash: String,
     pub comment_id: i64,
-    pub action: String,
+    pub action: Action,
     pub expires_at: i64,
     pub used_at: Option<i64>,
 }
@@ -17,7 +18,7 @@ pub fn insert(
     conn: &mut DbConn,
     token_hash: &str,
     comment_id: i64,
-    action: &str,
+    action: Action,
     expires_at: i64,
 ) -> QueryResult<()> {
     diesel::insert_into(action_links::table)

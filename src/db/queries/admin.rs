@@ -28,7 +28,7 @@ fn filtered<'a>(filter: &'a QueueFilter, with_status: bool) -> Boxed<'a> {
     let mut q = comments::table.into_boxed();
     if with_status {
         if let Some(status) = filter.status {
-            q = q.filter(comments::status.eq(status.as_str()));
+            q = q.filter(comments::status.eq(status));
         }
     }
     if let Some(page) = &filter.page {
@@ -106,7 +106,7 @@ pub fn counts(conn: &mut DbConn, filter: &QueueFilter) -> QueryResult<Vec<(Statu
     .into_iter()
     .map(|status| {
         let n = filtered(filter, false)
-            .filter(comments::status.eq(status.as_str()))
+            .filter(comments::status.eq(status))
             .count()
             .get_result(conn)?;
         Ok((status, n))

@@ -46,7 +46,7 @@ pub fn list_approved(
 ) -> QueryResult<Vec<Comment>> {
     comments::table
         .filter(comments::thread_id.eq(thread_id))
-        .filter(comments::status.eq(Status::Approved.as_str()))
+        .filter(comments::status.eq(Status::Approved))
         .filter(comments::id.gt(after_id))
         .order(comments::id.asc())
         .limit(limit)
@@ -57,7 +57,7 @@ pub fn list_approved(
 pub fn count_approved(conn: &mut DbConn, thread_id: i64) -> QueryResult<i64> {
     comments::table
         .filter(comments::thread_id.eq(thread_id))
-        .filter(comments::status.eq(Status::Approved.as_str()))
+        .filter(comments::status.eq(Status::Approved))
         .count()
         .get_result(conn)
 }
@@ -70,7 +70,7 @@ pub fn count_approved_by_page(
     threads::table
         .inner_join(comments::table)
         .filter(threads::page.eq_any(pages))
-        .filter(comments::status.eq(Status::Approved.as_str()))
+        .filter(comments::status.eq(Status::Approved))
         .group_by(threads::page)
         .select((threads::page, diesel::dsl::count(comments::id)))
         .load(conn)
@@ -81,7 +81,7 @@ pub fn email_has_approved(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         comments::table
             .filter(comments::email.eq(email))
-            .filter(comments::status.eq(Status::Approved.as_str())),
+            .filter(comments::status.eq(Status::Approved)),
     ))
     .get_result(conn)
 }
@@ -98,7 +98,7 @@ pub fn is_duplicate(
             .filter(comments::thread_id.eq(thread_id))
             .filter(comments::email.eq(email))
             .filter(comments::body_raw.eq(body_raw))
-            .filter(comments::status.ne(Status::Deleted.as_str())),
+            .filter(comments::status.ne(Status::Deleted)),
     ))
     .get_result(conn)
 }
@@ -122,7 +122,7 @@ pub fn update_body(
 
 pub fn set_status(conn: &mut DbConn, id: i64, status: Status) -> QueryResult<usize> {
     diesel::update(comments::table.find(id))
-        .set(comments::status.eq(status.as_str()))
+        .set(comments::status.eq(status))
         .execute(conn)
 }
 

@@ -87,7 +87,7 @@ pub async fn confirm(
             author: comment.author,
             thread_href: thread_href(&page, lang),
             title,
-            status: status_label(w, &comment.status),
+            status: status_label(w, comment.status),
             body: comment.body_html,
         },
     ))

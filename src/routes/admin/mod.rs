@@ -22,7 +22,7 @@ use crate::app::{AppState, Db};
 use crate::auth::{self, Session};
 use crate::crypto::same_hash;
 use crate::db::now;
-use crate::domain::Action;
+use crate::domain::{Action, Status};
 use crate::i18n::{AdminWords, Lang};
 use crate::routes::html::{Look, OnPage, PageError, ADMIN_CSP};
 use crate::routes::{origin_allowed, request_lang, Senders};
@@ -165,11 +165,11 @@ fn action_label(w: &AdminWords, a: Action) -> &'static str {
     }
 }
 
-fn status_label(w: &AdminWords, status: &str) -> &'static str {
+fn status_label(w: &AdminWords, status: Status) -> &'static str {
     match status {
-        "pending" => w.pending,
-        "approved" => w.approved,
-        "spam" => w.spam,
-        _ => w.deleted,
+        Status::Pending => w.pending,
+        Status::Approved => w.approved,
+        Status::Spam => w.spam,
+        Status::Deleted => w.deleted,
     }
 }

@@ -46,7 +46,7 @@ pub struct Item {
     title: String,
     thread_href: String,
     moderator: bool,
-    actions: Vec<(&'static str, &'static str)>,
+    actions: Vec<(Action, &'static str)>,
 }
 
 pub struct ThreadBox {
@@ -148,7 +148,7 @@ pub async fn queue(
     let tabs = counts
         .iter()
         .map(|(s, n)| Tab {
-            label: status_label(w, s.as_str()),
+            label: status_label(w, *s),
             count: *n,
             href: base(*s, 1),
             current: *s == status,
@@ -159,8 +159,8 @@ pub async fn queue(
         .map(|(c, t)| Item {
             actions: Action::ALL
                 .into_iter()
-                .filter(|a| a.applies_to(&c.status))
-                .map(|a| (a.as_str(), action_label(w, a)))
+                .filter(|a| a.applies_to(c.status))
+                .map(|a| (a, action_label(w, a)))
                 .collect(),
             id: c.id,
             author: c.author,
@@ -169,7 +169,7 @@ pub async fn queue(
             ip: c.ip,
             date: crate::routes::html::human_date(c.created_at),
             iso: rfc3339(c.created_at),
-            reason: c.hold_reason,
+            reason: c.hold_reason.map(|r| r.text(lang)),
             body: c.body_html,
             page_enc: enc(&t.page),
             thread_href: thread_href(&t.page, lang),
@@ -342,6 +342,7 @@ struct EditPage {
     back: String,
     id: i64,
     status: &'static str,
+    reason: Option<String>,
     email: String,
     title: String,
     thread_href: String,
@@ -408,7 +409,8 @@ async fn edit_page(
             error,
             back: format!("/admin?lang={}#c{id}", lang.code()),
             id,
-            status: status_label(w, &c.status),
+            status: status_label(w, c.status),
+            reason: c.hold_reason.map(|r| r.text(lang)),
             email: c.email,
             thread_href: thread_href(&page, lang),
             title,
