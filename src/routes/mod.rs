@@ -65,7 +65,8 @@ pub fn origin_allowed(req: &HttpRequest, config: &Config, senders: Senders) -> b
         .unwrap_or(false);
     origin == own
         || same_host
-        || (senders == Senders::OwnPagesAndSites && config.server.origins.iter().any(|o| o == origin))
+        || (senders == Senders::OwnPagesAndSites
+            && config.server.origins.iter().any(|o| o == origin))
 }
 
 /// The API's and the thread page's origin check, as SPEC's 403.
