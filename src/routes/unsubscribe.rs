@@ -115,7 +115,7 @@ pub async fn act(
         return page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid);
     }
     let res = state
-        .db(move |conn, st| unsubscribe::unsubscribe(conn, &st.secret, &token, scope, now()))
+        .write(move |tx, st| unsubscribe::unsubscribe(tx, &st.secret, &token, scope, now()))
         .await;
     match res {
         Ok(Some(sub)) => {

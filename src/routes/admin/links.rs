@@ -107,7 +107,7 @@ pub async fn act(
         return refusal(lang, &LinkState::Unknown);
     }
     let res = state
-        .db(move |conn, st| admin::follow_link(conn, &st.config, &st.secret, &token, now()))
+        .write(move |tx, st| admin::follow_link(tx, &st.config, &token, now()))
         .await;
     match res {
         Ok(LinkState::Valid { action, comment }) => {

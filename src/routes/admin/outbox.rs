@@ -1,5 +1,7 @@
 //! `/admin/outbox`: what the notification worker has sent, is trying to send, and
-//! gave up on, with the last error; a queued or failed message can be retried now.
+//! gave up on, with the last error; a waiting or failed message can be retried now.
+//! A draft (decided, not yet written by the worker: a matter of moments, or of a
+//! restart) is shown among the queued, with no subject yet.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use askama::Template;
 use super::{admin_lang, failure, forged, render, require_session, see_other};
 use crate::app::{AppState, Db};
 use crate::db::now;
-use crate::db::queries::outbox::{self as q, OutboxMessage};
+use crate::db::queries::outbox::{self as q, OutboxMessage, OutboxStatus};
 use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang};
 use crate::routes::html::human_date;
@@ -19,10 +21,10 @@ const SHOWN: i64 = 100;
 
 pub struct Row {
     id: i64,
-    kind: String,
+    kind: &'static str,
     recipient: String,
     subject: String,
-    status: String,
+    status: &'static str,
     status_label: &'static str,
     attempts: i32,
     last_error: Option<String>,
@@ -45,28 +47,30 @@ struct OutboxPage {
     rows: Vec<Row>,
 }
 
-fn label(w: &AdminWords, status: &str) -> &'static str {
+fn label(w: &AdminWords, status: OutboxStatus) -> &'static str {
     match status {
-        q::SENT => w.sent,
-        q::FAILED => w.failed,
-        _ => w.queued,
+        OutboxStatus::Sent => w.sent,
+        OutboxStatus::Failed => w.failed,
+        OutboxStatus::Draft | OutboxStatus::Queued => w.queued,
     }
 }
 
 fn row(w: &AdminWords, m: OutboxMessage) -> Row {
-    let waiting = m.status != q::SENT;
+    let waiting = OutboxStatus::WAITING.contains(&m.status);
     Row {
-        retryable: waiting,
-        next_attempt: waiting
-            .then(|| m.status == q::QUEUED)
-            .filter(|q| *q)
-            .map(|_| human_date(m.next_attempt_at)),
-        status_label: label(w, &m.status),
+        retryable: m.status != OutboxStatus::Sent,
+        next_attempt: waiting.then(|| human_date(m.next_attempt_at)),
+        status_label: label(w, m.status),
         id: m.id,
-        kind: m.kind,
+        kind: m.kind.as_str(),
         recipient: m.recipient,
-        subject: m.subject,
-        status: m.status,
+        // A draft has no subject yet; an ellipsis says it is coming.
+        subject: if m.status == OutboxStatus::Draft {
+            "…".into()
+        } else {
+            m.subject
+        },
+        status: m.status.as_str(),
         attempts: m.attempts,
         last_error: m.last_error,
         written: human_date(m.created_at),
@@ -88,11 +92,12 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Ok(x) => x,
         Err(e) => return failure(lang, e),
     };
-    let count = |s: &str| {
+    let count = |wanted: &[OutboxStatus]| -> i64 {
         counts
             .iter()
-            .find(|(status, _)| status == s)
-            .map_or(0, |(_, n)| *n)
+            .filter(|(status, _)| wanted.contains(status))
+            .map(|(_, n)| *n)
+            .sum()
     };
     let query = req.query_string();
     render(
@@ -106,9 +111,9 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             error: query.contains("forged=1").then_some(w.forged),
             logs_only: state.config.settings.smtp_url.is_none(),
             counts: vec![
-                (w.queued, count(q::QUEUED)),
-                (w.sent, count(q::SENT)),
-                (w.failed, count(q::FAILED)),
+                (w.queued, count(&OutboxStatus::WAITING)),
+                (w.sent, count(&[OutboxStatus::Sent])),
+                (w.failed, count(&[OutboxStatus::Failed])),
             ],
             rows: latest.into_iter().map(|m| row(w, m)).collect(),
         },
@@ -133,8 +138,9 @@ pub async fn retry(
     let Some(id) = form.get("id").and_then(|v| v.parse::<i64>().ok()) else {
         return see_other(&back);
     };
-    match state.db(move |conn, _| q::retry_now(conn, id, now())).await {
+    match state.write(move |tx, _| q::retry_now(tx, id, now())).await {
         Ok(_) => {
+            // Not a new message, so the unit does not say so: wake the worker here.
             state.outbox.wake();
             tracing::info!(outbox_id = id, moderator = %session.name, "email retry requested");
             see_other(&format!("{back}&done=1"))

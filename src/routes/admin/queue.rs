@@ -252,10 +252,11 @@ pub async fn moderate(
             .collect()
     };
     let who = session.name.clone();
+    // One unit for the whole bulk action: all of it or none.
     let res = state
-        .db(move |conn, st| -> Result<(), ApiError> {
+        .write(move |tx, st| -> Result<(), ApiError> {
             for (id, action) in work {
-                match admin::apply(conn, &st.config, &st.secret, id, action, now()) {
+                match admin::apply(tx, &st.config, id, action, now()) {
                     Ok(_) => tracing::info!(comment = id, action = action.as_str(), moderator = %who, "moderated"),
                     // Purged meanwhile by another moderator: nothing left to do.
                     Err(AdminError::NotFound) => {}
@@ -293,7 +294,7 @@ pub async fn thread(
     };
     let closed = form.get("closed").is_some_and(|v| v == "1");
     match state
-        .db(move |conn, _| admin::set_thread_closed(conn, page.as_str(), closed))
+        .write(move |tx, _| admin::set_thread_closed(tx, page.as_str(), closed))
         .await
     {
         Ok(_) => see_other(&with_flag(&back, "done")),
@@ -470,8 +471,9 @@ pub async fn edit_save(
             return edit_page(&req, &state, session, id, Some(values), Some(problem)).await;
         }
     };
+    let body = crate::comments::NewText::new(body);
     let res = state
-        .db(move |conn, _| admin::edit(conn, id, &author, website.as_ref(), &body, now()))
+        .write(move |tx, _| admin::edit(tx, id, &author, website.as_ref(), &body, now()))
         .await;
     match res {
         Ok(()) => see_other(&format!("/admin/comments/{id}?lang={}&done=1", lang.code())),
@@ -518,14 +520,15 @@ pub async fn reply(
         }
     };
     let name = session.name.clone();
+    let body = crate::comments::NewText::new(body);
     let res = state
-        .db(move |conn, st| {
-            match admin::reply(conn, &st.config, &st.secret, id, &name, &body, now()) {
+        .write(
+            move |tx, st| match admin::reply(tx, &st.config, id, &name, &body, now()) {
                 Ok(c) => Ok(Some(c)),
                 Err(AdminError::NotFound) => Ok(None),
                 Err(AdminError::Db(e)) => Err(ApiError::from(e)),
-            }
-        })
+            },
+        )
         .await;
     match res {
         Ok(Some(c)) => {

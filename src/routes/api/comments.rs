@@ -228,10 +228,9 @@ async fn create_inner(
         now(),
     );
     let ip = truncated_ip(req);
+    let submission = service::Submission::new(comment);
     let posted = state
-        .write(move |conn, st| {
-            service::post(conn, &st.config, &st.secret, &comment, ip.as_deref(), now())
-        })
+        .write(move |tx, st| service::post(tx, &st.config, &submission, ip.as_deref(), now()))
         .await?;
     let status = posted.status;
     tracing::info!(comment = posted.comment.id, %status, "comment posted");
@@ -295,8 +294,9 @@ async fn edit_inner(
             return Err(ApiError::Invalid(errors));
         }
     };
+    let body = service::NewText::new(body);
     let updated = state
-        .db(move |conn, st| service::edit(conn, &st.config, id, &token, &body, now()))
+        .write(move |tx, st| service::edit(tx, &st.config, id, &token, &body, now()))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "comment": PublicComment::new(&updated, &state.secret, &state.config.public_url),
@@ -325,7 +325,7 @@ async fn delete_inner(
     let id = comment_id(id)?;
     let token = bearer(req)?;
     state
-        .db(move |conn, st| service::remove(conn, &st.config, id, &token, now()))
+        .write(move |tx, st| service::remove(tx, &st.config, id, &token, now()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
