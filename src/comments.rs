@@ -11,8 +11,8 @@ use crate::crypto::{hash_token, new_token, same_hash, Secret};
 use crate::db::models::{Comment, NewCommentRow, Thread};
 use crate::db::queries::{comments as q, threads};
 use crate::db::{DbConn, Tx};
-use crate::domain::{CommentBody, NewComment, Status};
-use crate::sanitize::sanitize;
+use crate::domain::{NewComment, Status};
+use crate::sanitize::{sanitize, SanitizedBody};
 
 #[derive(Debug)]
 pub struct Posted {
@@ -202,27 +202,13 @@ fn authorize(
     Ok(comment)
 }
 
-/// A comment's new text with its sanitized HTML, computed before the write lock.
-#[derive(Debug)]
-pub struct NewText {
-    pub raw: CommentBody,
-    pub html: String,
-}
-
-impl NewText {
-    pub fn new(raw: CommentBody) -> NewText {
-        let html = sanitize(raw.as_str());
-        NewText { raw, html }
-    }
-}
-
 /// The author's edit: the new text replaces the old, the raw text kept.
 pub fn edit(
     tx: &mut Tx<'_>,
     config: &Config,
     id: i64,
     token: &str,
-    body: &NewText,
+    body: &SanitizedBody,
     now: i64,
 ) -> Result<Comment, AuthorActionError> {
     authorize(tx, config, id, token, now)?;

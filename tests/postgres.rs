@@ -194,7 +194,7 @@ fn populate(sqlite_url: &str) {
         admin::apply(tx, &config, gone.id, Action::Delete, t + 250)
     })
     .unwrap();
-    let thanks = causerie::comments::NewText::new(
+    let thanks = causerie::sanitize::SanitizedBody::new(
         causerie::domain::CommentBody::parse("Merci à vous").unwrap(),
     );
     db::transaction(conn, |tx| {

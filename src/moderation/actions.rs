@@ -3,12 +3,12 @@
 
 use diesel::prelude::*;
 
-use crate::comments::NewText;
 use crate::config::Config;
 use crate::db::models::{Comment, NewCommentRow};
 use crate::db::queries::{action_links, admin as q, comments, threads};
 use crate::db::Tx;
 use crate::domain::{Action, AuthorName, Status, Website};
+use crate::sanitize::SanitizedBody;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -65,7 +65,7 @@ pub fn edit(
     id: i64,
     author: &AuthorName,
     website: Option<&Website>,
-    body: &NewText,
+    body: &SanitizedBody,
     now: i64,
 ) -> Result<(), AdminError> {
     let n = q::update_content(
@@ -91,7 +91,7 @@ pub fn reply(
     config: &Config,
     parent_id: i64,
     moderator: &str,
-    body: &NewText,
+    body: &SanitizedBody,
     now: i64,
 ) -> Result<Comment, AdminError> {
     let parent = comments::find_for_update(tx, parent_id)?.ok_or(AdminError::NotFound)?;

@@ -471,7 +471,7 @@ pub async fn edit_save(
             return edit_page(&req, &state, session, id, Some(values), Some(problem)).await;
         }
     };
-    let body = crate::comments::NewText::new(body);
+    let body = crate::sanitize::SanitizedBody::new(body);
     let res = state
         .write(move |tx, _| admin::edit(tx, id, &author, website.as_ref(), &body, now()))
         .await;
@@ -520,7 +520,7 @@ pub async fn reply(
         }
     };
     let name = session.name.clone();
-    let body = crate::comments::NewText::new(body);
+    let body = crate::sanitize::SanitizedBody::new(body);
     let res = state
         .write(
             move |tx, st| match admin::reply(tx, &st.config, id, &name, &body, now()) {

@@ -294,7 +294,7 @@ async fn edit_inner(
             return Err(ApiError::Invalid(errors));
         }
     };
-    let body = service::NewText::new(body);
+    let body = crate::sanitize::SanitizedBody::new(body);
     let updated = state
         .write(move |tx, st| service::edit(tx, &st.config, id, &token, &body, now()))
         .await?;
