@@ -5,7 +5,7 @@ use actix_web::web;
 
 use crate::config::Config;
 use crate::crypto::Secret;
-use crate::db::{DbConn, DbPool};
+use crate::db::{DbConn, DbPool, Tx};
 use crate::error::ApiError;
 
 /// What every handler shares.
@@ -14,26 +14,29 @@ pub struct AppState {
     pub pool: DbPool,
     pub secret: Secret,
     /// Wakes the outbox worker after a message was written, stops it at shutdown.
-    pub outbox: crate::notify::Signal,
+    pub outbox: std::sync::Arc<crate::notify::Signal>,
     /// Rendered threads, dropped when the database says they changed.
     pub cache: crate::cache::ThreadCache,
     /// SQLite's group-commit writer (unset on PostgreSQL).
     pub writer: std::sync::OnceLock<crate::db::writer::Writer>,
 }
 
-/// Runs one unit of database work off the async workers: `state.db(|conn, st| …)`.
+/// Runs database work off the async workers: `state.db(|conn, st| …)` for reads,
+/// `state.write(|tx, st| …)` for a unit of work that writes.
 pub trait Db {
+    /// Reads (or a statement that needs no transaction), on a connection of the pool.
     fn db<T, E, F>(&self, work: F) -> impl std::future::Future<Output = Result<T, ApiError>>
     where
         F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: Into<ApiError> + Send + 'static;
 
-    /// Like `db`, for a unit that writes and is worth grouping with others (posting a
-    /// comment): on SQLite it joins the next group commit.
+    /// A unit of work that writes, in one transaction opened and committed here: on
+    /// SQLite it joins the next group commit of the writer thread. Once it has
+    /// committed, a message it wrote wakes the outbox worker.
     fn write<T, E, F>(&self, work: F) -> impl std::future::Future<Output = Result<T, ApiError>>
     where
-        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>, &AppState) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: Into<ApiError> + From<diesel::result::Error> + Send + 'static;
 }
@@ -49,16 +52,7 @@ impl Db for web::Data<AppState> {
         web::block(move || {
             let mut conn = state.pool.get()?;
             let done = work(&mut conn, &state).map_err(Into::into);
-            // Whatever this unit (or another instance) changed, no cached page may
-            // show the old state from now on.
-            if let Err(e) = state.cache.catch_up(&mut conn, crate::db::now()) {
-                tracing::warn!(error = %e, "could not read the thread changes; cache cleared");
-                state.cache.clear();
-            }
-            // The unit of work has committed: a message it wrote can go now.
-            if crate::notify::take_enqueued() {
-                state.outbox.wake();
-            }
+            state.after_commit(&mut conn, false);
             done
         })
         .await?
@@ -66,16 +60,42 @@ impl Db for web::Data<AppState> {
 
     async fn write<T, E, F>(&self, work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConn, &AppState) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>, &AppState) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
     {
-        match self.writer.get() {
-            Some(writer) => {
-                let state = self.clone();
-                writer.write(move |conn| work(conn, &state)).await
-            }
-            None => self.db(work).await,
+        if let Some(writer) = self.writer.get() {
+            let state = self.clone();
+            // The writer thread runs `after_commit` for the whole group.
+            return match writer.write(move |tx| work(tx, &state)).await {
+                Ok(result) => result.map_err(Into::into),
+                Err(e) => Err(e.into()),
+            };
+        }
+        let state = self.clone();
+        web::block(move || {
+            let mut conn = state.pool.get()?;
+            let done = crate::db::transaction(&mut conn, |tx| work(tx, &state));
+            let written = done.as_ref().is_ok_and(|d| d.outbox_written);
+            state.after_commit(&mut conn, written);
+            done.map(|d| d.value).map_err(Into::into)
+        })
+        .await?
+    }
+}
+
+impl AppState {
+    /// What follows a unit of work, once committed (or rolled back).
+    pub fn after_commit(&self, conn: &mut DbConn, outbox_written: bool) {
+        // Whatever this unit (or another instance) changed, no cached page may show
+        // the old state from now on.
+        if let Err(e) = self.cache.catch_up(conn, crate::db::now()) {
+            tracing::warn!(error = %e, "could not read the thread changes; cache cleared");
+            self.cache.clear();
+        }
+        // A message the unit wrote can go now.
+        if outbox_written {
+            self.outbox.wake();
         }
     }
 }

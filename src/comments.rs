@@ -11,9 +11,9 @@ use crate::config::{Config, SiteSettings};
 use crate::crypto::{hash_token, new_token, same_hash, Secret};
 use crate::db::models::{Comment, NewCommentRow, Thread};
 use crate::db::queries::{comments as q, threads};
-use crate::db::DbConn;
-use crate::domain::{CommentBody, NewComment, Status};
-use crate::sanitize::sanitize;
+use crate::db::{DbConn, Tx};
+use crate::domain::{NewComment, Status};
+use crate::sanitize::{sanitize, SanitizedBody};
 
 #[derive(Debug)]
 pub struct Posted {
@@ -50,75 +50,99 @@ pub enum AuthorActionError {
     Db(#[from] diesel::result::Error),
 }
 
-/// Stores a reader's comment. One writing transaction, so that two first comments of
-/// a page cannot create two threads, two posts of one author cannot both pass the
+/// A comment ready to store: the reader's input with what is computed from it alone
+/// (the sanitized text, the edit token), done before the write lock rather than
+/// under it.
+#[derive(Debug)]
+pub struct Submission {
+    input: NewComment,
+    body_html: String,
+    edit_token: String,
+    edit_token_hash: String,
+}
+
+impl Submission {
+    pub fn new(input: NewComment) -> Submission {
+        let body_html = sanitize(input.body.as_str());
+        let edit_token = new_token();
+        let edit_token_hash = hash_token(&edit_token);
+        Submission {
+            input,
+            body_html,
+            edit_token,
+            edit_token_hash,
+        }
+    }
+}
+
+/// Stores a reader's comment. One unit of work, so that two first comments of a
+/// page cannot create two threads, two posts of one author cannot both pass the
 /// limits, and the `201` comes only after the commit.
 pub fn post(
-    conn: &mut DbConn,
+    tx: &mut Tx<'_>,
     config: &Config,
-    secret: &Secret,
-    input: &NewComment,
+    submission: &Submission,
     ip: Option<&str>,
     now: i64,
 ) -> Result<Posted, PostError> {
+    let input = &submission.input;
+    let body_html = &submission.body_html;
     let email = input.email.normalized();
-    let body_html = sanitize(input.body.as_str());
-    let token = new_token();
-    let token_hash = hash_token(&token);
     let site = &config.site;
-    crate::db::write_transaction(conn, |conn| {
-        crate::abuse::serialize_author(conn, ip, &email)?;
-        let title = input.title.as_deref().unwrap_or(input.page.as_str());
-        let thread = threads::find_or_create(conn, input.page.as_str(), title, now)?;
-        if !thread_open(&thread, site, now) {
-            return Err(PostError::ThreadClosed);
-        }
-        crate::abuse::check(conn, &config.limits, thread.id, ip, &email, now)?
-            .map_err(PostError::Limited)?;
-        let (parent_id, depth) = match input.parent {
-            None => (None, 0),
-            Some(pid) => attach_point(conn, thread.id, pid, site.max_depth as i32)?,
-        };
-        if q::is_duplicate(conn, thread.id, &email, input.body.as_str())? {
-            return Err(PostError::Duplicate);
-        }
-        let verdict = crate::moderation::rules::judge(site, input, &body_html, || {
-            q::email_has_approved(conn, &email)
-        })?;
-        let comment = q::insert(
-            conn,
-            &NewCommentRow {
-                thread_id: thread.id,
-                parent_id,
-                depth,
-                author: input.author.as_str(),
-                email: &email,
-                website: input.website.as_ref().map(|w| w.as_str()),
-                body_raw: input.body.as_str(),
-                body_html: &body_html,
-                status: verdict.status,
-                hold_reason: verdict.reason.as_ref(),
-                moderator: false,
-                notify_replies: input.notify_replies,
-                ip,
-                edit_token_hash: Some(&token_hash),
-                created_at: now,
-            },
-        )?;
-        // Its emails are written with it, in this transaction (sent later, outside).
-        crate::notify::comment_posted(conn, config, secret, &comment, &thread, now)?;
-        // A spammer is told the comment waits, like anyone held: telling would
-        // teach them which words to avoid.
-        let shown = match verdict.status {
-            Status::Spam => Status::Pending,
-            other => other,
-        };
-        Ok(Posted {
-            comment,
-            status: shown,
-            edit_token: token.clone(),
-            editable_until: now + secs(site.edit_window),
-        })
+    crate::abuse::serialize_author(tx, ip, &email)?;
+    let title = input.title.as_deref().unwrap_or(input.page.as_str());
+    let thread = threads::find_or_create(tx, input.page.as_str(), title, now)?;
+    if !thread_open(&thread, site, now) {
+        return Err(PostError::ThreadClosed);
+    }
+    // "You already said that" before "slow down": a double submit is the same
+    // comment again, and is told so rather than to wait (WordPress's order too).
+    if q::is_duplicate(tx, thread.id, &email, input.body.as_str())? {
+        return Err(PostError::Duplicate);
+    }
+    crate::abuse::check(tx, &config.limits, thread.id, ip, &email, now)?
+        .map_err(PostError::Limited)?;
+    let (parent_id, depth) = match input.parent {
+        None => (None, 0),
+        Some(pid) => attach_point(tx, thread.id, pid, site.max_depth as i32)?,
+    };
+    let verdict = crate::moderation::rules::judge(site, input, body_html, || {
+        q::email_has_approved(tx, &email)
+    })?;
+    let comment = q::insert(
+        tx,
+        &NewCommentRow {
+            thread_id: thread.id,
+            parent_id,
+            depth,
+            author: input.author.as_str(),
+            email: &email,
+            website: input.website.as_ref().map(|w| w.as_str()),
+            body_raw: input.body.as_str(),
+            body_html,
+            status: verdict.status,
+            hold_reason: verdict.reason.as_ref(),
+            moderator: false,
+            notify_replies: input.notify_replies,
+            ip,
+            edit_token_hash: Some(&submission.edit_token_hash),
+            created_at: now,
+        },
+    )?;
+    // Its emails are decided with it, in this transaction (written and sent later,
+    // outside).
+    crate::notify::comment_posted(tx, config, &comment, now)?;
+    // A spammer is told the comment waits, like anyone held: telling would
+    // teach them which words to avoid.
+    let shown = match verdict.status {
+        Status::Spam => Status::Pending,
+        other => other,
+    };
+    Ok(Posted {
+        comment,
+        status: shown,
+        edit_token: submission.edit_token.clone(),
+        editable_until: now + secs(site.edit_window),
     })
 }
 
@@ -184,35 +208,30 @@ fn authorize(
     Ok(comment)
 }
 
-/// The author's edit: the new text is sanitized now, the raw text kept.
+/// The author's edit: the new text replaces the old, the raw text kept.
 pub fn edit(
-    conn: &mut DbConn,
+    tx: &mut Tx<'_>,
     config: &Config,
     id: i64,
     token: &str,
-    body: &CommentBody,
+    body: &SanitizedBody,
     now: i64,
 ) -> Result<Comment, AuthorActionError> {
-    let html = sanitize(body.as_str());
-    crate::db::write_transaction(conn, |conn| {
-        authorize(conn, config, id, token, now)?;
-        Ok(q::update_body(conn, id, body.as_str(), &html, now)?)
-    })
+    authorize(tx, config, id, token, now)?;
+    Ok(q::update_body(tx, id, body.raw.as_str(), &body.html, now)?)
 }
 
 /// The author's removal: the comment leaves every public view at once.
 pub fn remove(
-    conn: &mut DbConn,
+    tx: &mut Tx<'_>,
     config: &Config,
     id: i64,
     token: &str,
     now: i64,
 ) -> Result<(), AuthorActionError> {
-    crate::db::write_transaction(conn, |conn| {
-        authorize(conn, config, id, token, now)?;
-        q::set_status(conn, id, Status::Deleted)?;
-        Ok(())
-    })
+    authorize(tx, config, id, token, now)?;
+    q::set_status(tx, id, Status::Deleted)?;
+    Ok(())
 }
 
 /// A comment as the public sees it. Built only from the fields that may be shown:

@@ -115,6 +115,19 @@ impl From<r2d2_error::PoolError> for ApiError {
     }
 }
 
+impl From<crate::db::writer::WriteError> for ApiError {
+    fn from(e: crate::db::writer::WriteError) -> ApiError {
+        use crate::db::writer::WriteError;
+        match e {
+            WriteError::Busy | WriteError::NoConnection(_) => {
+                tracing::warn!(error = %e, "the writer cannot take this unit now");
+                ApiError::Unavailable
+            }
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> ApiError {
         ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}"))

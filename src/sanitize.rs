@@ -27,6 +27,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use ammonia::{Builder, UrlRelative};
+
+use crate::domain::CommentBody;
 use linkify::{LinkFinder, LinkKind};
 
 /// One tag a reader may use, with the attributes it may carry.
@@ -93,6 +95,21 @@ pub fn whitelist_markup() -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A comment's text with its sanitized HTML, computed before a unit of work takes the
+/// write lock rather than under it.
+#[derive(Debug)]
+pub struct SanitizedBody {
+    pub raw: CommentBody,
+    pub html: String,
+}
+
+impl SanitizedBody {
+    pub fn new(raw: CommentBody) -> SanitizedBody {
+        let html = sanitize(raw.as_str());
+        SanitizedBody { raw, html }
+    }
 }
 
 /// Sanitize a raw comment body into the HTML stored and served.

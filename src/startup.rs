@@ -27,6 +27,7 @@ pub struct Application {
     public_url: url::Url,
     server: Server,
     state: web::Data<AppState>,
+    outbox: crate::notify::worker::Worker,
     outbox_worker: actix_web::rt::task::JoinHandle<()>,
 }
 
@@ -87,21 +88,23 @@ impl Application {
         if db::Backend::of_url(&state.config.database.url) == Some(db::Backend::Sqlite) {
             // The writer holds the state weakly: it stops when the application is dropped.
             let weak = std::sync::Arc::downgrade(&state.clone().into_inner());
-            let writer = db::writer::Writer::spawn(state.pool.clone(), move |conn| {
-                let Some(st) = weak.upgrade() else { return };
-                if let Err(e) = st.cache.catch_up(conn, db::now()) {
-                    tracing::warn!(error = %e, "could not read the thread changes; cache cleared");
-                    st.cache.clear();
-                }
-                if crate::notify::take_enqueued() {
-                    st.outbox.wake();
+            let writer = db::writer::Writer::spawn(state.pool.clone(), move |conn, written| {
+                if let Some(st) = weak.upgrade() {
+                    st.after_commit(conn, written);
                 }
             })?;
             let _ = state.writer.set(writer);
         }
         spawn_ip_purge(state.clone());
         spawn_cache_follower(state.clone());
-        let outbox_worker = crate::notify::worker::spawn(state.clone(), mailer);
+        let outbox = crate::notify::worker::Worker::new(
+            state.pool.clone(),
+            state.outbox.clone(),
+            state.config.clone(),
+            state.secret.clone(),
+            mailer,
+        );
+        let outbox_worker = outbox.spawn();
         let pool_size = state.config.database.pool_size as usize;
         let server_state = state.clone();
         let server = HttpServer::new(move || {
@@ -154,8 +157,21 @@ impl Application {
             public_url,
             server,
             state,
+            outbox,
             outbox_worker,
         })
+    }
+
+    /// The application's shared state, for tests and tools that run units of work
+    /// the way handlers do (`state.write(…)`), or look at the writer.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// The outbox worker, for tests and tools: `run_once` sends what is due now
+    /// instead of waiting for the background loop.
+    pub fn outbox(&self) -> crate::notify::worker::Worker {
+        self.outbox.clone()
     }
 
     pub fn port(&self) -> u16 {

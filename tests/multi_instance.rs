@@ -96,6 +96,17 @@ async fn post(
     who: &str,
     ip: &str,
 ) -> reqwest::Response {
+    post_saying(http, to, page, who, ip, &format!("Bonjour de {who}")).await
+}
+
+async fn post_saying(
+    http: &reqwest::Client,
+    to: &Instance,
+    page: &str,
+    who: &str,
+    ip: &str,
+    body: &str,
+) -> reqwest::Response {
     http.post(to.url("/api/v1/comments"))
         .header("X-Forwarded-For", ip)
         .json(&json!({
@@ -103,7 +114,7 @@ async fn post(
             "title": "Plusieurs serveurs",
             "author": who,
             "email": format!("{}@example.org", who.to_lowercase()),
-            "body": format!("Bonjour de {who}"),
+            "body": body,
         }))
         .send()
         .await
@@ -191,7 +202,8 @@ async fn two_instances_on_one_postgres_database_behave_as_one() {
 
     // A flood spread over both instances is limited: one author, two instances,
     // within the flood interval (15 s by default).
-    let r = post(&http, &b, "/partage", "Alix", "198.51.100.1").await;
+    // (Something else: the same text again would be a duplicate, told first.)
+    let r = post_saying(&http, &b, "/partage", "Alix", "198.51.100.1", "Encore moi").await;
     assert_eq!(r.status(), 429, "{}", r.text().await.unwrap());
     // So is one address block writing under several names.
     let r = post(&http, &b, "/partage", "Bruno", "198.51.100.1").await;
@@ -202,8 +214,8 @@ async fn two_instances_on_one_postgres_database_behave_as_one() {
     for round in 0..5 {
         let (who, ip) = (format!("Course{round}"), format!("203.0.{round}.7"));
         let (one, two) = tokio::join!(
-            post(&http, &a, "/partage", &who, &ip),
-            post(&http, &b, "/partage", &who, &ip),
+            post_saying(&http, &a, "/partage", &who, &ip, "D'ici"),
+            post_saying(&http, &b, "/partage", &who, &ip, "De là"),
         );
         let mut statuses = [one.status().as_u16(), two.status().as_u16()];
         statuses.sort();

@@ -10,6 +10,7 @@ use causerie::config::{Config, ModerationMode, Settings};
 use causerie::db::models::{Comment, Moderator, Thread};
 use causerie::db::queries::action_links::ActionLink;
 use causerie::db::queries::outbox::OutboxMessage;
+use causerie::db::queries::outbox::OutboxStatus;
 use causerie::db::schema::*;
 use causerie::db::transfer::{InstanceSettingRow, LoginFailureRow, SessionRow, UnsubscribedRow};
 use causerie::db::{self, DbConn};
@@ -58,9 +59,14 @@ fn post(
     }
     .parse()
     .unwrap();
-    causerie::comments::post(conn, config, secret, &input, Some("198.51.100.0/24"), now)
-        .unwrap()
-        .comment
+    let _ = secret;
+    let submission = causerie::comments::Submission::new(input);
+    db::transaction(conn, |tx| {
+        causerie::comments::post(tx, config, &submission, Some("198.51.100.0/24"), now)
+    })
+    .unwrap()
+    .value
+    .comment
 }
 
 /// Every row of every table, in key order: what "identical" is checked on.
@@ -151,7 +157,10 @@ fn populate(sqlite_url: &str) {
         "Premier, et en attente",
         t,
     );
-    admin::apply(conn, &config, &secret, first.id, Action::Approve, t + 10).unwrap();
+    db::transaction(conn, |tx| {
+        admin::apply(tx, &config, first.id, Action::Approve, t + 10)
+    })
+    .unwrap();
     let reply = post(
         conn,
         &config,
@@ -171,7 +180,10 @@ fn populate(sqlite_url: &str) {
         t + 120,
     );
     let spam = post(conn, &config, &secret, "Spammeur", None, "Achetez", t + 180);
-    admin::apply(conn, &config, &secret, spam.id, Action::Spam, t + 190).unwrap();
+    db::transaction(conn, |tx| {
+        admin::apply(tx, &config, spam.id, Action::Spam, t + 190)
+    })
+    .unwrap();
     let gone = post(
         conn,
         &config,
@@ -181,19 +193,19 @@ fn populate(sqlite_url: &str) {
         "À supprimer",
         t + 240,
     );
-    admin::apply(conn, &config, &secret, gone.id, Action::Delete, t + 250).unwrap();
-    admin::reply(
-        conn,
-        &config,
-        &secret,
-        nested.id,
-        "admin",
-        &causerie::domain::CommentBody::parse("Merci à vous").unwrap(),
-        t + 300,
-    )
+    db::transaction(conn, |tx| {
+        admin::apply(tx, &config, gone.id, Action::Delete, t + 250)
+    })
+    .unwrap();
+    let thanks = causerie::sanitize::SanitizedBody::new(
+        causerie::domain::CommentBody::parse("Merci à vous").unwrap(),
+    );
+    db::transaction(conn, |tx| {
+        admin::reply(tx, &config, nested.id, "admin", &thanks, t + 300)
+    })
     .unwrap();
     let links = create_links(conn, reply.id, t + 310, WEEK).unwrap();
-    follow_link(conn, &config, &secret, &links[0].1, t + 320).unwrap();
+    db::transaction(conn, |tx| follow_link(tx, &config, &links[0].1, t + 320)).unwrap();
     let held = post(
         conn,
         &config,
@@ -219,7 +231,7 @@ fn populate(sqlite_url: &str) {
     causerie::auth::login::login(conn, &config, "admin", "wrong", "203.0.113.0/24", t + 410)
         .unwrap();
     causerie::db::queries::unsubscribed::add(conn, "bruno@example.org", None, t + 420).unwrap();
-    // Some messages sent, the others still queued.
+    // Some messages sent, the others still drafts (as the worker has not run).
     let queued = causerie::db::queries::outbox::due(conn, db::now(), 2).unwrap();
     for id in queued {
         assert!(causerie::db::queries::outbox::claim(conn, id, db::now(), t + 500).unwrap());
@@ -237,8 +249,11 @@ fn migrate_data_moves_every_row_from_sqlite_to_postgres() {
     populate(&sqlite_url);
     let before = everything(&mut db::establish(&sqlite_url).unwrap());
     assert!(before.comments.len() >= 6 && !before.sessions.is_empty());
-    assert!(before.outbox.iter().any(|m| m.status == "sent"));
-    assert!(before.outbox.iter().any(|m| m.status == "queued"));
+    assert!(before.outbox.iter().any(|m| m.status == OutboxStatus::Sent));
+    assert!(before
+        .outbox
+        .iter()
+        .any(|m| m.status == OutboxStatus::Draft));
     assert!(before.links.iter().any(|l| l.used_at.is_some()));
     let statuses: std::collections::BTreeSet<_> =
         before.comments.iter().map(|c| c.status.as_str()).collect();

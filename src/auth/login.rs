@@ -32,6 +32,17 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     hash_password("no moderator has this password").unwrap_or_default()
 });
 
+/// Checks a moderator's name and password. Three steps, so that the costly one
+/// holds no lock: (1) one writing transaction counts the recent failures of the
+/// account and of the address block and, if under the limits, records this attempt
+/// as a failure up front, so that concurrent guesses are counted one after the other
+/// however many arrive at once (on PostgreSQL under advisory locks on the account and
+/// the address; on SQLite the transaction runs alone); (2) the argon2 hash is
+/// verified outside any transaction; (3) on success a second transaction clears the
+/// account's failures, this one included, and opens the session.
+///
+/// It runs its own two transactions, unlike the other services: the step between
+/// them must not run under the write lock, nor in the SQLite writer's group.
 pub fn login(
     conn: &mut DbConn,
     config: &Config,
@@ -43,24 +54,39 @@ pub fn login(
     let since = now - THROTTLE_WINDOW_SECS;
     let max = i64::from(config.limits.login_max_failures);
     let account = name.trim().to_lowercase();
-    if login_failures::count_for_account(conn, &account, since)? >= max
-        || login_failures::count_for_ip(conn, ip, since)? >= max * 4
-    {
+    let counted = crate::db::transaction(conn, |tx| -> QueryResult<_> {
+        let mut keys = vec![
+            format!("causerie.login.account:{account}"),
+            format!("causerie.login.ip:{ip}"),
+        ];
+        crate::db::lock_keys(tx, &mut keys)?;
+        if login_failures::count_for_account(tx, &account, since)? >= max
+            || login_failures::count_for_ip(tx, ip, since)? >= max * 4
+        {
+            return Ok(None);
+        }
+        login_failures::record(tx, &account, ip, now)?;
+        moderators::find(tx, name.trim()).map(Some)
+    })?;
+    let Some(found) = counted.value else {
         return Ok(LoginOutcome::Throttled {
             retry_after: THROTTLE_WINDOW_SECS,
         });
-    }
-    let found = moderators::find(conn, name.trim())?;
+    };
     let stored = found
         .as_ref()
         .map_or(DUMMY_HASH.as_str(), |m| m.password_hash.as_str());
     let ok = verify_password(password, stored) && found.is_some();
     let Some(moderator) = found.filter(|_| ok) else {
-        login_failures::record(conn, &account, ip, now)?;
+        // The failure is recorded already.
         return Ok(LoginOutcome::WrongCredentials);
     };
-    login_failures::clear_account(conn, &account)?;
     let token = new_token();
-    sessions::insert(conn, &hash_token(&token), moderator.id, &new_token(), now)?;
+    let csrf = new_token();
+    let token_hash = hash_token(&token);
+    crate::db::transaction(conn, |tx| -> QueryResult<()> {
+        login_failures::clear_account(tx, &account)?;
+        sessions::insert(tx, &token_hash, moderator.id, &csrf, now)
+    })?;
     Ok(LoginOutcome::LoggedIn { token })
 }

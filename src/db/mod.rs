@@ -5,8 +5,15 @@
 //! `DbConn` is diesel's `MultiConnection` over both: queries written once run on
 //! either. What the two backends do differently lives here and nowhere else: how a
 //! connection is opened and tuned, how migrations are serialized, how a writing
-//! transaction starts (`write_transaction`) and the few statements diesel's common
-//! dialect lacks (`per_backend!`).
+//! transaction starts (`tx::transaction`, and `writer`'s group commit on SQLite) and
+//! the few statements diesel's common dialect lacks (`per_backend!`).
+//!
+//! Concurrency on PostgreSQL: its writing transactions are ordinary (read committed)
+//! ones and several run at once, so the units that read then write protect
+//! themselves where it matters, with a unique index and `ON CONFLICT` (a page's
+//! thread), a row lock (`comments::find_for_update`, a comment being moderated), an
+//! advisory lock (`lock_keys`: rate limits, login throttling) or a conditional
+//! UPDATE (link and outbox claims). On SQLite one writer runs at a time.
 //!
 //! Error policy: queries return `QueryResult`; handlers turn that into the app error
 //! (`crate::error`), where `NotFound` becomes 404 and an exhausted pool 503.
@@ -16,11 +23,14 @@ pub mod queries;
 pub mod schema;
 mod text;
 pub mod transfer;
+pub mod tx;
 pub mod writer;
+
+pub use tx::{transaction, Done, Tx};
 
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, R2D2Connection};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -216,43 +226,10 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
     Ok(applied)
 }
 
-/// A transaction that writes, and that reads what it writes on. On SQLite it begins
-/// `IMMEDIATE`: it takes the write lock at once, so two of them run one after the
-/// other and a read-then-write cannot interleave with another. On PostgreSQL it is an
-/// ordinary (read committed) transaction: several run at once, and the callers that
-/// read then write protect themselves where it matters, with a unique index and
-/// `ON CONFLICT` (a page's thread), a row lock (a comment being moderated), an
-/// advisory lock (rate limits) or a conditional UPDATE (link and outbox claims).
-pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    // Inside a group commit (see `writer`) the transaction is open already: this
-    // unit becomes a savepoint of it.
-    if writer::in_group() {
-        return conn.transaction(f);
-    }
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
-    }
-    match f(conn) {
-        Ok(value) => {
-            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Err(e) => {
-            <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)?;
-            Err(e)
-        }
-    }
-}
-
 /// On PostgreSQL, waits for, then holds until the transaction ends, a lock named by
 /// each of `keys` (taken in a fixed order, so two transactions never wait for each
-/// other in a circle). On SQLite, nothing: `write_transaction` already runs one
-/// writer at a time.
+/// other in a circle). On SQLite, nothing: a writing transaction there already runs
+/// alone.
 pub fn lock_keys(conn: &mut DbConn, keys: &mut [String]) -> diesel::QueryResult<()> {
     let DbConn::Pg(c) = conn else {
         return Ok(());

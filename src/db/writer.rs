@@ -1,154 +1,323 @@
 //! Group commit for SQLite. Every `201` must be on disk before it is sent, and a
-//! sync costs the same for one comment as for fifty: so concurrent posts are handed
-//! to one writer thread, which runs all those waiting in one `BEGIN IMMEDIATE`
+//! sync costs the same for one comment as for fifty: so concurrent writing units are
+//! handed to one writer thread, which runs all those waiting in one `BEGIN IMMEDIATE`
 //! transaction, each in its own savepoint (one that fails is rolled back alone),
 //! commits once, and only then answers each. Writers never wait in SQLite's busy
 //! handler either, whose sleeps made the slowest posts take a second.
 //!
+//! The thread must outlive any one unit: a unit that panics is caught, its savepoint
+//! rolled back (diesel's count of open savepoints brought back to the group's), its
+//! request answered with an error, and the others committed. Should the thread end
+//! all the same, `Writer::is_alive` says so, and `/healthz` with it.
+//!
 //! PostgreSQL needs none of this: it commits concurrent transactions in parallel and
 //! groups their syncs itself.
 
-use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
-use diesel::Connection;
 
+use super::tx::{self, Tx};
 use super::{DbConn, DbPool};
-use crate::error::ApiError;
 
 /// Units of work committed together at most.
 const MAX_GROUP: usize = 64;
 /// Units waiting at most; past that a post is answered 503 (try again) at once.
 const QUEUE: usize = 4096;
+/// The depth of a unit's savepoint's parent: the group's own transaction.
+const GROUP_DEPTH: u32 = 1;
 
-thread_local! {
-    static IN_GROUP: Cell<bool> = const { Cell::new(false) };
+/// Why the writer could not give a unit's own outcome.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WriteError {
+    /// Too many units waiting: try again.
+    #[error("the writer's queue is full")]
+    Busy,
+    /// No database connection could be had in time: try again.
+    #[error("no database connection for the writer: {0}")]
+    NoConnection(String),
+    #[error("the writer thread has stopped")]
+    Stopped,
+    /// The unit panicked; its savepoint was rolled back.
+    #[error("a unit of work panicked: {0}")]
+    Panicked(String),
+    /// The unit succeeded, but its group did not commit.
+    #[error("group commit failed: {0}")]
+    Commit(String),
 }
 
-/// Whether this thread is the writer, inside a group's transaction.
-pub fn in_group() -> bool {
-    IN_GROUP.with(Cell::get)
+/// One unit waiting for the writer, its result type erased.
+trait Unit: Send {
+    /// Runs the unit in a savepoint; returns whether it wrote an outbox message.
+    fn run(&mut self, conn: &mut DbConn) -> bool;
+    /// Answers the request once the group's fate is known (`Ok` if it committed).
+    fn deliver(self: Box<Self>, group: Result<(), WriteError>);
 }
 
-/// Delivers a unit's result once the group's fate is known: `None` when the commit
-/// succeeded, the error's text when it did not.
-type Deliver = Box<dyn FnOnce(Option<String>) + Send>;
-type Job = Box<dyn FnOnce(&mut DbConn) -> Deliver + Send>;
+type Answer<T, E> = tokio::sync::oneshot::Sender<Result<Result<T, E>, WriteError>>;
+
+struct Pending<F, T, E> {
+    work: Option<F>,
+    result: Option<Result<T, E>>,
+    answer: Answer<T, E>,
+}
+
+impl<F, T, E> Unit for Pending<F, T, E>
+where
+    F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send,
+    T: Send,
+    E: From<diesel::result::Error> + Send,
+{
+    fn run(&mut self, conn: &mut DbConn) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        let (result, written) = match tx::savepoint(conn, work) {
+            Ok(done) => (Ok(done.value), done.outbox_written),
+            Err(e) => (Err(e), false),
+        };
+        self.result = Some(result);
+        written
+    }
+
+    fn deliver(self: Box<Self>, group: Result<(), WriteError>) {
+        let outcome = match self.result {
+            Some(Ok(value)) => group.map(|()| Ok(value)),
+            // Its own failure, whatever became of the others.
+            Some(Err(e)) => Ok(Err(e)),
+            // Never ran to the end: it panicked, or got no connection.
+            None => Err(group.err().unwrap_or(WriteError::Stopped)),
+        };
+        let _ = self.answer.send(outcome);
+    }
+}
+
+enum Job {
+    Unit(Box<dyn Unit>),
+    /// Ends the thread (tests of a dead writer).
+    Stop,
+}
 
 pub struct Writer {
     jobs: SyncSender<Job>,
+    alive: Arc<AtomicBool>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// Marks the writer dead however its thread ends, a panic included.
+struct Liveness(Arc<AtomicBool>);
+
+impl Drop for Liveness {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 impl Writer {
     /// Starts the writer thread on a connection of `pool`. `after_commit` runs on the
-    /// writer's connection after each group (cache invalidation, waking the outbox).
+    /// writer's connection after each group, told whether a unit wrote an outbox
+    /// message (cache invalidation, waking the outbox).
     pub fn spawn(
         pool: DbPool,
-        after_commit: impl Fn(&mut DbConn) + Send + 'static,
+        after_commit: impl Fn(&mut DbConn, bool) + Send + 'static,
     ) -> std::io::Result<Writer> {
         let (jobs, queue) = sync_channel::<Job>(QUEUE);
-        std::thread::Builder::new()
+        let alive = Arc::new(AtomicBool::new(true));
+        let liveness = Liveness(alive.clone());
+        let thread = std::thread::Builder::new()
             .name("causerie-writer".into())
-            .spawn(move || run(pool, queue, after_commit))?;
-        Ok(Writer { jobs })
+            .spawn(move || {
+                let _liveness = liveness;
+                run(pool, queue, after_commit)
+            })?;
+        Ok(Writer {
+            jobs,
+            alive,
+            thread: Mutex::new(Some(thread)),
+        })
     }
 
-    /// Runs `work` in the next group; answers after that group has committed.
-    pub async fn write<T, E, F>(&self, work: F) -> Result<T, ApiError>
+    /// Whether the writer thread still runs.
+    pub fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::SeqCst)
+    }
+
+    /// Runs `work` in the next group; answers after that group has committed. The
+    /// outer `Err` is the writer's, the inner one the unit's own.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<Result<T, E>, WriteError>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
     {
-        let (answer, answered) = tokio::sync::oneshot::channel::<Result<T, ApiError>>();
-        let job: Job = Box::new(move |conn: &mut DbConn| {
-            // A savepoint of the group's transaction: undone alone if it fails.
-            let result = conn.transaction(work);
-            Box::new(move |commit_error: Option<String>| {
-                let outcome = match (result, commit_error) {
-                    (Ok(value), None) => Ok(value),
-                    (Ok(_), Some(e)) => Err(ApiError::internal(anyhow::anyhow!(
-                        "group commit failed: {e}"
-                    ))),
-                    (Err(e), _) => Err(e.into()),
-                };
-                let _ = answer.send(outcome);
-            })
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let unit = Box::new(Pending {
+            work: Some(work),
+            result: None,
+            answer,
         });
-        match self.jobs.try_send(job) {
+        match self.jobs.try_send(Job::Unit(unit)) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(ApiError::Unavailable),
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(ApiError::internal(anyhow::anyhow!(
-                    "the writer thread has stopped"
-                )))
-            }
+            Err(TrySendError::Full(_)) => return Err(WriteError::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(WriteError::Stopped),
         }
-        // Dropped without an answer: the writer could not get a connection in time.
-        answered.await.map_err(|_| ApiError::Unavailable)?
+        // Dropped without an answer: the thread ended with the unit still queued.
+        answered.await.map_err(|_| WriteError::Stopped)?
+    }
+
+    /// Ends the writer thread and waits for it: what a bug that escaped every guard
+    /// would do. Only for tests of what follows (`/healthz` says so).
+    #[doc(hidden)]
+    pub fn stop_for_tests(&self) {
+        let _ = self.jobs.send(Job::Stop);
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 }
 
-fn run(pool: DbPool, queue: Receiver<Job>, after_commit: impl Fn(&mut DbConn)) {
-    while let Ok(first) = queue.recv() {
+fn run(pool: DbPool, queue: Receiver<Job>, after_commit: impl Fn(&mut DbConn, bool)) {
+    while let Ok(Job::Unit(first)) = queue.recv() {
         let mut group = vec![first];
+        let mut stop = false;
         while group.len() < MAX_GROUP {
             match queue.try_recv() {
-                Ok(job) => group.push(job),
+                Ok(Job::Unit(unit)) => group.push(unit),
+                Ok(Job::Stop) => {
+                    stop = true;
+                    break;
+                }
                 Err(_) => break,
             }
         }
         let mut conn = match pool.get() {
             Ok(c) => c,
             Err(e) => {
-                let text = format!("no database connection: {e}");
-                tracing::error!("{text}");
-                for job in group {
-                    drop(job);
+                tracing::error!(error = %e, "the writer has no database connection");
+                for unit in group {
+                    unit.deliver(Err(WriteError::NoConnection(e.to_string())));
                 }
                 continue;
             }
         };
         let conn: &mut DbConn = &mut conn;
-        let delivers = commit_group(conn, group);
-        after_commit(conn);
-        for (deliver, error) in delivers {
-            deliver(error);
+        let (outcomes, written) = commit_group(conn, &mut group);
+        // The commit is done: a failure here must neither undo it nor end the thread.
+        if catch_unwind(AssertUnwindSafe(|| after_commit(conn, written))).is_err() {
+            tracing::error!("the writer's after-commit work panicked");
+        }
+        for (unit, outcome) in group.into_iter().zip(outcomes) {
+            unit.deliver(outcome);
+        }
+        if stop {
+            break;
         }
     }
 }
 
-/// One transaction for the whole group; returns each unit's delivery with the
-/// commit's outcome.
-fn commit_group(conn: &mut DbConn, group: Vec<Job>) -> Vec<(Deliver, Option<String>)> {
-    let begun = match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN"),
-    };
-    if let Err(e) = begun {
-        let text = e.to_string();
-        tracing::error!(error = %text, "could not begin a group commit");
-        // Each unit runs on its own then: correctness over speed.
-        return group
-            .into_iter()
-            .map(|job| {
-                let deliver = job(conn);
-                (deliver, None)
-            })
-            .collect();
-    }
-    IN_GROUP.with(|g| g.set(true));
-    let delivers: Vec<Deliver> = group.into_iter().map(|job| job(conn)).collect();
-    IN_GROUP.with(|g| g.set(false));
-    let committed = <DbConn as TransactionManager<DbConn>>::commit_transaction(conn);
-    let error = match committed {
-        Ok(()) => None,
+/// One transaction for the whole group, each unit in a savepoint; returns each
+/// unit's outcome with the group's, and whether any wrote an outbox message. If the
+/// group's transaction cannot begin, each unit runs in one of its own: correctness
+/// over speed.
+fn commit_group(
+    conn: &mut DbConn,
+    group: &mut [Box<dyn Unit>],
+) -> (Vec<Result<(), WriteError>>, bool) {
+    match commit_together(conn, group) {
+        Ok(done) => done,
         Err(e) => {
-            let _ = <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn);
-            tracing::error!(error = %e, "group commit failed");
-            Some(e.to_string())
+            tracing::error!(error = %e, "could not begin a group commit");
+            let mut outcomes = Vec::with_capacity(group.len());
+            let mut written = false;
+            for unit in group.iter_mut() {
+                match commit_together(conn, std::slice::from_mut(unit)) {
+                    Ok((mut one, w)) => {
+                        written |= w;
+                        outcomes.append(&mut one);
+                    }
+                    Err(e) => outcomes.push(Err(WriteError::Commit(e.to_string()))),
+                }
+            }
+            (outcomes, written)
         }
-    };
-    delivers.into_iter().map(|d| (d, error.clone())).collect()
+    }
+}
+
+fn commit_together(
+    conn: &mut DbConn,
+    group: &mut [Box<dyn Unit>],
+) -> diesel::QueryResult<(Vec<Result<(), WriteError>>, bool)> {
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+    }
+    let mut outcomes = Vec::with_capacity(group.len());
+    let mut written = false;
+    for unit in group.iter_mut() {
+        match catch_unwind(AssertUnwindSafe(|| unit.run(conn))) {
+            Ok(w) => {
+                written |= w;
+                outcomes.push(Ok(()));
+            }
+            Err(payload) => {
+                let cause = panic_text(payload.as_ref());
+                tracing::error!(cause = %cause, "a unit of work panicked; rolled back alone");
+                outcomes.push(Err(WriteError::Panicked(cause)));
+                if !back_to_group(conn) {
+                    // The others' work cannot be trusted to the transaction either.
+                    let _ = <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn);
+                    let text = "a unit panicked and its savepoint could not be undone";
+                    tracing::error!("{text}; the whole group was rolled back");
+                    let failed = outcomes
+                        .into_iter()
+                        .map(|o| o.and(Err(WriteError::Commit(text.into()))))
+                        .chain(std::iter::repeat_with(|| {
+                            Err(WriteError::Commit(text.into()))
+                        }))
+                        .take(group.len())
+                        .collect();
+                    return Ok((failed, false));
+                }
+            }
+        }
+    }
+    let committed = <DbConn as TransactionManager<DbConn>>::commit_transaction(conn);
+    if let Err(e) = committed {
+        let _ = <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn);
+        tracing::error!(error = %e, "group commit failed");
+        let outcomes = outcomes
+            .into_iter()
+            .map(|o| o.and(Err(WriteError::Commit(e.to_string()))))
+            .collect();
+        return Ok((outcomes, false));
+    }
+    Ok((outcomes, written))
+}
+
+/// Rolls back the savepoints a panicking unit left open, down to the group's
+/// transaction; whether that worked.
+fn back_to_group(conn: &mut DbConn) -> bool {
+    loop {
+        match tx::depth(conn) {
+            Some(GROUP_DEPTH) => return true,
+            Some(d) if d > GROUP_DEPTH => {
+                if <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn).is_err() {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }

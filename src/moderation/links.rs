@@ -4,10 +4,10 @@
 use diesel::prelude::*;
 
 use crate::config::Config;
-use crate::crypto::{hash_token, Secret};
+use crate::crypto::hash_token;
 use crate::db::models::Comment;
 use crate::db::queries::{action_links, admin as q, comments};
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::domain::Action;
 
 use super::actions::{became_approved, AdminError};
@@ -45,35 +45,32 @@ pub fn inspect_link(conn: &mut DbConn, token: &str, now: i64) -> QueryResult<Lin
 
 /// Uses a link: checks it, claims it (once, even under concurrent clicks), acts.
 pub fn follow_link(
-    conn: &mut DbConn,
+    tx: &mut Tx<'_>,
     config: &Config,
-    secret: &Secret,
     token: &str,
     now: i64,
 ) -> Result<LinkState, AdminError> {
-    crate::db::write_transaction(conn, |conn| {
-        let state = inspect_link(conn, token, now)?;
-        if let LinkState::Valid { action, comment } = &state {
-            if !action_links::claim(conn, &hash_token(token), now)? {
-                return Ok(LinkState::Used);
+    let state = inspect_link(tx, token, now)?;
+    if let LinkState::Valid { action, comment } = &state {
+        if !action_links::claim(tx, &hash_token(token), now)? {
+            return Ok(LinkState::Used);
+        }
+        // As it is now, locked: a moderator may have acted on it meanwhile.
+        let Some(comment) = comments::find_for_update(tx, comment.id)? else {
+            return Ok(LinkState::Unknown);
+        };
+        action_links::retire_for_comment(tx, comment.id, now)?;
+        match action.target() {
+            Some(status) => {
+                comments::set_status(tx, comment.id, status)?;
+                became_approved(tx, config, &comment, status, now)?;
             }
-            // As it is now, locked: a moderator may have acted on it meanwhile.
-            let Some(comment) = comments::find_for_update(conn, comment.id)? else {
-                return Ok(LinkState::Unknown);
-            };
-            action_links::retire_for_comment(conn, comment.id, now)?;
-            match action.target() {
-                Some(status) => {
-                    comments::set_status(conn, comment.id, status)?;
-                    became_approved(conn, config, secret, &comment, status, now)?;
-                }
-                None => {
-                    q::delete_forever(conn, comment.id)?;
-                }
+            None => {
+                q::delete_forever(tx, comment.id)?;
             }
         }
-        Ok(state)
-    })
+    }
+    Ok(state)
 }
 
 /// Forgets links past their expiry.

@@ -83,10 +83,11 @@ impl Mailer {
         })?;
         match self {
             Mailer::Log => {
+                // Never the body nor the headers: they hold one-click and unsubscribe
+                // tokens, and a log is read by more people than the moderators.
                 tracing::info!(
-                    to = %m.recipient,
-                    subject = %m.subject,
-                    text = %m.body_text,
+                    to = %masked(&m.recipient),
+                    subject = %header_text(&m.subject),
                     "email not sent, only logged: no smtp_url is configured"
                 );
                 Ok(())
@@ -138,6 +139,21 @@ pub fn build(from: &Mailbox, m: &OutboxMessage) -> Result<Message, String> {
             m.body_html.clone(),
         ))
         .map_err(|e| format!("cannot build the message: {e}"))
+}
+
+/// An address as the log may show it: `c•••@example.org`.
+pub fn masked(recipient: &str) -> String {
+    let address = recipient
+        .parse::<Mailbox>()
+        .map(|m| m.email.to_string())
+        .unwrap_or_else(|_| recipient.trim().to_owned());
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".into(),
+    }
 }
 
 /// Error text for the outbox page: no password, one line, bounded.
@@ -201,11 +217,12 @@ impl Header for ListUnsubscribePost {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::queries::outbox::{OutboxKind, OutboxStatus};
 
     fn row() -> OutboxMessage {
         OutboxMessage {
             id: 1,
-            kind: "reply".into(),
+            kind: OutboxKind::Reply,
             comment_id: Some(2),
             recipient: "alice@example.org".into(),
             subject: "Re: “Title\r\nBcc: victim@example.org”".into(),
@@ -213,7 +230,7 @@ mod tests {
             body_html: "<p>Hello</p>".into(),
             list_unsubscribe: Some("https://c.example/unsubscribe/7.abc".into()),
             message_id: "<1.x@c.example>".into(),
-            status: "queued".into(),
+            status: OutboxStatus::Queued,
             attempts: 0,
             next_attempt_at: 0,
             last_error: None,
@@ -239,6 +256,65 @@ mod tests {
         );
         assert!(head.contains("Message-ID: <1.x@c.example>"), "{head}");
         assert!(!head.lines().any(|l| l.starts_with("Bcc")), "{head}");
+    }
+
+    #[test]
+    fn addresses_are_masked_for_the_log() {
+        assert_eq!(masked("camille@example.org"), "c•••@example.org");
+        assert_eq!(
+            masked("Second Mod <second@example.net>"),
+            "s•••@example.net"
+        );
+        assert_eq!(masked("nonsense"), "•••");
+    }
+
+    /// The log holds what a reader of it needs (whom, about what), never a token: a
+    /// one-click link or an unsubscribe link in the log would let its readers act.
+    #[test]
+    fn the_log_of_an_unsent_message_holds_no_token() {
+        #[derive(Clone, Default)]
+        struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let mut m = row();
+        m.subject = "New comment on “Title”".into();
+        m.body_text = "Approve: https://c.example/admin/act/SECRETTOKEN?lang=en\n\
+                       Stop: https://c.example/unsubscribe/7.SIGNATURE"
+            .into();
+        m.body_html = m.body_text.clone();
+        m.list_unsubscribe = Some("https://c.example/unsubscribe/7.SIGNATURE".into());
+        let from: Mailbox = "Causerie <causerie@c.example>".parse().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(Mailer::Log.send(&from, &m)).unwrap();
+        });
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("New comment on “Title”"), "{log}");
+        assert!(log.contains("a•••@example.org"), "{log}");
+        for secret in [
+            "SECRETTOKEN",
+            "SIGNATURE",
+            "alice@",
+            "admin/act",
+            "unsubscribe/",
+        ] {
+            assert!(!log.contains(secret), "{secret} in the log: {log}");
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Email notifications (SPEC section 8). A comment's messages are rendered and written
-//! to the `outbox` table in the transaction that stores the comment (`outbox`), then
-//! sent by a background worker (`worker`) through SMTP or, without `smtp_url`, to the
-//! log (`mailer`). Sending never happens inside a request: an SMTP outage delays
-//! messages, never a comment.
+//! Email notifications (SPEC section 8). A comment's messages are decided and written
+//! to the `outbox` table as drafts in the transaction that stores the comment
+//! (`outbox`), then rendered and sent by a background worker (`worker`), woken once
+//! that transaction has committed, through SMTP or, without `smtp_url`, to the log
+//! (`mailer`). Neither rendering nor sending happens inside a request's transaction:
+//! an SMTP outage delays messages, never a comment.
 //!
 //! - Moderators (`notify_to`, per `notify_moderators`) hear of each new comment, with
 //!   its one-click approve / spam / delete links.
@@ -16,28 +17,11 @@ pub mod outbox;
 pub mod unsubscribe;
 pub mod worker;
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::Notify;
 
 pub use outbox::{comment_approved, comment_posted};
-
-thread_local! {
-    /// Set when this thread wrote to the outbox; read after the unit of work commits.
-    static ENQUEUED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Called by the enqueue functions, inside the transaction.
-fn mark_enqueued() {
-    ENQUEUED.with(|e| e.set(true));
-}
-
-/// Whether this thread wrote to the outbox since the last call. `Db::db` asks after
-/// each unit of work, once its transaction has committed, and wakes the worker.
-pub fn take_enqueued() -> bool {
-    ENQUEUED.with(|e| e.replace(false))
-}
 
 /// Wakes the worker early (after an enqueue) and tells it to stop (at shutdown).
 #[derive(Debug, Default)]

@@ -1,21 +1,28 @@
-//! Writing notifications to the outbox, always inside the caller's transaction: the
+//! The outbox's two halves.
+//!
+//! Deciding, always inside the caller's unit of work (`comment_posted`,
+//! `comment_approved`): who hears of what, under the caps, the dedupe and the
+//! unsubscriptions, written as *drafts* (kind, comment, recipient), so that the
 //! messages exist if and only if the comment (or its approval) does.
+//!
+//! Writing, by the worker after the commit and outside any lock (`render`): the
+//! subject and the two bodies, the one-click link tokens (their hashes stored as the
+//! draft becomes `queued`) and the unsubscribe token. Nothing is lost if the process
+//! stops in between: the draft is in the database, and whichever worker comes next
+//! writes it. Rendering is the costly half; it used to run under SQLite's write lock.
 
 use diesel::QueryResult;
 
 use crate::config::{Config, NotifyModerators};
 use crate::crypto::{hash_token, new_token, Secret};
-use crate::db::models::{Comment, Thread};
-use crate::db::queries::outbox::{self as q, NewOutboxRow};
+use crate::db::models::Comment;
+use crate::db::queries::outbox::{self as q, OutboxKind, OutboxMessage};
 use crate::db::queries::{action_links, comments, threads, unsubscribed};
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 use crate::domain::{Action, Status};
 use crate::i18n::MailWords;
 
 use super::messages::{excerpt, subject, ModeratorMail, Rendered, ReplyMail};
-
-pub const KIND_MODERATOR: &str = "moderator";
-pub const KIND_REPLY: &str = "reply";
 
 /// The purpose under which unsubscribe tokens are signed.
 pub const UNSUBSCRIBE: &str = "unsubscribe";
@@ -24,11 +31,9 @@ pub const UNSUBSCRIBE: &str = "unsubscribe";
 /// `notify_moderators`; never of spam), and if it is published, the author of the
 /// comment it answers.
 pub fn comment_posted(
-    conn: &mut DbConn,
+    tx: &mut Tx<'_>,
     config: &Config,
-    secret: &Secret,
     comment: &Comment,
-    thread: &Thread,
     now: i64,
 ) -> QueryResult<()> {
     let status = comment.status;
@@ -37,11 +42,13 @@ pub fn comment_posted(
         (NotifyModerators::All, _) => true,
         (NotifyModerators::Held, s) => s == Status::Pending,
     };
-    if wanted && !comment.moderator && !config.site.notify_to.is_empty() {
-        tell_moderators(conn, config, comment, thread, status, now)?;
+    if wanted && !comment.moderator {
+        for to in &config.site.notify_to {
+            draft(tx, OutboxKind::Moderator, comment.id, &to.to_string(), now)?;
+        }
     }
     if status == Status::Approved {
-        comment_approved(conn, config, secret, comment, now)?;
+        comment_approved(tx, config, comment, now)?;
     }
     Ok(())
 }
@@ -51,15 +58,14 @@ pub fn comment_posted(
 /// not their own reply, they have not unsubscribed, and they are under the hourly
 /// cap. Never twice for one reply.
 pub fn comment_approved(
-    conn: &mut DbConn,
+    tx: &mut Tx<'_>,
     config: &Config,
-    secret: &Secret,
     reply: &Comment,
     now: i64,
 ) -> QueryResult<()> {
     let Some(parent) = reply
         .parent_id
-        .map(|id| comments::find(conn, id))
+        .map(|id| comments::find(tx, id))
         .transpose()?
     else {
         return Ok(());
@@ -73,21 +79,97 @@ pub fn comment_approved(
         || !parent_visible
         || to.is_empty()
         || to == reply.email.trim().to_lowercase()
-        || unsubscribed::is_unsubscribed(conn, &to, parent.thread_id)?
-        || q::exists_for(conn, KIND_REPLY, reply.id, &to)?
+        || unsubscribed::is_unsubscribed(tx, &to, parent.thread_id)?
+        || q::exists_for(tx, OutboxKind::Reply, reply.id, &to)?
     {
         return Ok(());
     }
     let per_hour = i64::from(config.mail.reply_notifications_per_hour);
-    if q::count_since(conn, KIND_REPLY, &to, now - 3600)? >= per_hour {
+    if q::count_since(tx, OutboxKind::Reply, &to, now - 3600)? >= per_hour {
         tracing::info!(
             comment = reply.id,
             "reply notification not written: the recipient had {per_hour} in the last hour"
         );
         return Ok(());
     }
+    draft(tx, OutboxKind::Reply, reply.id, &to, now)
+}
+
+fn draft(
+    tx: &mut Tx<'_>,
+    kind: OutboxKind,
+    comment_id: i64,
+    recipient: &str,
+    now: i64,
+) -> QueryResult<()> {
+    q::insert_draft(tx, kind, comment_id, recipient, now)?;
+    tx.outbox_written();
+    Ok(())
+}
+
+/// A draft, written: what `queries::outbox::fill` stores, with the one-click links
+/// whose hashes go into `action_links` at the same time.
+#[derive(Debug)]
+pub struct Written {
+    pub rendered: Rendered,
+    pub list_unsubscribe: Option<String>,
+    pub message_id: String,
+    /// (token hash, comment, action, expiry) of each one-click link in the message.
+    pub links: Vec<(String, i64, Action, i64)>,
+}
+
+/// What became of a draft.
+#[derive(Debug)]
+pub enum Render {
+    Written(Box<Written>),
+    /// Its comment (or the thread, or the parent) is gone: nothing left to tell.
+    Gone,
+    /// A template failed: a bug, logged; the message cannot be written.
+    Broken(String),
+}
+
+/// Writes draft `m` from the comment as it is now (reads only: no transaction, no
+/// lock); creates its link tokens, to be stored with it.
+pub fn render(
+    conn: &mut DbConn,
+    config: &Config,
+    secret: &Secret,
+    m: &OutboxMessage,
+    now: i64,
+) -> QueryResult<Render> {
+    let Some(comment) = m
+        .comment_id
+        .map(|id| comments::find(conn, id))
+        .transpose()?
+    else {
+        return Ok(Render::Gone);
+    };
+    let Some(comment) = comment else {
+        return Ok(Render::Gone);
+    };
+    match m.kind {
+        OutboxKind::Moderator => for_moderators(conn, config, m, &comment, now),
+        OutboxKind::Reply => for_replied(conn, config, secret, m, &comment),
+    }
+}
+
+fn for_replied(
+    conn: &mut DbConn,
+    config: &Config,
+    secret: &Secret,
+    m: &OutboxMessage,
+    reply: &Comment,
+) -> QueryResult<Render> {
+    let Some(parent) = reply
+        .parent_id
+        .map(|id| comments::find(conn, id))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(Render::Gone);
+    };
     let Some(thread) = threads::find(conn, reply.thread_id)? else {
-        return Ok(());
+        return Ok(Render::Gone);
     };
     let lang = config.site.lang;
     let w = MailWords::of(lang);
@@ -106,35 +188,38 @@ pub fn comment_approved(
         your_excerpt: excerpt(&parent.body_raw, 140),
         unsubscribe_url: unsubscribe_url.clone(),
     };
-    let Some(rendered) = rendered(mail.render(), reply.id) else {
-        return Ok(());
-    };
-    write(
-        conn,
+    Ok(written(
         config,
-        KIND_REPLY,
-        reply.id,
-        &to,
-        &rendered,
-        Some(&unsubscribe_url),
-        now,
-    )
+        m,
+        mail.render(),
+        Some(unsubscribe_url),
+        Vec::new(),
+    ))
 }
 
-fn tell_moderators(
+fn for_moderators(
     conn: &mut DbConn,
     config: &Config,
+    m: &OutboxMessage,
     comment: &Comment,
-    thread: &Thread,
-    status: Status,
     now: i64,
-) -> QueryResult<()> {
+) -> QueryResult<Render> {
+    let Some(thread) = threads::find(conn, comment.thread_id)? else {
+        return Ok(Render::Gone);
+    };
     let lang = config.site.lang;
     let w = MailWords::of(lang);
     let code = lang.code();
-    let held = status == Status::Pending;
-    let links = create_links(conn, comment.id, now, config.retention.action_links)?
+    // Held unless published: a comment marked spam or deleted since it was posted
+    // is still one a moderator may want to undo.
+    let held = comment.status != Status::Approved;
+    let expires = now + crate::clock::secs(config.retention.action_links);
+    let tokens: Vec<(Action, String)> = [Action::Approve, Action::Spam, Action::Delete]
         .into_iter()
+        .map(|action| (action, new_token()))
+        .collect();
+    let links = tokens
+        .iter()
         .filter(|(action, _)| action.applies_to(comment.status))
         .map(|(action, token)| {
             let label = match action {
@@ -176,66 +261,35 @@ fn tell_moderators(
             &format!("admin/comments/{}?lang={code}", comment.id),
         ),
     };
-    let Some(rendered) = rendered(mail.render(), comment.id) else {
-        return Ok(());
-    };
-    for to in &config.site.notify_to {
-        write(
-            conn,
-            config,
-            KIND_MODERATOR,
-            comment.id,
-            &to.to_string(),
-            &rendered,
-            None,
-            now,
-        )?;
-    }
-    Ok(())
+    // Only their hashes are stored.
+    let links = tokens
+        .iter()
+        .map(|(action, token)| (hash_token(token), comment.id, *action, expires))
+        .collect();
+    Ok(written(config, m, mail.render(), None, links))
 }
 
-/// A template that fails to render is a bug, logged; the comment must not fail for it.
-fn rendered(r: askama::Result<Rendered>, comment_id: i64) -> Option<Rendered> {
-    r.map_err(|e| tracing::error!(comment = comment_id, error = %e, "an email template failed"))
-        .ok()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write(
-    conn: &mut DbConn,
+fn written(
     config: &Config,
-    kind: &str,
-    comment_id: i64,
-    recipient: &str,
-    m: &Rendered,
-    list_unsubscribe: Option<&str>,
-    now: i64,
-) -> QueryResult<()> {
-    let host = config
-        .server
-        .public_url
-        .host_str()
-        .unwrap_or("causerie.invalid");
-    let message_id = format!("<{now}.{}@{host}>", new_token());
-    q::insert(
-        conn,
-        &NewOutboxRow {
-            kind,
-            comment_id: Some(comment_id),
-            recipient,
-            subject: &m.subject,
-            body_text: &m.text,
-            body_html: &m.html,
-            list_unsubscribe,
-            message_id: &message_id,
-            status: q::QUEUED,
-            attempts: 0,
-            next_attempt_at: now,
-            created_at: now,
-        },
-    )?;
-    super::mark_enqueued();
-    Ok(())
+    m: &OutboxMessage,
+    rendered: askama::Result<Rendered>,
+    list_unsubscribe: Option<String>,
+    links: Vec<(String, i64, Action, i64)>,
+) -> Render {
+    let rendered = match rendered {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(outbox_id = m.id, comment = ?m.comment_id, error = %e, "an email template failed");
+            return Render::Broken(format!("an email template failed: {e}"));
+        }
+    };
+    let host = config.server.public_url.host_str().unwrap_or("causerie.invalid");
+    Render::Written(Box::new(Written {
+        rendered,
+        list_unsubscribe,
+        message_id: format!("<{}.{}@{host}>", m.created_at, new_token()),
+        links,
+    }))
 }
 
 /// A URL under `public_url` (which may itself have a path).
@@ -260,8 +314,9 @@ fn thread_url(config: &Config, page: &str, comment_id: i64) -> String {
     )
 }
 
-/// Creates one link token for each of approve, spam and delete on a comment; the
-/// notification email carries them. Only their hashes are stored.
+/// Creates one link token for each of approve, spam and delete on a comment, and
+/// stores their hashes: what the worker does for a moderators' email, at once (tests
+/// and tools).
 pub fn create_links(
     conn: &mut DbConn,
     comment_id: i64,

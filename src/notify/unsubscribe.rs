@@ -6,7 +6,7 @@ use diesel::QueryResult;
 
 use crate::crypto::Secret;
 use crate::db::queries::{comments, threads, unsubscribed};
-use crate::db::DbConn;
+use crate::db::{DbConn, Tx};
 
 use super::outbox::UNSUBSCRIBE;
 
@@ -58,21 +58,19 @@ pub fn lookup(
 
 /// Turns notifications off for the token's address, in its thread or everywhere.
 pub fn unsubscribe(
-    conn: &mut DbConn,
+    tx: &mut Tx<'_>,
     secret: &Secret,
     token: &str,
     scope: Scope,
     now: i64,
 ) -> QueryResult<Option<Subscription>> {
-    crate::db::write_transaction(conn, |conn| {
-        let Some(sub) = lookup(conn, secret, token)? else {
-            return Ok(None);
-        };
-        let thread = match scope {
-            Scope::Thread => Some(sub.thread_id),
-            Scope::All => None,
-        };
-        unsubscribed::add(conn, &sub.email, thread, now)?;
-        Ok(Some(sub))
-    })
+    let Some(sub) = lookup(tx, secret, token)? else {
+        return Ok(None);
+    };
+    let thread = match scope {
+        Scope::Thread => Some(sub.thread_id),
+        Scope::All => None,
+    };
+    unsubscribed::add(tx, &sub.email, thread, now)?;
+    Ok(Some(sub))
 }

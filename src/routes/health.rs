@@ -3,8 +3,13 @@ use diesel::connection::SimpleConnection;
 
 use crate::app::{AppState, Db};
 
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+/// `GET /healthz` (SPEC §13): 200 when comments can be written, else 503 with the
+/// reason: the SQLite writer thread is gone (every post would fail), or the database
+/// does not answer.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    if state.writer.get().is_some_and(|w| !w.is_alive()) {
+        return unavailable("writer");
+    }
     let ok = state
         .db(|conn, _| conn.batch_execute("SELECT 1"))
         .await
@@ -12,6 +17,11 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     if ok {
         HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
     } else {
-        HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
+        unavailable("database")
     }
+}
+
+fn unavailable(reason: &str) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .json(serde_json::json!({"status": "unavailable", "reason": reason}))
 }

@@ -282,13 +282,15 @@ pub async fn post(
                 now(),
             );
             let ip = truncated_ip(&req);
+            let submission = service::Submission::new(comment);
             let res = state
-                .write(move |conn, st| {
-                    service::post(conn, &st.config, &st.secret, &comment, ip.as_deref(), now())
-                        .map_err(|e| match e {
+                .write(move |tx, st| {
+                    service::post(tx, &st.config, &submission, ip.as_deref(), now()).map_err(|e| {
+                        match e {
                             PostError::Db(db) => ApiError::from(db),
                             other => ApiError::from(other),
-                        })
+                        }
+                    })
                 })
                 .await;
             match res {

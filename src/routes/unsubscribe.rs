@@ -106,7 +106,7 @@ pub async fn act(
         return Ok(page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid));
     }
     let res = state
-        .db(move |conn, st| unsubscribe::unsubscribe(conn, &st.secret, &token, scope, now()))
+        .write(move |tx, st| unsubscribe::unsubscribe(tx, &st.secret, &token, scope, now()))
         .await
         .on_page(Look::Reader, lang)?;
     let Some(sub) = res else {

@@ -298,3 +298,20 @@ async fn guessing_edit_tokens_gets_nowhere() {
     }
     assert_eq!(app.list("/a").await["count"], 1);
 }
+
+#[actix_web::test]
+async fn a_double_submit_is_told_it_is_a_duplicate_not_to_slow_down() {
+    let app = spawn_app_with(real_limits).await;
+    let c = comment("/double", "Camille", "Cliqué deux fois.");
+    app.create(&c).await;
+    // The same comment again at once, well inside the flood interval.
+    let r = app.post_comment(&c).await;
+    assert_eq!(r.status(), 409);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "duplicate", "{v}");
+    // A different comment at once is still a flood.
+    let r = app
+        .post_comment(&comment("/double", "Camille", "Autre chose."))
+        .await;
+    assert_eq!(r.status(), 429);
+}

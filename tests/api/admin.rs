@@ -788,3 +788,29 @@ async fn notices_answer_their_own_query_parameter_only() {
     assert!(!login("unexpired=1").await.contains("Please log in."));
     assert!(login("expired=1").await.contains("Please log in."));
 }
+
+/// Guesses sent all at once are counted one after the other: no more of them get to
+/// try a password than `login_max_failures`, however many race.
+#[actix_web::test]
+async fn concurrent_guesses_cannot_pass_the_login_limit() {
+    const MAX: u32 = 3;
+    const GUESSES: usize = 16;
+    let app = spawn_app_with(|s| s.login_max_failures = MAX).await;
+    let app = &app;
+    let answers = futures_util::future::join_all((0..GUESSES).map(|i| async move {
+        let client = browser();
+        login_attempt(&client, app, "admin", &format!("guess-number-{i}"))
+            .await
+            .status()
+            .as_u16()
+    }))
+    .await;
+    let wrong = answers.iter().filter(|s| **s == 401).count();
+    let throttled = answers.iter().filter(|s| **s == 429).count();
+    assert_eq!(wrong + throttled, GUESSES, "{answers:?}");
+    assert!(
+        wrong <= MAX as usize,
+        "{wrong} guesses were tried: {answers:?}"
+    );
+    assert!(wrong >= 1, "{answers:?}");
+}

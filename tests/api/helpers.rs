@@ -21,6 +21,10 @@ pub struct TestApp {
     database: Option<Arc<TestDatabase>>,
     /// Stops the HTTP server (`TestApp::stop`), to simulate a restart.
     pub server: actix_web::dev::ServerHandle,
+    /// The application's state, to run units of work as handlers do.
+    pub state: actix_web::web::Data<causerie::app::AppState>,
+    /// The outbox worker, run at will by `flush_outbox`.
+    pub outbox: causerie::notify::worker::Worker,
     running: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
 }
@@ -85,6 +89,8 @@ async fn spawn_app_in(
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.server_handle();
+    let state = app.state();
+    let outbox = app.outbox();
     let running = Some(actix_web::rt::spawn(app.run_until_stopped()));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -96,6 +102,8 @@ async fn spawn_app_in(
         database_url,
         database,
         server,
+        state,
+        outbox,
         running,
         _dir: dir,
     }
@@ -120,6 +128,12 @@ impl TestApp {
         if let Some(running) = self.running.take() {
             let _ = running.await;
         }
+    }
+
+    /// Writes and sends every outbox message due now, without waiting for the
+    /// worker's next round; returns how many it tried.
+    pub async fn flush_outbox(&self) -> usize {
+        self.outbox.run_once().await.expect("the outbox worker ran")
     }
 
     pub fn url(&self, path: &str) -> String {

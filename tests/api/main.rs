@@ -15,3 +15,4 @@ mod helpers;
 mod nojs;
 mod notify;
 mod privacy;
+mod writer;

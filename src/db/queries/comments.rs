@@ -15,7 +15,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
 
 /// The comment, locked on PostgreSQL until the transaction ends, so that two
 /// moderators acting on it at once (from two instances) act one after the other, each
-/// on what the other left. On SQLite `write_transaction` already serializes writers.
+/// on what the other left. On SQLite a writing transaction already runs alone.
 pub fn find_for_update(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
     if let DbConn::Pg(c) = conn {
         return comments::table

@@ -1,21 +1,147 @@
 //! The outbox: notifications waiting to be sent, sent, or given up on. Claims are
 //! conditional UPDATEs, so that several workers (several instances sharing one
 //! database) never take the same message at once.
+//!
+//! A message's life: `draft` (decided, in the transaction of the comment that causes
+//! it, but not yet written: no subject nor body), `queued` (written, waiting to be
+//! sent, perhaps after failed attempts), then `sent`, or `failed` when given up.
 
+use diesel::deserialize::{FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::serialize::{Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::Sqlite;
 
 use crate::db::schema::outbox;
-use crate::db::DbConn;
+use crate::db::{DbConn, MultiBackend};
 
-pub const QUEUED: &str = "queued";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+/// Enums stored as their name in a Text column, on both backends and through
+/// `MultiConnection` (which hands a custom type to the backend's own `ToSql` and
+/// `FromSql`, hence the three of each).
+macro_rules! text_enum {
+    ($ty:ident { $($variant:ident => $text:literal,)* }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text,)*
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$ty> {
+                match s {
+                    $($text => Some($ty::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ToSql<Text, Sqlite> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> diesel::serialize::Result {
+                <str as ToSql<Text, Sqlite>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl ToSql<Text, Pg> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
+                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl ToSql<Text, MultiBackend> for $ty {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut Output<'b, '_, MultiBackend>,
+            ) -> diesel::serialize::Result {
+                out.set_value((Text, self));
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl $ty {
+            fn from_text(s: String) -> diesel::deserialize::Result<$ty> {
+                $ty::parse(&s).ok_or_else(|| {
+                    format!("`{s}` is no {}", stringify!($ty)).into()
+                })
+            }
+        }
+
+        impl FromSql<Text, Sqlite> for $ty {
+            fn from_sql(
+                bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<$ty> {
+                $ty::from_text(<String as FromSql<Text, Sqlite>>::from_sql(bytes)?)
+            }
+        }
+
+        impl FromSql<Text, Pg> for $ty {
+            fn from_sql(
+                bytes: <Pg as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<$ty> {
+                $ty::from_text(<String as FromSql<Text, Pg>>::from_sql(bytes)?)
+            }
+        }
+
+        impl FromSql<Text, MultiBackend> for $ty {
+            fn from_sql(
+                bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+            ) -> diesel::deserialize::Result<$ty> {
+                bytes.from_sql::<$ty, Text>()
+            }
+        }
+    };
+}
+
+/// Whom a message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum OutboxKind {
+    /// The moderators (`notify_to`), of a new comment.
+    Moderator,
+    /// A commenter, of a reply to their comment.
+    Reply,
+}
+
+text_enum!(OutboxKind {
+    Moderator => "moderator",
+    Reply => "reply",
+});
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum OutboxStatus {
+    /// Decided, not yet written: the worker renders it before sending.
+    Draft,
+    Queued,
+    Sent,
+    Failed,
+}
+
+text_enum!(OutboxStatus {
+    Draft => "draft",
+    Queued => "queued",
+    Sent => "sent",
+    Failed => "failed",
+});
+
+impl OutboxStatus {
+    /// Waiting for the worker: to be written and sent, or to be sent.
+    pub const WAITING: [OutboxStatus; 2] = [OutboxStatus::Draft, OutboxStatus::Queued];
+}
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxMessage {
     pub id: i64,
-    pub kind: String,
+    pub kind: OutboxKind,
     pub comment_id: Option<i64>,
     pub recipient: String,
     pub subject: String,
@@ -23,7 +149,7 @@ pub struct OutboxMessage {
     pub body_html: String,
     pub list_unsubscribe: Option<String>,
     pub message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
@@ -32,34 +158,79 @@ pub struct OutboxMessage {
     pub sent_at: Option<i64>,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = outbox)]
-pub struct NewOutboxRow<'a> {
-    pub kind: &'a str,
-    pub comment_id: Option<i64>,
-    pub recipient: &'a str,
+/// A draft: who hears of which comment, and why. Its text comes later
+/// (`fill`); until then subject, body and Message-ID are empty.
+pub fn insert_draft(
+    conn: &mut DbConn,
+    kind: OutboxKind,
+    comment_id: i64,
+    recipient: &str,
+    now: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq(kind),
+            outbox::comment_id.eq(Some(comment_id)),
+            outbox::recipient.eq(recipient),
+            outbox::subject.eq(""),
+            outbox::body_text.eq(""),
+            outbox::body_html.eq(""),
+            outbox::message_id.eq(""),
+            outbox::status.eq(OutboxStatus::Draft),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A draft's text, written by the worker that holds its claim (`ticket`).
+pub struct Filling<'a> {
     pub subject: &'a str,
     pub body_text: &'a str,
     pub body_html: &'a str,
     pub list_unsubscribe: Option<&'a str>,
     pub message_id: &'a str,
-    pub status: &'a str,
-    pub attempts: i32,
-    pub next_attempt_at: i64,
-    pub created_at: i64,
 }
 
-pub fn insert(conn: &mut DbConn, row: &NewOutboxRow<'_>) -> QueryResult<()> {
-    diesel::insert_into(outbox::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+/// Writes the text of draft `id` and queues it, still claimed by `ticket`; returns
+/// whether this worker did (the claim may have run out and passed to another).
+pub fn fill(conn: &mut DbConn, id: i64, ticket: i64, m: &Filling<'_>) -> QueryResult<bool> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq(OutboxStatus::Draft))
+            .filter(outbox::claimed_until.eq(Some(ticket))),
+    )
+    .set((
+        outbox::subject.eq(m.subject),
+        outbox::body_text.eq(m.body_text),
+        outbox::body_html.eq(m.body_html),
+        outbox::list_unsubscribe.eq(m.list_unsubscribe),
+        outbox::message_id.eq(m.message_id),
+        outbox::status.eq(OutboxStatus::Queued),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Forgets draft `id` (claimed by `ticket`): there is nothing left to tell, the
+/// comment it was about having been deleted for good before its email was written.
+pub fn drop_draft(conn: &mut DbConn, id: i64, ticket: i64) -> QueryResult<usize> {
+    diesel::delete(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq(OutboxStatus::Draft))
+            .filter(outbox::claimed_until.eq(Some(ticket))),
+    )
+    .execute(conn)
 }
 
 /// Whether a message of `kind` about `comment_id` was ever written for `recipient`.
 pub fn exists_for(
     conn: &mut DbConn,
-    kind: &str,
+    kind: OutboxKind,
     comment_id: i64,
     recipient: &str,
 ) -> QueryResult<bool> {
@@ -73,7 +244,12 @@ pub fn exists_for(
 }
 
 /// Messages of `kind` written for `recipient` since `since`.
-pub fn count_since(conn: &mut DbConn, kind: &str, recipient: &str, since: i64) -> QueryResult<i64> {
+pub fn count_since(
+    conn: &mut DbConn,
+    kind: OutboxKind,
+    recipient: &str,
+    since: i64,
+) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::recipient.eq(recipient))
         .filter(outbox::kind.eq(kind))
@@ -82,10 +258,11 @@ pub fn count_since(conn: &mut DbConn, kind: &str, recipient: &str, since: i64) -
         .get_result(conn)
 }
 
-/// Queued messages that are due and not claimed by a live worker, oldest first.
+/// Waiting messages (drafts and queued) that are due and not claimed by a live
+/// worker, oldest first.
 pub fn due(conn: &mut DbConn, now: i64, limit: i64) -> QueryResult<Vec<i64>> {
     outbox::table
-        .filter(outbox::status.eq(QUEUED))
+        .filter(outbox::status.eq_any(OutboxStatus::WAITING))
         .filter(outbox::next_attempt_at.le(now))
         .filter(
             outbox::claimed_until
@@ -105,7 +282,7 @@ pub fn claim(conn: &mut DbConn, id: i64, now: i64, until: i64) -> QueryResult<bo
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq(QUEUED))
+            .filter(outbox::status.eq_any(OutboxStatus::WAITING))
             .filter(outbox::next_attempt_at.le(now))
             .filter(
                 outbox::claimed_until
@@ -135,7 +312,7 @@ pub fn mark_sent(conn: &mut DbConn, id: i64, ticket: i64, now: i64) -> QueryResu
             .filter(outbox::claimed_until.eq(Some(ticket))),
     )
     .set((
-        outbox::status.eq(SENT),
+        outbox::status.eq(OutboxStatus::Sent),
         outbox::sent_at.eq(Some(now)),
         outbox::claimed_until.eq(None::<i64>),
         outbox::last_error.eq(None::<String>),
@@ -144,13 +321,13 @@ pub fn mark_sent(conn: &mut DbConn, id: i64, ticket: i64, now: i64) -> QueryResu
 }
 
 /// A failed attempt: counted, its error kept, and the message either rescheduled
-/// (`status` queued) or given up (`status` failed).
+/// (`status` as it was) or given up (`status` failed).
 pub fn mark_attempt_failed(
     conn: &mut DbConn,
     id: i64,
     ticket: i64,
     error: &str,
-    status: &str,
+    status: OutboxStatus,
     next_attempt_at: i64,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -168,10 +345,10 @@ pub fn mark_attempt_failed(
     .execute(conn)
 }
 
-/// When the next queued message falls due, if any is queued.
+/// When the next waiting message falls due, if any waits.
 pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<i64>> {
     outbox::table
-        .filter(outbox::status.eq(QUEUED))
+        .filter(outbox::status.eq_any(OutboxStatus::WAITING))
         .select(diesel::dsl::min(outbox::next_attempt_at))
         .first(conn)
 }
@@ -181,7 +358,7 @@ pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<i64>> {
 pub fn hurry_retries(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
     diesel::update(
         outbox::table
-            .filter(outbox::status.eq(QUEUED))
+            .filter(outbox::status.eq_any(OutboxStatus::WAITING))
             .filter(outbox::attempts.gt(0))
             .filter(outbox::next_attempt_at.gt(now)),
     )
@@ -189,19 +366,36 @@ pub fn hurry_retries(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
     .execute(conn)
 }
 
-/// A moderator's "retry now": a queued or failed message is due at once.
+/// A moderator's "retry now": a waiting or failed message is due at once. One that
+/// failed before it was ever written (its template failed) becomes a draft again.
 pub fn retry_now(conn: &mut DbConn, id: i64, now: i64) -> QueryResult<usize> {
-    diesel::update(
+    let written = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq_any([QUEUED, FAILED])),
+            .filter(outbox::status.eq_any([OutboxStatus::Queued, OutboxStatus::Failed]))
+            .filter(outbox::message_id.ne("")),
     )
-    .set((outbox::status.eq(QUEUED), outbox::next_attempt_at.eq(now)))
-    .execute(conn)
+    .set((
+        outbox::status.eq(OutboxStatus::Queued),
+        outbox::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?;
+    let unwritten = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq_any([OutboxStatus::Draft, OutboxStatus::Failed]))
+            .filter(outbox::message_id.eq("")),
+    )
+    .set((
+        outbox::status.eq(OutboxStatus::Draft),
+        outbox::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(written + unwritten)
 }
 
 /// How many messages are in each status.
-pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(OutboxStatus, i64)>> {
     outbox::table
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count(outbox::id)))
@@ -233,7 +427,7 @@ pub fn release(conn: &mut DbConn, id: i64, ticket: i64) -> QueryResult<usize> {
 pub fn purge_sent(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     diesel::delete(
         outbox::table
-            .filter(outbox::status.eq("sent"))
+            .filter(outbox::status.eq(OutboxStatus::Sent))
             .filter(outbox::sent_at.lt(before)),
     )
     .execute(conn)

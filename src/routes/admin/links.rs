@@ -113,7 +113,7 @@ pub async fn act(
         return Err(refusal(lang, &LinkState::Unknown));
     }
     let followed = state
-        .db(move |conn, st| admin::follow_link(conn, &st.config, &st.secret, &token, now()))
+        .write(move |tx, st| admin::follow_link(tx, &st.config, &token, now()))
         .await
         .on_page(Look::Admin, lang)?;
     let LinkState::Valid { action, comment } = followed else {

@@ -1,5 +1,7 @@
 //! `/admin/outbox`: what the notification worker has sent, is trying to send, and
-//! gave up on, with the last error; a queued or failed message can be retried now.
+//! gave up on, with the last error; a waiting or failed message can be retried now.
+//! A draft (decided, not yet written by the worker: a matter of moments, or of a
+//! restart) is shown among the queued, with no subject yet.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,7 +12,7 @@ use super::{admin_lang, flag, forged, lenient};
 use crate::app::{AppState, Db};
 use crate::auth::Session;
 use crate::db::now;
-use crate::db::queries::outbox::{self as q, OutboxMessage};
+use crate::db::queries::outbox::{self as q, OutboxMessage, OutboxStatus};
 use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang};
 use crate::routes::html::{human_date, render, see_other, Look, OnPage, PageError};
@@ -19,13 +21,13 @@ const SHOWN: i64 = 100;
 
 pub struct Row {
     id: i64,
-    kind: String,
+    kind: &'static str,
     recipient: String,
     subject: String,
     /// The message as sent, so that its links can be followed from here (without
     /// SMTP there is no other way to read them).
     body: String,
-    status: String,
+    status: &'static str,
     status_label: &'static str,
     attempts: i32,
     last_error: Option<String>,
@@ -48,29 +50,31 @@ struct OutboxPage {
     rows: Vec<Row>,
 }
 
-fn label(w: &AdminWords, status: &str) -> &'static str {
+fn label(w: &AdminWords, status: OutboxStatus) -> &'static str {
     match status {
-        q::SENT => w.sent,
-        q::FAILED => w.failed,
-        _ => w.queued,
+        OutboxStatus::Sent => w.sent,
+        OutboxStatus::Failed => w.failed,
+        OutboxStatus::Draft | OutboxStatus::Queued => w.queued,
     }
 }
 
 fn row(w: &AdminWords, m: OutboxMessage) -> Row {
-    let waiting = m.status != q::SENT;
+    let waiting = OutboxStatus::WAITING.contains(&m.status);
     Row {
-        retryable: waiting,
-        next_attempt: waiting
-            .then(|| m.status == q::QUEUED)
-            .filter(|q| *q)
-            .map(|_| human_date(m.next_attempt_at)),
-        status_label: label(w, &m.status),
+        retryable: m.status != OutboxStatus::Sent,
+        next_attempt: waiting.then(|| human_date(m.next_attempt_at)),
+        status_label: label(w, m.status),
         id: m.id,
-        kind: m.kind,
+        kind: m.kind.as_str(),
         recipient: m.recipient,
-        subject: m.subject,
+        // A draft has no subject yet; an ellipsis says it is coming.
+        subject: if m.status == OutboxStatus::Draft {
+            "…".into()
+        } else {
+            m.subject
+        },
         body: m.body_text,
-        status: m.status,
+        status: m.status.as_str(),
         attempts: m.attempts,
         last_error: m.last_error,
         written: human_date(m.created_at),
@@ -89,11 +93,12 @@ pub async fn page(
         .db(|conn, _| -> Result<_, ApiError> { Ok((q::counts(conn)?, q::latest(conn, SHOWN)?)) })
         .await
         .on_page(Look::Admin, lang)?;
-    let count = |s: &str| {
+    let count = |wanted: &[OutboxStatus]| -> i64 {
         counts
             .iter()
-            .find(|(status, _)| status == s)
-            .map_or(0, |(_, n)| *n)
+            .filter(|(status, _)| wanted.contains(status))
+            .map(|(_, n)| *n)
+            .sum()
     };
     Ok(render(
         Look::Admin,
@@ -108,9 +113,9 @@ pub async fn page(
             error: flag(&req, "forged").then_some(w.forged),
             logs_only: state.config.mail.smtp_url.is_none(),
             counts: vec![
-                (w.queued, count(q::QUEUED)),
-                (w.sent, count(q::SENT)),
-                (w.failed, count(q::FAILED)),
+                (w.queued, count(&OutboxStatus::WAITING)),
+                (w.sent, count(&[OutboxStatus::Sent])),
+                (w.failed, count(&[OutboxStatus::Failed])),
             ],
             rows: latest.into_iter().map(|m| row(w, m)).collect(),
         },
@@ -142,9 +147,10 @@ pub async fn retry(
         return Ok(see_other(&back));
     };
     state
-        .db(move |conn, _| q::retry_now(conn, id, now()))
+        .write(move |tx, _| q::retry_now(tx, id, now()))
         .await
         .on_page(Look::Admin, lang)?;
+    // Not a new message, so the unit does not say so: wake the worker here.
     state.outbox.wake();
     tracing::info!(outbox_id = id, moderator = %session.name, "email retry requested");
     Ok(see_other(&format!("{back}&done=1")))

@@ -283,10 +283,11 @@ pub async fn moderate(
         return Ok(see_other(&back));
     };
     let who = session.name.clone();
+    // One unit for the whole bulk action: all of it or none.
     state
-        .db(move |conn, st| -> Result<(), ApiError> {
+        .write(move |tx, st| -> Result<(), ApiError> {
             for (id, action) in work {
-                match admin::apply(conn, &st.config, &st.secret, id, action, now()) {
+                match admin::apply(tx, &st.config, id, action, now()) {
                     Ok(_) => tracing::info!(comment = id, action = action.as_str(), moderator = %who, "moderated"),
                     // Purged meanwhile by another moderator: nothing left to do.
                     Err(AdminError::NotFound) => {}
@@ -325,7 +326,7 @@ pub async fn thread(
     };
     let closed = form.closed.as_deref() == Some("1");
     state
-        .db(move |conn, _| admin::set_thread_closed(conn, page.as_str(), closed))
+        .write(move |tx, _| admin::set_thread_closed(tx, page.as_str(), closed))
         .await
         .on_page(Look::Admin, admin_lang(&req, None))?;
     Ok(see_other(&with_flag(&back, "done")))
@@ -504,8 +505,9 @@ pub async fn edit_save(
             return edit_page(&req, &state, session, id, Some(values), Some(problem)).await;
         }
     };
+    let body = crate::sanitize::SanitizedBody::new(body);
     let res = state
-        .db(move |conn, _| admin::edit(conn, id, &author, website.as_ref(), &body, now()))
+        .write(move |tx, _| admin::edit(tx, id, &author, website.as_ref(), &body, now()))
         .await;
     match res {
         Ok(()) => Ok(see_other(&format!(
@@ -558,14 +560,15 @@ pub async fn reply(
         }
     };
     let name = session.name.clone();
+    let body = crate::sanitize::SanitizedBody::new(body);
     let replied = state
-        .db(move |conn, st| {
-            match admin::reply(conn, &st.config, &st.secret, id, &name, &body, now()) {
+        .write(
+            move |tx, st| match admin::reply(tx, &st.config, id, &name, &body, now()) {
                 Ok(c) => Ok(Some(c)),
                 Err(AdminError::NotFound) => Ok(None),
                 Err(AdminError::Db(e)) => Err(ApiError::from(e)),
-            }
-        })
+            },
+        )
         .await
         .on_page(Look::Admin, lang)?
         .ok_or_else(|| says(StatusCode::NOT_FOUND, lang, w.not_found))?;

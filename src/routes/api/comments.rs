@@ -180,10 +180,9 @@ pub async fn create(
         now(),
     );
     let ip = truncated_ip(&req);
+    let submission = service::Submission::new(comment);
     let posted = state
-        .write(move |conn, st| {
-            service::post(conn, &st.config, &st.secret, &comment, ip.as_deref(), now())
-        })
+        .write(move |tx, st| service::post(tx, &st.config, &submission, ip.as_deref(), now()))
         .await?;
     let status = posted.status;
     tracing::info!(comment = posted.comment.id, %status, "comment posted");
@@ -240,8 +239,9 @@ pub async fn edit(
             return Err(ApiError::Invalid(errors));
         }
     };
+    let body = crate::sanitize::SanitizedBody::new(body);
     let updated = state
-        .db(move |conn, st| service::edit(conn, &st.config, id, &token, &body, now()))
+        .write(move |tx, st| service::edit(tx, &st.config, id, &token, &body, now()))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "comment": PublicComment::new(&updated, &state.secret, &state.config.server.public_url),
@@ -259,7 +259,7 @@ pub async fn delete(
     let id = comment_id(&path)?;
     let token = bearer(&req)?;
     state
-        .db(move |conn, st| service::remove(conn, &st.config, id, &token, now()))
+        .write(move |tx, st| service::remove(tx, &st.config, id, &token, now()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

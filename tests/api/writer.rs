@@ -1,0 +1,73 @@
+//! The unit of work and the SQLite group-commit writer: one unit that panics fails
+//! alone, and a writer thread that is gone shows on `/healthz`.
+
+use causerie::app::Db;
+use causerie::error::ApiError;
+use serde_json::json;
+
+use crate::helpers::{comment, spawn_app};
+
+#[actix_web::test]
+async fn a_panicking_unit_fails_alone_and_the_next_posts_succeed() {
+    let app = spawn_app().await;
+    let state = app.state.clone();
+    // A bug in one unit, after it wrote something, racing a reader's post.
+    let boom = state.write(|tx, _| -> Result<(), ApiError> {
+        causerie::db::queries::threads::find_or_create(tx, "/boom", "Boom", causerie::db::now())?;
+        panic!("a bug in one unit of work");
+    });
+    let reader = comment("/alive", "Camille", "Toujours là");
+    let post = app.post_comment(&reader);
+    let (boom, post) = futures_util::join!(boom, post);
+    assert!(matches!(boom, Err(ApiError::Internal(_))), "{boom:?}");
+    assert_eq!(post.status(), 201);
+    // Its write was undone with it; the others' were not.
+    assert_eq!(
+        app.stored("SELECT CAST(COUNT(*) AS TEXT) AS v FROM threads WHERE page = '/boom'")
+            .as_deref(),
+        Some("0")
+    );
+    // The writer lives on.
+    app.create(&comment("/alive", "Dominique", "Et moi aussi"))
+        .await;
+    assert_eq!(
+        app.list("/alive").await["comments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[actix_web::test]
+async fn healthz_says_the_writer_is_gone_when_it_is() {
+    let app = spawn_app().await;
+    if app.state.writer.get().is_none() {
+        // PostgreSQL: no writer thread, nothing to stop.
+        return;
+    }
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
+
+    let state = app.state.clone();
+    tokio::task::spawn_blocking(move || state.writer.get().unwrap().stop_for_tests())
+        .await
+        .unwrap();
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        json!({"status": "unavailable", "reason": "writer"})
+    );
+    // And a post is told at once that it failed, rather than waiting forever.
+    let r = app
+        .post_comment(&comment("/gone", "Camille", "Personne n'écrit"))
+        .await;
+    assert_eq!(r.status(), 500);
+}
