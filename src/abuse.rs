@@ -24,7 +24,8 @@ pub struct Limited {
     pub msg: Msg,
 }
 
-const HOUR: i64 = 3600;
+/// The window of the hourly limits.
+const HOUR: i64 = secs(crate::clock::hours(1));
 
 /// Makes posts by one author (email or address block) wait for each other, whichever
 /// instance receives them, so that the counts `check` and the duplicate check read
@@ -82,43 +83,54 @@ pub fn check(
             },
         }
     };
-    let (n, oldest): (i64, Option<i64>) = comments::table
-        .filter(comments::email.eq(email))
-        .filter(comments::created_at.gt(since))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::min(comments::created_at),
-        ))
-        .first(conn)?;
-    if n >= i64::from(limits.comments_per_email_per_hour) {
-        return Ok(Err(hourly(oldest)));
-    }
+    let mut counted = vec![(Author::Email(email), limits.comments_per_email_per_hour)];
     if let Some(ip) = ip {
-        let (n, oldest): (i64, Option<i64>) = comments::table
-            .filter(comments::ip.eq(ip))
-            .filter(comments::created_at.gt(since))
-            .select((
-                diesel::dsl::count_star(),
-                diesel::dsl::min(comments::created_at),
-            ))
-            .first(conn)?;
-        if n >= i64::from(limits.comments_per_ip_per_hour) {
-            return Ok(Err(hourly(oldest)));
-        }
-        let (n, oldest): (i64, Option<i64>) = comments::table
-            .filter(comments::ip.eq(ip))
-            .filter(comments::thread_id.eq(thread_id))
-            .filter(comments::created_at.gt(since))
-            .select((
-                diesel::dsl::count_star(),
-                diesel::dsl::min(comments::created_at),
-            ))
-            .first(conn)?;
-        if n >= i64::from(limits.comments_per_thread_per_ip_per_hour) {
+        counted.push((Author::Block(ip), limits.comments_per_ip_per_hour));
+        counted.push((
+            Author::BlockOnThread(ip, thread_id),
+            limits.comments_per_thread_per_ip_per_hour,
+        ));
+    }
+    for (who, max) in counted {
+        let (n, oldest) = written_since(conn, who, since)?;
+        if n >= i64::from(max) {
             return Ok(Err(hourly(oldest)));
         }
     }
     Ok(Ok(()))
+}
+
+/// Whose recent comments an hourly limit counts.
+enum Author<'a> {
+    Email(&'a str),
+    /// An address block (IPv4 /24, IPv6 /48).
+    Block(&'a str),
+    /// An address block, on one thread.
+    BlockOnThread(&'a str, i64),
+}
+
+/// How many comments `who` wrote after `since`, and when the oldest of them was.
+fn written_since(
+    conn: &mut DbConn,
+    who: Author<'_>,
+    since: i64,
+) -> QueryResult<(i64, Option<i64>)> {
+    let recent = comments::table
+        .filter(comments::created_at.gt(since))
+        .into_boxed();
+    let recent = match who {
+        Author::Email(email) => recent.filter(comments::email.eq(email)),
+        Author::Block(ip) => recent.filter(comments::ip.eq(ip)),
+        Author::BlockOnThread(ip, thread_id) => recent
+            .filter(comments::ip.eq(ip))
+            .filter(comments::thread_id.eq(thread_id)),
+    };
+    recent
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(comments::created_at),
+        ))
+        .first(conn)
 }
 
 /// The name of the honeypot field: invisible to people, irresistible to bots.

@@ -305,11 +305,11 @@ const MINUTE: u64 = 60;
 const DAY: u64 = 86_400;
 
 fn minutes(n: u32) -> Duration {
-    Duration::from_secs(u64::from(n) * MINUTE)
+    crate::clock::minutes(n.into())
 }
 
 fn days(n: u32) -> Duration {
-    Duration::from_secs(u64::from(n) * DAY)
+    crate::clock::days(n.into())
 }
 
 fn seconds(n: u32) -> Duration {

@@ -13,14 +13,17 @@ use actix_web::{web, App, HttpServer};
 
 use crate::app::{AppState, Db};
 use crate::auth::accounts::{self as moderators, Bootstrap};
+use crate::clock::secs;
 use crate::config::Config;
 use crate::crypto::Secret;
 use crate::db::{self, queries, DbPool};
 use crate::routes;
 
 const SECRET_NAME: &str = "hmac_secret";
-/// Days a sent notification stays in the outbox (for the admin's outbox page).
-const SENT_MAIL_DAYS: i64 = 30;
+/// How long a sent notification stays in the outbox (for the admin's outbox page).
+const SENT_MAIL_KEPT: Duration = crate::clock::days(30);
+/// How long a thread change is kept: every instance has read it long before.
+const THREAD_CHANGES_KEPT: Duration = crate::clock::hours(1);
 
 pub struct Application {
     port: u16,
@@ -212,7 +215,7 @@ fn cors(config: &Config) -> Cors {
         ])
         .expose_headers([header::RETRY_AFTER, header::ETAG])
         .block_on_origin_mismatch(false)
-        .max_age(86_400);
+        .max_age(secs(crate::clock::days(1)) as usize);
     for origin in &config.server.origins {
         cors = cors.allowed_origin(origin);
     }
@@ -245,14 +248,17 @@ fn spawn_ip_purge(state: web::Data<AppState>) {
         let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let kept = crate::clock::secs(state.config.retention.ip);
+            let kept = secs(state.config.retention.ip);
             let res = state
                 .db(move |conn, st| -> Result<_, crate::error::ApiError> {
                     let ips = queries::comments::purge_ips(conn, db::now() - kept)?;
                     let stale = crate::auth::sessions::purge(conn, &st.config, db::now())?
                         + crate::moderation::links::purge(conn, db::now())?
-                        + queries::thread_changes::purge(conn, db::now() - 3600)?
-                        + queries::outbox::purge_sent(conn, db::now() - SENT_MAIL_DAYS * 86_400)?;
+                        + queries::thread_changes::purge(
+                            conn,
+                            db::now() - secs(THREAD_CHANGES_KEPT),
+                        )?
+                        + queries::outbox::purge_sent(conn, db::now() - secs(SENT_MAIL_KEPT))?;
                     Ok((ips, stale))
                 })
                 .await;

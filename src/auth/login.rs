@@ -11,7 +11,7 @@ use crate::db::DbConn;
 use super::accounts::{hash_password, verify_password};
 
 /// The window over which failed logins are counted.
-pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+pub const THROTTLE_WINDOW: std::time::Duration = crate::clock::minutes(15);
 
 #[derive(Debug)]
 pub enum LoginOutcome {
@@ -51,7 +51,7 @@ pub fn login(
     ip: &str,
     now: i64,
 ) -> QueryResult<LoginOutcome> {
-    let since = now - THROTTLE_WINDOW_SECS;
+    let since = now - crate::clock::secs(THROTTLE_WINDOW);
     let max = i64::from(config.limits.login_max_failures);
     let account = name.trim().to_lowercase();
     let counted = crate::db::transaction(conn, |tx| -> QueryResult<_> {
@@ -70,7 +70,7 @@ pub fn login(
     })?;
     let Some(found) = counted.value else {
         return Ok(LoginOutcome::Throttled {
-            retry_after: THROTTLE_WINDOW_SECS,
+            retry_after: crate::clock::secs(THROTTLE_WINDOW),
         });
     };
     let stored = found

@@ -8,7 +8,7 @@ use crate::crypto::hash_token;
 use crate::db::queries::{login_failures, sessions};
 use crate::db::DbConn;
 
-use super::login::THROTTLE_WINDOW_SECS;
+use super::login::THROTTLE_WINDOW;
 
 /// A moderator's session, as every admin page sees it.
 #[derive(Debug, Clone)]
@@ -53,5 +53,5 @@ pub fn logout(conn: &mut DbConn, token: &str) -> QueryResult<()> {
 pub fn purge(conn: &mut DbConn, config: &Config, now: i64) -> QueryResult<usize> {
     let idle = crate::clock::secs(config.retention.session_idle);
     Ok(sessions::purge_idle(conn, now - idle)?
-        + login_failures::purge(conn, now - THROTTLE_WINDOW_SECS)?)
+        + login_failures::purge(conn, now - crate::clock::secs(THROTTLE_WINDOW))?)
 }

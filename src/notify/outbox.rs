@@ -85,7 +85,8 @@ pub fn comment_approved(
         return Ok(());
     }
     let per_hour = i64::from(config.mail.reply_notifications_per_hour);
-    if q::count_since(tx, OutboxKind::Reply, &to, now - 3600)? >= per_hour {
+    let an_hour_ago = now - crate::clock::secs(crate::clock::hours(1));
+    if q::count_since(tx, OutboxKind::Reply, &to, an_hour_ago)? >= per_hour {
         tracing::info!(
             comment = reply.id,
             "reply notification not written: the recipient had {per_hour} in the last hour"
@@ -283,7 +284,11 @@ fn written(
             return Render::Broken(format!("an email template failed: {e}"));
         }
     };
-    let host = config.server.public_url.host_str().unwrap_or("causerie.invalid");
+    let host = config
+        .server
+        .public_url
+        .host_str()
+        .unwrap_or("causerie.invalid");
     Render::Written(Box::new(Written {
         rendered,
         list_unsubscribe,

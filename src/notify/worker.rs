@@ -38,7 +38,7 @@ use super::outbox::{render, Render};
 use super::Signal;
 
 pub const MAX_ATTEMPTS: i32 = 10;
-pub const MAX_DELAY_SECS: i64 = 6 * 3600;
+pub const MAX_DELAY: std::time::Duration = crate::clock::hours(6);
 const BATCH: i64 = 20;
 const POLL: Duration = Duration::from_secs(5);
 
@@ -47,7 +47,7 @@ pub fn retry_delay(base_secs: i64, failures: i32) -> i64 {
     let doublings = (failures - 1).clamp(0, 30) as u32;
     base_secs
         .saturating_mul(1_i64 << doublings)
-        .min(MAX_DELAY_SECS)
+        .min(crate::clock::secs(MAX_DELAY))
 }
 
 /// The outbox worker; clones share it.
@@ -183,13 +183,7 @@ impl Worker {
                     Render::Written(w) => {
                         let stored = crate::db::transaction(conn, |tx| {
                             for (hash, comment_id, action, expires) in &w.links {
-                                action_links::insert(
-                                    tx,
-                                    hash,
-                                    *comment_id,
-                                    *action,
-                                    *expires,
-                                )?;
+                                action_links::insert(tx, hash, *comment_id, *action, *expires)?;
                             }
                             let filling = Filling {
                                 subject: &w.rendered.subject,
@@ -322,7 +316,7 @@ mod tests {
         assert_eq!(retry_delay(30, 1), 30);
         assert_eq!(retry_delay(30, 2), 60);
         assert_eq!(retry_delay(30, 5), 480);
-        assert_eq!(retry_delay(30, 10), MAX_DELAY_SECS.min(30 * 512));
-        assert_eq!(retry_delay(30, 40), MAX_DELAY_SECS);
+        assert_eq!(retry_delay(30, 10), 30 * 512);
+        assert_eq!(retry_delay(30, 40), 6 * 3600);
     }
 }

@@ -22,7 +22,7 @@ use crate::routes::{check_origin, request_lang, truncated_ip};
 use crate::sanitize::whitelist_markup;
 
 /// How long a rendered form may wait before it is posted.
-const FORM_MAX_AGE_SECS: i64 = 24 * 3600;
+const FORM_MAX_AGE: std::time::Duration = crate::clock::hours(24);
 /// The no-JS page shows this many comments at most; the API pages through more.
 const NOJS_MAX_COMMENTS: i64 = 2000;
 
@@ -264,7 +264,7 @@ pub async fn post(
         .map(|t| state.secret.verify("form", t))
     {
         Some(Some(ts)) => match ts.parse::<i64>() {
-            Ok(issued) if now() - issued <= FORM_MAX_AGE_SECS => None,
+            Ok(issued) if now() - issued <= crate::clock::secs(FORM_MAX_AGE) => None,
             _ => Some(Msg::FormExpired),
         },
         _ => Some(Msg::FormInvalid),

@@ -258,17 +258,26 @@ pub fn count_since(
         .get_result(conn)
 }
 
-/// Waiting messages (drafts and queued) that are due and not claimed by a live
-/// worker, oldest first.
-pub fn due(conn: &mut DbConn, now: i64, limit: i64) -> QueryResult<Vec<i64>> {
-    outbox::table
-        .filter(outbox::status.eq_any(OutboxStatus::WAITING))
-        .filter(outbox::next_attempt_at.le(now))
-        .filter(
+/// What a worker may take at `now`: waiting, due, and claimed by no live worker.
+/// The one definition, for the look (`due`) and for the claim itself.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn takeable(now: i64) -> _ {
+    let waiting: [OutboxStatus; 2] = OutboxStatus::WAITING;
+    outbox::status
+        .eq_any(waiting)
+        .and(outbox::next_attempt_at.le(now))
+        .and(
             outbox::claimed_until
                 .is_null()
                 .or(outbox::claimed_until.lt(now)),
         )
+}
+
+/// Waiting messages (drafts and queued) that are due and not claimed by a live
+/// worker, oldest first.
+pub fn due(conn: &mut DbConn, now: i64, limit: i64) -> QueryResult<Vec<i64>> {
+    outbox::table
+        .filter(takeable(now))
         .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
         .limit(limit)
         .select(outbox::id)
@@ -282,13 +291,7 @@ pub fn claim(conn: &mut DbConn, id: i64, now: i64, until: i64) -> QueryResult<bo
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq_any(OutboxStatus::WAITING))
-            .filter(outbox::next_attempt_at.le(now))
-            .filter(
-                outbox::claimed_until
-                    .is_null()
-                    .or(outbox::claimed_until.lt(now)),
-            ),
+            .filter(takeable(now)),
     )
     .set(outbox::claimed_until.eq(Some(until)))
     .execute(conn)

@@ -14,7 +14,7 @@ use crate::routes::{origin_allowed, truncated_ip, Senders};
 
 /// A login form older than this is refused (it also defeats login CSRF: the form
 /// token is signed by this instance).
-const LOGIN_FORM_MAX_AGE: i64 = 3600;
+const LOGIN_FORM_MAX_AGE: std::time::Duration = crate::clock::hours(1);
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]
@@ -90,7 +90,7 @@ pub async fn submit(
         .secret
         .verify("login", &form_token)
         .and_then(|ts| ts.parse::<i64>().ok())
-        .is_some_and(|ts| now() - ts <= LOGIN_FORM_MAX_AGE);
+        .is_some_and(|ts| now() - ts <= crate::clock::secs(LOGIN_FORM_MAX_AGE));
     if !fresh || !origin_allowed(&req, &state.config, Senders::OwnPages) {
         return Ok(page(
             &state,
