@@ -20,6 +20,11 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
+/// The body of `GET url`, whatever its status.
+pub async fn text_of(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// Loads the login form at `base` (for its form token), then posts it.
 pub async fn login_attempt(
     client: &reqwest::Client,
@@ -27,14 +32,7 @@ pub async fn login_attempt(
     name: &str,
     password: &str,
 ) -> reqwest::Response {
-    let page = client
-        .get(format!("{base}/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(client, &format!("{base}/admin/login")).await;
     let token = super::input_value(&page, "form_token");
     client
         .post(format!("{base}/admin/login"))
@@ -53,14 +51,7 @@ pub async fn log_in(base: &str, name: &str, password: &str) -> Moderator {
     let client = browser();
     let r = login_attempt(&client, base, name, password).await;
     assert_eq!(r.status(), 303, "login of {name} failed");
-    let queue = client
-        .get(format!("{base}/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let queue = text_of(&client, &format!("{base}/admin")).await;
     Moderator {
         csrf: super::input_value(&queue, "csrf"),
         client,
