@@ -257,7 +257,9 @@ impl Worker {
                     })
                     .await;
                 match res {
-                    Ok(_) => tracing::info!(outbox_id = id, kind = %kind, "email sent"),
+                    Ok(_) if smtp => tracing::info!(outbox_id = id, kind = %kind, "email sent"),
+                    // The mailer has just logged it: say it is done, not that it left.
+                    Ok(_) => tracing::debug!(outbox_id = id, kind = %kind, "email done (logged)"),
                     Err(e) => {
                         tracing::error!(outbox_id = id, error = ?e, "email sent but not marked sent")
                     }
