@@ -7,6 +7,7 @@ mod email;
 mod hold_reason;
 mod name;
 mod page_key;
+mod site_id;
 mod status;
 mod website;
 
@@ -18,6 +19,7 @@ pub use email::AuthorEmail;
 pub use hold_reason::{BotSignal, HoldReason};
 pub use name::AuthorName;
 pub use page_key::PageKey;
+pub use site_id::{SiteId, DEFAULT_SITE};
 pub use status::Status;
 pub use website::Website;
 
