@@ -9,6 +9,7 @@ mod name;
 mod page_key;
 mod site_id;
 mod status;
+mod thread_key;
 mod website;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ pub use name::AuthorName;
 pub use page_key::PageKey;
 pub use site_id::{SiteId, DEFAULT_SITE};
 pub use status::Status;
+pub use thread_key::ThreadKey;
 pub use website::Website;
 
 use crate::i18n::Msg;
