@@ -42,6 +42,15 @@ pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
     }
+    let adopted = crate::sites::adopt_threads_of_default(&mut conn, &config.sites)?;
+    if adopted > 0 {
+        tracing::info!(
+            "{adopted} threads stored before sites existed joined the site `{}` (the first \
+             of [[sites]], as there is no site `default`); `causerie move-site` moves them \
+             elsewhere",
+            config.sites.first().id
+        );
+    }
     let stored = queries::instance::get_or_insert(&mut conn, SECRET_NAME, &Secret::generate_hex())?;
     let secret = Secret::from_hex(&stored)?;
     Ok((pool, secret))
