@@ -1048,4 +1048,102 @@ mod tests {
             assert!(err.contains(key), "{err}");
         }
     }
+
+    fn sites_config(toml_text: &str) -> Result<Config, ConfigError> {
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(toml_text))
+            .extract()
+            .map_err(Box::new)?;
+        Config::from_settings(settings)
+    }
+
+    #[test]
+    fn sites_take_the_top_level_values_they_do_not_set() {
+        let c = sites_config(
+            r#"
+            lang = "fr"
+            moderation = "none"
+            [[sites]]
+            id = "blog"
+            name = "Le blog"
+            origins = ["https://blog.example.fr", "https://www.blog.example.fr/"]
+            notify_to = ["moi@example.fr"]
+            [[sites]]
+            id = "notes"
+            origins = ["https://notes.example.org"]
+            moderation = "all"
+            lang = "en"
+            close_after_days = 30
+            "#,
+        )
+        .unwrap();
+        let blog = c.sites.get("blog").unwrap();
+        assert_eq!(blog.name, "Le blog");
+        assert_eq!(
+            blog.origins,
+            ["https://blog.example.fr", "https://www.blog.example.fr"]
+        );
+        assert_eq!(blog.settings.lang, Lang::Fr);
+        assert_eq!(blog.settings.moderation, ModerationMode::None);
+        assert_eq!(blog.settings.notify_to.len(), 1);
+        let notes = c.sites.get("notes").unwrap();
+        assert_eq!(notes.name, "notes");
+        assert_eq!(notes.settings.lang, Lang::En);
+        assert_eq!(notes.settings.moderation, ModerationMode::All);
+        assert_eq!(notes.settings.close_after, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(c.sites.first().id.as_str(), "blog");
+        assert_eq!(
+            c.sites.by_origin("https://notes.example.org").unwrap().id.as_str(),
+            "notes"
+        );
+    }
+
+    #[test]
+    fn without_sites_there_is_one_site_default() {
+        let c = Config::from_settings(Settings::default()).unwrap();
+        assert_eq!(c.sites.len(), 1);
+        let only = c.sites.first();
+        assert_eq!(only.id.as_str(), "default");
+        assert_eq!(only.origins, ["http://127.0.0.1:8080"]);
+    }
+
+    #[test]
+    fn bad_sites_are_errors_that_name_the_site_and_the_key() {
+        let base = "[[sites]]\nid = \"blog\"\norigins = [\"https://blog.example.fr\"]\n";
+        for (extra, site, words) in [
+            ("colour = \"blue\"\n", "blog", "colour"),
+            ("moderation = \"sometimes\"\n", "blog", "sometimes"),
+            ("notify_to = [\"not an address\"]\n", "blog", "notify_to"),
+            (
+                "[[sites]]\nid = \"notes\"\norigins = [\"https://blog.example.fr\"]\n",
+                "notes",
+                "also the site `blog`",
+            ),
+            ("[[sites]]\nid = \"blog\"\norigins = [\"https://b.example\"]\n", "blog", "same `id`"),
+            ("[[sites]]\nid = \"Le Blog\"\norigins = [\"https://b.example\"]\n", "Le Blog", "lowercase"),
+            ("[[sites]]\nid = \"notes\"\n", "notes", "origins"),
+            ("[[sites]]\norigins = [\"https://b.example\"]\n", "number 2", "id"),
+        ] {
+            let err = sites_config(&format!("{base}{extra}")).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{site}`")), "{extra}: {err}");
+            assert!(err.contains(words), "{extra}: {err}");
+        }
+        let err = sites_config(&format!("origins = [\"https://a.example\"]\n{base}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("origins"), "{err}");
+    }
+
+    #[test]
+    fn the_effective_configuration_round_trips_with_sites() {
+        let c = sites_config(
+            "[[sites]]\nid = \"blog\"\norigins = [\"https://blog.example.fr\"]\nlang = \"fr\"\n",
+        )
+        .unwrap();
+        let again = Config::from_settings(c.to_settings()).unwrap();
+        let blog = again.sites.get("blog").unwrap();
+        assert_eq!(blog.settings.lang, Lang::Fr);
+        assert_eq!(blog.origins, ["https://blog.example.fr"]);
+        assert!(c.to_masked_toml().contains("[[sites]]"), "{}", c.to_masked_toml());
+    }
 }

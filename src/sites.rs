@@ -92,3 +92,106 @@ pub fn adopt_threads_of_default(conn: &mut DbConn, sites: &Sites) -> Result<usiz
     let moved = move_site(conn, sites, DEFAULT_SITE, &first, false)?;
     Ok(moved.threads)
 }
+
+/// Why a request has no site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChoiceError {
+    /// It names a site this instance does not serve (404).
+    Unknown(String),
+    /// Its `Origin` is a page of one site and it names another (403): a page of one
+    /// site never writes into another's threads, nor reads them with CORS.
+    Foreign { origin_site: String, asked: String },
+}
+
+/// The site a request is for (SPEC section 10): the one it names (`site`), else the
+/// one whose origins hold `origin` (the request's `Origin`, or for `/t` its
+/// `Referer`'s origin), else the first. A request naming a site from another site's
+/// page is refused.
+pub fn choose<'s>(
+    sites: &'s Sites,
+    asked: Option<&str>,
+    origin: Option<&str>,
+) -> Result<&'s crate::config::Site, ChoiceError> {
+    let from = origin.and_then(|o| sites.by_origin(o));
+    let Some(asked) = asked.map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(from.unwrap_or_else(|| sites.first()));
+    };
+    let site = sites
+        .get(asked)
+        .ok_or_else(|| ChoiceError::Unknown(asked.chars().take(60).collect()))?;
+    match from {
+        Some(other) if other.id != site.id => Err(ChoiceError::Foreign {
+            origin_site: other.id.to_string(),
+            asked: site.id.to_string(),
+        }),
+        _ => Ok(site),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Settings};
+
+    fn two_sites() -> Sites {
+        let sites = ["blog", "notes"]
+            .iter()
+            .map(|id| {
+                serde_json::json!({
+                    "id": id,
+                    "origins": [format!("https://{id}.example.org")],
+                })
+            })
+            .collect();
+        Config::from_settings(Settings {
+            sites,
+            ..Default::default()
+        })
+        .unwrap()
+        .sites
+    }
+
+    fn chosen(sites: &Sites, asked: Option<&str>, origin: Option<&str>) -> Result<String, ChoiceError> {
+        choose(sites, asked, origin).map(|s| s.id.to_string())
+    }
+
+    #[test]
+    fn the_named_site_wins_then_the_origin_then_the_first() {
+        let sites = two_sites();
+        assert_eq!(chosen(&sites, Some("notes"), None), Ok("notes".into()));
+        assert_eq!(
+            chosen(&sites, None, Some("https://notes.example.org")),
+            Ok("notes".into())
+        );
+        assert_eq!(chosen(&sites, None, None), Ok("blog".into()));
+        assert_eq!(
+            chosen(&sites, None, Some("https://elsewhere.example")),
+            Ok("blog".into())
+        );
+        // From a page of the site it names, or from no site's page: allowed.
+        assert_eq!(
+            chosen(&sites, Some("notes"), Some("https://notes.example.org")),
+            Ok("notes".into())
+        );
+        assert_eq!(
+            chosen(&sites, Some("notes"), Some("https://elsewhere.example")),
+            Ok("notes".into())
+        );
+    }
+
+    #[test]
+    fn another_sites_page_and_unknown_sites_are_refused() {
+        let sites = two_sites();
+        assert_eq!(
+            chosen(&sites, Some("notes"), Some("https://blog.example.org")),
+            Err(ChoiceError::Foreign {
+                origin_site: "blog".into(),
+                asked: "notes".into()
+            })
+        );
+        assert_eq!(
+            chosen(&sites, Some("nope"), None),
+            Err(ChoiceError::Unknown("nope".into()))
+        );
+    }
+}
