@@ -66,7 +66,10 @@ fn readme_documents_every_configuration_key_and_its_variable() {
     for (key, env) in &documented {
         // Tables (`[[sites]]`) have no form as one environment variable.
         if FILE_ONLY.contains(&key.as_str()) {
-            assert!(env.contains("file only"), "the README row of `{key}`: {env}");
+            assert!(
+                env.contains("file only"),
+                "the README row of `{key}`: {env}"
+            );
             continue;
         }
         let var = format!("`CAUSERIE_{}`", key.to_uppercase());
