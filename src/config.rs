@@ -364,6 +364,12 @@ impl Sites {
         self.0.iter().find(|s| s.id.as_str() == id)
     }
 
+    /// The site a stored thread belongs to. A thread of a site since removed from the
+    /// configuration is kept, and follows the first site's settings.
+    pub fn of_thread(&self, site: &str) -> &Site {
+        self.get(site).unwrap_or_else(|| self.first())
+    }
+
     /// The site whose pages are served from `origin`.
     pub fn by_origin(&self, origin: &str) -> Option<&Site> {
         self.0.iter().find(|s| s.origins.iter().any(|o| o == origin))
@@ -425,9 +431,21 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
+        for key in FILE_ONLY {
+            let var = format!("CAUSERIE_{}", key.to_uppercase());
+            if std::env::var_os(&var).is_some() {
+                return Err(ConfigError::Invalid {
+                    key: "sites",
+                    message: format!(
+                        "{var} is set, but [[sites]] can only be written in the configuration file"
+                    ),
+                });
+            }
+        }
         figment = figment.merge(Env::prefixed("CAUSERIE_").filter(|key| {
             !NOT_KEYS
                 .iter()
+                .chain(FILE_ONLY.iter())
                 .any(|k| key.as_str().eq_ignore_ascii_case(k))
         }));
         let settings: Settings = figment.extract().map_err(Box::new)?;

@@ -74,6 +74,10 @@ pub enum Msg {
     UnknownParent,
     ThreadClosed,
     OriginNotAllowed,
+    /// The request names a site this instance does not serve.
+    UnknownSite { site: String },
+    /// A page of one site asked for another site's threads.
+    SiteMismatch,
     TokenMissing,
     TokenWrong,
     EditWindowClosed,
@@ -154,6 +158,16 @@ impl Msg {
             (ThreadClosed, Fr) => "Les commentaires sont fermés sur cette page.",
             (OriginNotAllowed, En) => "This site is not allowed to send comments here.",
             (OriginNotAllowed, Fr) => "Ce site n’est pas autorisé à envoyer des commentaires ici.",
+            (UnknownSite { site }, En) => {
+                return format!("There is no site “{site}” on this comment server.")
+            }
+            (UnknownSite { site }, Fr) => {
+                return format!("Il n’y a pas de site « {site} » sur ce serveur de commentaires.")
+            }
+            (SiteMismatch, En) => "A page of one site cannot show or send the comments of another.",
+            (SiteMismatch, Fr) => {
+                "Une page d’un site ne peut ni montrer ni envoyer les commentaires d’un autre."
+            }
             (TokenMissing, En) => "Editing a comment needs its edit key (Authorization: Bearer …).",
             (TokenMissing, Fr) => {
                 "Modifier un commentaire demande sa clé de modification (Authorization: Bearer …)."

@@ -6,7 +6,6 @@ use clap::{Parser, Subcommand};
 
 use causerie::auth::accounts as moderators;
 use causerie::config::Config;
-use causerie::db::queries;
 use causerie::startup::{open_database, Application};
 use causerie::telemetry;
 

@@ -50,7 +50,7 @@ pub fn move_site(
     if from == to {
         return Err(MoveError::SameSite(from.to_owned()));
     }
-    crate::db::write_transaction(conn, |conn| {
+    let done = crate::db::transaction(conn, |conn| {
         let both = threads::pages_on_both(conn, from, to)?;
         if !both.is_empty() && !merge {
             let shown = match both.len() {
@@ -69,16 +69,17 @@ pub fn move_site(
             };
             diesel::update(comments::table.filter(comments::thread_id.eq(old.id)))
                 .set(comments::thread_id.eq(new.id))
-                .execute(conn)?;
+                .execute(&mut **conn)?;
             diesel::update(unsubscribed::table.filter(unsubscribed::thread_id.eq(Some(old.id))))
                 .set(unsubscribed::thread_id.eq(Some(new.id)))
-                .execute(conn)?;
-            diesel::delete(threads_table::table.find(old.id)).execute(conn)?;
+                .execute(&mut **conn)?;
+            diesel::delete(threads_table::table.find(old.id)).execute(&mut **conn)?;
             moved.merged += 1;
         }
         moved.threads = threads::move_site(conn, from, to)? + moved.merged;
         Ok(moved)
-    })
+    })?;
+    Ok(done.value)
 }
 
 /// Threads stored before sites existed are on `default`. If the configuration has

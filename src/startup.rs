@@ -210,12 +210,14 @@ impl Application {
     }
 }
 
-/// Cross-origin reads and writes only from the configured sites. A request from
-/// another origin is not refused here (it gets no CORS headers, so a browser will
-/// not let the page read the answer); writes are refused by `check_origin` with a
-/// clear 403.
+/// Cross-origin reads and writes only from the configured sites, each for its own
+/// threads: a request naming a site (`?site=`) is answered with CORS only for that
+/// site's origins. A request from another origin is not refused here (it gets no CORS
+/// headers, so a browser will not let the page read the answer); writes are refused
+/// by `check_origin` with a clear 403.
 fn cors(config: &Config) -> Cors {
-    let mut cors = Cors::default()
+    let sites = std::sync::Arc::new(config.sites.clone());
+    let cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "DELETE"])
         .allowed_headers([
             header::CONTENT_TYPE,
@@ -225,10 +227,15 @@ fn cors(config: &Config) -> Cors {
         .expose_headers([header::RETRY_AFTER, header::ETAG])
         .block_on_origin_mismatch(false)
         .max_age(secs(crate::clock::days(1)) as usize);
-    for origin in &config.server.origins {
-        cors = cors.allowed_origin(origin);
-    }
-    cors
+    cors.allowed_origin_fn(move |origin, head| {
+        let Some(site) = origin.to_str().ok().and_then(|o| sites.by_origin(o)) else {
+            return false;
+        };
+        let asked = url::form_urlencoded::parse(head.uri.query().unwrap_or("").as_bytes())
+            .find(|(k, _)| k == "site")
+            .map(|(_, v)| v.into_owned());
+        asked.is_none_or(|asked| asked == site.id.as_str())
+    })
 }
 
 /// Reads what other instances changed, so that their writes reach this instance's

@@ -99,7 +99,11 @@ pub fn reply(
         comments::set_status(tx, parent.id, Status::Approved)?;
         became_approved(tx, config, &parent, Status::Approved, now)?;
     }
-    let max = config.site.max_depth as i32;
+    let site = match threads::find(tx, parent.thread_id)? {
+        Some(thread) => config.sites.of_thread(&thread.site),
+        None => config.sites.first(),
+    };
+    let max = site.settings.max_depth as i32;
     let (parent_ref, depth) = if parent.depth >= max {
         (parent.parent_id, parent.depth)
     } else {
@@ -127,7 +131,12 @@ pub fn reply(
     Ok(inserted)
 }
 
-/// Opens or closes the thread of `page`; returns whether the page has a thread.
-pub fn set_thread_closed(tx: &mut Tx<'_>, page: &str, closed: bool) -> QueryResult<bool> {
-    threads::set_closed(tx, page, closed).map(|n| n > 0)
+/// Opens or closes the thread of `page` on `site`; returns whether it has a thread.
+pub fn set_thread_closed(
+    tx: &mut Tx<'_>,
+    site: &str,
+    page: &str,
+    closed: bool,
+) -> QueryResult<bool> {
+    threads::set_closed(tx, site, page, closed).map(|n| n > 0)
 }

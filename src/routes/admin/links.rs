@@ -74,7 +74,7 @@ pub async fn confirm(
         return Err(refusal(lang, &link));
     };
     let w = AdminWords::of(lang);
-    let (page, title) = thread.map(|t| (t.page, t.title)).unwrap_or_default();
+    let (site, page, title) = thread.map(|t| (t.site, t.page, t.title)).unwrap_or_default();
     Ok(render(
         Look::Admin,
         lang,
@@ -85,7 +85,7 @@ pub async fn confirm(
             token,
             action_label: action_label(w, action),
             author: comment.author,
-            thread_href: thread_href(&page, lang),
+            thread_href: thread_href(&site, &page, lang),
             title,
             status: status_label(w, comment.status),
             body: comment.body_html,

@@ -41,6 +41,8 @@ pub struct Item {
     iso: String,
     reason: Option<String>,
     body: String,
+    /// The comment's site (shown when the instance has several).
+    site: String,
     page: String,
     page_enc: String,
     title: String,
@@ -50,6 +52,7 @@ pub struct Item {
 }
 
 pub struct ThreadBox {
+    site: String,
     page: String,
     title: String,
     open: bool,
@@ -107,8 +110,14 @@ pub async fn queue(
         .filter(|p| *p >= 1)
         .unwrap_or(1);
     let page_key = PageKey::parse(&page_filter).ok();
+    let site_filter = qs
+        .get("site")
+        .filter(|s| state.config.sites.get(s).is_some())
+        .cloned();
     let filter = QueueFilter {
         status: Some(status),
+        site: site_filter.clone(),
+        scope: session.sites.limited_to().map(<[String]>::to_vec),
         page: page_key.as_ref().map(|k| k.as_str().to_owned()),
         search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
     };
@@ -117,13 +126,19 @@ pub async fn queue(
         .db(move |conn, st| -> Result<_, ApiError> {
             let rows = q::list(conn, &f, (p - 1) * PER_PAGE, PER_PAGE + 1)?;
             let counts = q::counts(conn, &f)?;
+            // The page's thread box: on the site filtered on, else the first site.
+            let site = f
+                .site
+                .clone()
+                .unwrap_or_else(|| st.config.sites.first().id.to_string());
             let thread = match &f.page {
-                Some(page) => queries::threads::find_by_page(conn, page)?.map(|t| {
-                    (
-                        t.clone(),
-                        crate::comments::thread_open(&t, &st.config.site, now()),
-                    )
-                }),
+                Some(page) => queries::threads::find_by_page(conn, &site, page)?
+                    .filter(|t| f.scope.as_ref().is_none_or(|s| s.contains(&t.site)))
+                    .map(|t| {
+                        let rules = &st.config.sites.of_thread(&t.site).settings;
+                        let open = crate::comments::thread_open(&t, rules, now());
+                        (t, open)
+                    }),
                 None => None,
             };
             Ok((rows, counts, thread))
@@ -172,7 +187,8 @@ pub async fn queue(
             reason: c.hold_reason.map(|r| r.text(lang)),
             body: c.body_html,
             page_enc: enc(&t.page),
-            thread_href: thread_href(&t.page, lang),
+            thread_href: thread_href(&t.site, &t.page, lang),
+            site: t.site,
             page: t.page,
             title: t.title,
             moderator: c.moderator,
@@ -194,6 +210,7 @@ pub async fn queue(
             tabs,
             status: status.as_str(),
             thread: thread.map(|(t, open)| ThreadBox {
+                site: t.site,
                 page: t.page,
                 title: t.title,
                 open,
@@ -306,6 +323,7 @@ pub async fn moderate(
 pub struct ThreadForm {
     csrf: String,
     back: Option<String>,
+    site: String,
     page: String,
     closed: Option<String>,
 }
@@ -324,9 +342,13 @@ pub async fn thread(
     let Ok(page) = PageKey::parse(&form.page) else {
         return Ok(see_other(&back));
     };
+    if !session.sites.allows(&form.site) {
+        return Ok(see_other(&with_flag(&back, "forged")));
+    }
     let closed = form.closed.as_deref() == Some("1");
+    let site = form.site.clone();
     state
-        .write(move |tx, _| admin::set_thread_closed(tx, page.as_str(), closed))
+        .write(move |tx, _| admin::set_thread_closed(tx, &site, page.as_str(), closed))
         .await
         .on_page(Look::Admin, admin_lang(&req, None))?;
     Ok(see_other(&with_flag(&back, "done")))
@@ -360,16 +382,16 @@ struct EditValues {
     reply: String,
 }
 
-fn load_comment(
-    conn: &mut DbConn,
-    id: i64,
-) -> Result<Option<(crate::db::models::Comment, String, String)>, ApiError> {
+/// A comment with its thread's site, page and title.
+type Loaded = (crate::db::models::Comment, String, String, String);
+
+fn load_comment(conn: &mut DbConn, id: i64) -> Result<Option<Loaded>, ApiError> {
     let Some(c) = queries::comments::find(conn, id)? else {
         return Ok(None);
     };
     let t = queries::threads::find(conn, c.thread_id)?;
-    let (page, title) = t.map(|t| (t.page, t.title)).unwrap_or_default();
-    Ok(Some((c, page, title)))
+    let (site, page, title) = t.map(|t| (t.site, t.page, t.title)).unwrap_or_default();
+    Ok(Some((c, site, page, title)))
 }
 
 async fn edit_page(
@@ -382,7 +404,7 @@ async fn edit_page(
 ) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(req, None);
     let w = AdminWords::of(lang);
-    let (c, page, title) = state
+    let (c, site, page, title) = state
         .db(move |conn, _| load_comment(conn, id))
         .await
         .on_page(Look::Admin, lang)?
@@ -413,7 +435,7 @@ async fn edit_page(
             status: status_label(w, c.status),
             reason: c.hold_reason.map(|r| r.text(lang)),
             email: c.email,
-            thread_href: thread_href(&page, lang),
+            thread_href: thread_href(&site, &page, lang),
             title,
             author: values.author,
             website: values.website,
@@ -551,7 +573,7 @@ pub async fn reply(
                 body: String::new(),
                 reply: text,
             };
-            if let Ok(Some((c, _, _))) = loaded {
+            if let Ok(Some((c, ..))) = loaded {
                 values.author = c.author;
                 values.website = c.website.unwrap_or_default();
                 values.body = c.body_raw;
