@@ -164,6 +164,21 @@ test('a page of one site naming the other is refused, its thread never shown', a
   await context.close();
 });
 
+test('/demo?site=notes shows the notes’ thread, in English, and posts into it', async () => {
+  const { context, page } = await reader();
+  await open(page, `${api.url}/demo?site=notes`);
+  assert.equal(await page.getAttribute('script[src="/embed.js"]', 'data-site'), 'notes');
+  assert.equal(await page.locator('#causerie h3').textContent(), 'Leave a comment');
+  const json = await post(page, 'Sam', 'From the demo.');
+  assert.equal(json.site, 'notes');
+  const thread = await (await fetch(`${api.url}/api/v1/comments?site=notes&page=%2Fdemo`)).json();
+  assert.deepEqual(thread.comments.map((c) => c.author), ['Sam']);
+  const blog = await (await fetch(`${api.url}/api/v1/comments?site=blog&page=%2Fdemo`)).json();
+  assert.equal(blog.comments.length, 0);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
 test('no page of either site asked anything of a third origin', () => {
   assert.ok(requested.length > 10, 'the tests made requests');
   const allowed = new Set([api.url, blogHost.url, notesHost.url].map((u) => new URL(u).origin));
