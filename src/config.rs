@@ -128,15 +128,27 @@ pub struct SiteEntry {
     pub lang: Option<Lang>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation: Option<ModerationMode>,
-    #[serde(default, deserialize_with = "some_comma_list", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "some_comma_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub notify_to: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_moderators: Option<NotifyModerators>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation_links: Option<u32>,
-    #[serde(default, deserialize_with = "some_comma_list", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "some_comma_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub moderation_keywords: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "some_comma_list", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "some_comma_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub disallowed_keywords: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_after_days: Option<u32>,
@@ -372,7 +384,9 @@ impl Sites {
 
     /// The site whose pages are served from `origin`.
     pub fn by_origin(&self, origin: &str) -> Option<&Site> {
-        self.0.iter().find(|s| s.origins.iter().any(|o| o == origin))
+        self.0
+            .iter()
+            .find(|s| s.origins.iter().any(|o| o == origin))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Site> {
@@ -579,7 +593,9 @@ impl Config {
         if !site_entries.is_empty() && !given_origins.is_empty() {
             return Err(ConfigError::Invalid {
                 key: "origins",
-                message: "with [[sites]], each site lists its own `origins`; remove the top-level one".into(),
+                message:
+                    "with [[sites]], each site lists its own `origins`; remove the top-level one"
+                        .into(),
             });
         }
         let top = SiteSettings {
@@ -661,8 +677,8 @@ impl Config {
             site_defaults: site,
             admin_password: _,
         } = self;
-        let configured = !server.derived.origins && sites.first().id.as_str() != DEFAULT_SITE
-            || sites.len() > 1;
+        let configured =
+            !server.derived.origins && sites.first().id.as_str() != DEFAULT_SITE || sites.len() > 1;
         Settings {
             listen: server.listen.to_string(),
             database_url: database.url.clone(),
@@ -701,9 +717,16 @@ impl Config {
             max_comments_per_email_per_hour: limits.comments_per_email_per_hour,
             max_comments_per_thread_per_ip_per_hour: limits.comments_per_thread_per_ip_per_hour,
             min_form_seconds: whole(limits.min_form_time, 1),
-            trusted_proxies: server.trusted_proxies.iter().map(|n| n.to_string()).collect(),
+            trusted_proxies: server
+                .trusted_proxies
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
             sites: if configured {
-                sites.iter().map(|s| site_entry(s).unwrap_or_default()).collect()
+                sites
+                    .iter()
+                    .map(|s| site_entry(s).unwrap_or_default())
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -773,8 +796,7 @@ fn build_sites(top: &SiteSettings, entries: Vec<serde_json::Value>) -> Result<Si
             site: named.clone(),
             message,
         };
-        let entry: SiteEntry =
-            serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
+        let entry: SiteEntry = serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
         let id = SiteId::parse(&entry.id).ok_or_else(|| {
             invalid("`id` must be 1 to 40 lowercase letters, digits or hyphens".into())
         })?;
@@ -965,12 +987,15 @@ mod tests {
         let c = Config::from_settings(Settings::default()).unwrap();
         assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.server.public_url.as_str(), "http://127.0.0.1:8080/");
-        assert_eq!(c.server.origins, vec!["http://127.0.0.1:8080".to_string()]);
-        assert_eq!(c.site.moderation, ModerationMode::FirstTime);
+        assert_eq!(
+            c.sites.first().origins,
+            vec!["http://127.0.0.1:8080".to_string()]
+        );
+        assert_eq!(c.site_defaults.moderation, ModerationMode::FirstTime);
         assert!(c.limits.enabled);
         assert_eq!(c.database.url, "sqlite://causerie.db");
-        assert_eq!(c.site.edit_window, Duration::from_secs(15 * 60));
-        assert_eq!(c.site.close_after, None);
+        assert_eq!(c.site_defaults.edit_window, Duration::from_secs(15 * 60));
+        assert_eq!(c.site_defaults.close_after, None);
         assert_eq!(c.retention.ip, Duration::from_secs(30 * 86_400));
     }
 
@@ -1030,7 +1055,7 @@ mod tests {
             c.mail.from.to_string(),
             "Causerie <causerie@comments.example.fr>"
         );
-        assert!(c.site.notify_to.is_empty());
+        assert!(c.site_defaults.notify_to.is_empty());
         let local = Config::from_settings(Settings::default()).unwrap();
         assert_eq!(local.mail.from.email.to_string(), "causerie@127.0.0.1");
         let two = Config::from_settings(Settings {
@@ -1038,7 +1063,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(two.site.notify_to.len(), 2);
+        assert_eq!(two.site_defaults.notify_to.len(), 2);
         for (key, s) in [
             (
                 "notify_to",
@@ -1108,10 +1133,17 @@ mod tests {
         assert_eq!(notes.name, "notes");
         assert_eq!(notes.settings.lang, Lang::En);
         assert_eq!(notes.settings.moderation, ModerationMode::All);
-        assert_eq!(notes.settings.close_after, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(
+            notes.settings.close_after,
+            Some(Duration::from_secs(30 * 86_400))
+        );
         assert_eq!(c.sites.first().id.as_str(), "blog");
         assert_eq!(
-            c.sites.by_origin("https://notes.example.org").unwrap().id.as_str(),
+            c.sites
+                .by_origin("https://notes.example.org")
+                .unwrap()
+                .id
+                .as_str(),
             "notes"
         );
     }
@@ -1137,12 +1169,26 @@ mod tests {
                 "notes",
                 "also the site `blog`",
             ),
-            ("[[sites]]\nid = \"blog\"\norigins = [\"https://b.example\"]\n", "blog", "same `id`"),
-            ("[[sites]]\nid = \"Le Blog\"\norigins = [\"https://b.example\"]\n", "Le Blog", "lowercase"),
+            (
+                "[[sites]]\nid = \"blog\"\norigins = [\"https://b.example\"]\n",
+                "blog",
+                "same `id`",
+            ),
+            (
+                "[[sites]]\nid = \"Le Blog\"\norigins = [\"https://b.example\"]\n",
+                "Le Blog",
+                "lowercase",
+            ),
             ("[[sites]]\nid = \"notes\"\n", "notes", "origins"),
-            ("[[sites]]\norigins = [\"https://b.example\"]\n", "number 2", "id"),
+            (
+                "[[sites]]\norigins = [\"https://b.example\"]\n",
+                "number 2",
+                "id",
+            ),
         ] {
-            let err = sites_config(&format!("{base}{extra}")).unwrap_err().to_string();
+            let err = sites_config(&format!("{base}{extra}"))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(&format!("`{site}`")), "{extra}: {err}");
             assert!(err.contains(words), "{extra}: {err}");
         }
@@ -1162,6 +1208,10 @@ mod tests {
         let blog = again.sites.get("blog").unwrap();
         assert_eq!(blog.settings.lang, Lang::Fr);
         assert_eq!(blog.origins, ["https://blog.example.fr"]);
-        assert!(c.to_masked_toml().contains("[[sites]]"), "{}", c.to_masked_toml());
+        assert!(
+            c.to_masked_toml().contains("[[sites]]"),
+            "{}",
+            c.to_masked_toml()
+        );
     }
 }

@@ -58,15 +58,23 @@ impl Lang {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     InvalidEmail,
     InvalidWebsite,
     InvalidPage,
     InvalidParent,
     WrongType,
-    Flood { secs: i64 },
-    TooManyComments { minutes: i64 },
-    TooManyPages { max: usize },
+    Flood {
+        secs: i64,
+    },
+    TooManyComments {
+        minutes: i64,
+    },
+    TooManyPages {
+        max: usize,
+    },
     InvalidLimit,
     InvalidCursor,
     InvalidToken,
@@ -75,7 +83,9 @@ pub enum Msg {
     ThreadClosed,
     OriginNotAllowed,
     /// The request names a site this instance does not serve.
-    UnknownSite { site: String },
+    UnknownSite {
+        site: String,
+    },
     /// A page of one site asked for another site's threads.
     SiteMismatch,
     TokenMissing,
@@ -83,7 +93,9 @@ pub enum Msg {
     EditWindowClosed,
     Duplicate,
     BodyTooLarge,
-    MalformedJson { detail: String },
+    MalformedJson {
+        detail: String,
+    },
     WrongContentType,
     NotFound,
     Internal,

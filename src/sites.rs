@@ -152,7 +152,11 @@ mod tests {
         .sites
     }
 
-    fn chosen(sites: &Sites, asked: Option<&str>, origin: Option<&str>) -> Result<String, ChoiceError> {
+    fn chosen(
+        sites: &Sites,
+        asked: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<String, ChoiceError> {
         choose(sites, asked, origin).map(|s| s.id.to_string())
     }
 

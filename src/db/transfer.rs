@@ -16,8 +16,8 @@ use super::models::{Comment, Moderator, Thread};
 use super::queries::action_links::ActionLink;
 use super::queries::outbox::OutboxMessage;
 use super::schema::{
-    action_links, comments, instance_settings, login_failures, moderator_sites, moderators,
-    outbox, sessions, threads, unsubscribed,
+    action_links, comments, instance_settings, login_failures, moderator_sites, moderators, outbox,
+    sessions, threads, unsubscribed,
 };
 use super::DbConn;
 
@@ -176,7 +176,10 @@ pub fn migrate_data(
         copy!(
             moderator_sites,
             ModeratorSiteRow,
-            (moderator_sites::moderator_id.asc(), moderator_sites::site.asc())
+            (
+                moderator_sites::moderator_id.asc(),
+                moderator_sites::site.asc()
+            )
         );
         copy!(
             instance_settings,

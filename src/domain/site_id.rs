@@ -13,8 +13,7 @@ impl SiteId {
     /// `None` unless `s` is 1 to 40 lowercase ASCII letters, digits or hyphens.
     pub fn parse(s: &str) -> Option<SiteId> {
         let ok = (1..=40).contains(&s.len())
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         ok.then(|| SiteId(s.to_owned()))
     }
@@ -43,7 +42,15 @@ mod tests {
         for ok in ["blog", "notes-2", "a", &"x".repeat(40)] {
             assert!(SiteId::parse(ok).is_some(), "{ok}");
         }
-        for bad in ["", "Blog", "le blog", "blog_fr", "é", &"x".repeat(41), "../x"] {
+        for bad in [
+            "",
+            "Blog",
+            "le blog",
+            "blog_fr",
+            "é",
+            &"x".repeat(41),
+            "../x",
+        ] {
             assert!(SiteId::parse(bad).is_none(), "{bad}");
         }
     }

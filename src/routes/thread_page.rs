@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::app::{AppState, Db};
 use crate::comments::{self as service, PostError};
+use crate::config::Site;
 use crate::db::models::Comment;
 use crate::db::{now, queries};
 use crate::demo;
@@ -18,7 +19,6 @@ use crate::domain::{CommentInput, FieldErrors, PageKey, Status};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, Words};
 use crate::routes::html::{human_date, page_lang, render, thread_href, Look, OnPage, PageError};
-use crate::config::Site;
 use crate::routes::{check_origin, request_lang, request_site, truncated_ip};
 use crate::sanitize::whitelist_markup;
 
@@ -298,12 +298,12 @@ pub async fn post(
             let res = state
                 .write(move |tx, st| {
                     let site = st.config.sites.of_thread(site_id.as_str());
-                    service::post(tx, &st.config, site, &submission, ip.as_deref(), now()).map_err(|e| {
-                        match e {
+                    service::post(tx, &st.config, site, &submission, ip.as_deref(), now()).map_err(
+                        |e| match e {
                             PostError::Db(db) => ApiError::from(db),
                             other => ApiError::from(other),
-                        }
-                    })
+                        },
+                    )
                 })
                 .await;
             match res {

@@ -8,11 +8,7 @@ use crate::domain::ThreadKey;
 /// because, on PostgreSQL, a transaction may commit after one that took a higher id.
 /// Two queries rather than one with OR, which SQLite would answer by reading the
 /// whole table instead of a range of its key.
-pub fn since(
-    conn: &mut DbConn,
-    after_id: i64,
-    gaps: &[i64],
-) -> QueryResult<Vec<(i64, ThreadKey)>> {
+pub fn since(conn: &mut DbConn, after_id: i64, gaps: &[i64]) -> QueryResult<Vec<(i64, ThreadKey)>> {
     let columns = (
         thread_changes::id,
         thread_changes::site,

@@ -74,7 +74,9 @@ pub async fn confirm(
         return Err(refusal(lang, &link));
     };
     let w = AdminWords::of(lang);
-    let (site, page, title) = thread.map(|t| (t.site, t.page, t.title)).unwrap_or_default();
+    let (site, page, title) = thread
+        .map(|t| (t.site, t.page, t.title))
+        .unwrap_or_default();
     Ok(render(
         Look::Admin,
         lang,

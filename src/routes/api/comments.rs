@@ -257,7 +257,15 @@ pub async fn edit(
     let body = crate::sanitize::SanitizedBody::new(body);
     let updated = state
         .write(move |tx, st| {
-            service::edit(tx, &st.config, from_site.as_deref(), id, &token, &body, now())
+            service::edit(
+                tx,
+                &st.config,
+                from_site.as_deref(),
+                id,
+                &token,
+                &body,
+                now(),
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({

@@ -2,10 +2,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::error::ApiError;
-use crate::routes::{request_site, site_param};
 use crate::domain::{AUTHOR_MAX, BODY_MAX, EMAIL_MAX, WEBSITE_MAX};
+use crate::error::ApiError;
 use crate::i18n::{Lang, Words};
+use crate::routes::{request_site, site_param};
 use crate::sanitize::{whitelist_markup, WHITELIST};
 
 /// `GET /api/v1/config`: all the embed needs to build the form.
