@@ -367,6 +367,13 @@ pub struct AdminWords {
     pub retry_now: &'static str,
     pub smtp_off: &'static str,
     pub no_messages: &'static str,
+    /// The site filter of the queue, and the site of each comment.
+    pub site: &'static str,
+    pub all_sites: &'static str,
+    /// A bulk action left out comments that are gone or on another site.
+    pub skipped: &'static str,
+    /// A one-click link opened in the session of a moderator of other sites.
+    pub link_other_site: &'static str,
 }
 
 impl AdminWords {
@@ -450,6 +457,10 @@ static ADMIN_EN: AdminWords = AdminWords {
     retry_now: "Retry now",
     smtp_off: "SMTP is not configured (smtp_url): messages are written to the log, not sent.",
     no_messages: "No message yet.",
+    site: "Site",
+    all_sites: "All sites",
+    skipped: "Some of the selected comments were left unchanged: they no longer exist or are not on your sites.",
+    link_other_site: "This link is about a comment of a site you do not moderate; nothing was changed.",
 };
 
 static ADMIN_FR: AdminWords = AdminWords {
@@ -524,6 +535,10 @@ static ADMIN_FR: AdminWords = AdminWords {
     retry_now: "Réessayer maintenant",
     smtp_off: "SMTP n’est pas configuré (smtp_url) : les messages sont écrits dans le journal, pas envoyés.",
     no_messages: "Aucun message pour l’instant.",
+    site: "Site",
+    all_sites: "Tous les sites",
+    skipped: "Certains des commentaires choisis n’ont pas été modifiés : ils n’existent plus ou ne sont pas sur vos sites.",
+    link_other_site: "Ce lien concerne un commentaire d’un site que vous ne modérez pas ; rien n’a été modifié.",
 };
 
 /// Words of the notification emails and of the unsubscribe page.
