@@ -409,11 +409,16 @@ pub async fn thread(
     let Ok(page) = PageKey::parse(&form.page) else {
         return Ok(see_other(&back));
     };
-    if !session.sites.allows(&form.site) {
+    // Our form always names the site; one that does not means the first (the only
+    // one, without [[sites]]).
+    let site = match form.site.trim() {
+        "" => state.config.sites.first().id.to_string(),
+        named => named.to_owned(),
+    };
+    if !session.sites.allows(&site) {
         return Ok(see_other(&with_flag(&back, "forged")));
     }
     let closed = form.closed.as_deref() == Some("1");
-    let site = form.site.clone();
     state
         .write(move |tx, _| admin::set_thread_closed(tx, &site, page.as_str(), closed))
         .await
