@@ -198,10 +198,10 @@ fn migrate_data(from: &str, to: &str, force: bool) -> anyhow::Result<()> {
 }
 
 fn describe_sites(sites: &[String]) -> String {
-    if sites.is_empty() {
-        "every site".to_owned()
-    } else {
-        format!("the sites {}", sites.join(", "))
+    match sites {
+        [] => "every site".to_owned(),
+        [one] => format!("the site {one} only"),
+        many => format!("the sites {} only", many.join(", ")),
     }
 }
 
