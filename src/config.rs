@@ -965,12 +965,15 @@ mod tests {
         let c = Config::from_settings(Settings::default()).unwrap();
         assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.server.public_url.as_str(), "http://127.0.0.1:8080/");
-        assert_eq!(c.server.origins, vec!["http://127.0.0.1:8080".to_string()]);
-        assert_eq!(c.site.moderation, ModerationMode::FirstTime);
+        assert_eq!(
+            c.sites.first().origins,
+            vec!["http://127.0.0.1:8080".to_string()]
+        );
+        assert_eq!(c.sites.first().settings.moderation, ModerationMode::FirstTime);
         assert!(c.limits.enabled);
         assert_eq!(c.database.url, "sqlite://causerie.db");
-        assert_eq!(c.site.edit_window, Duration::from_secs(15 * 60));
-        assert_eq!(c.site.close_after, None);
+        assert_eq!(c.sites.first().settings.edit_window, Duration::from_secs(15 * 60));
+        assert_eq!(c.sites.first().settings.close_after, None);
         assert_eq!(c.retention.ip, Duration::from_secs(30 * 86_400));
     }
 
@@ -1030,7 +1033,7 @@ mod tests {
             c.mail.from.to_string(),
             "Causerie <causerie@comments.example.fr>"
         );
-        assert!(c.site.notify_to.is_empty());
+        assert!(c.sites.first().settings.notify_to.is_empty());
         let local = Config::from_settings(Settings::default()).unwrap();
         assert_eq!(local.mail.from.email.to_string(), "causerie@127.0.0.1");
         let two = Config::from_settings(Settings {
@@ -1038,7 +1041,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(two.site.notify_to.len(), 2);
+        assert_eq!(two.sites.first().settings.notify_to.len(), 2);
         for (key, s) in [
             (
                 "notify_to",

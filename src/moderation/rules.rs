@@ -118,7 +118,12 @@ mod tests {
             disallowed_keywords: vec!["viagra".into()],
             ..Default::default()
         };
-        crate::config::Config::from_settings(s).unwrap().site
+        crate::config::Config::from_settings(s)
+            .unwrap()
+            .sites
+            .first()
+            .settings
+            .clone()
     }
 
     fn verdict(s: &SiteSettings, body: &str, known: bool) -> Verdict {
