@@ -297,6 +297,33 @@ async fn without_a_name_or_a_sites_origin_the_first_site_is_chosen() {
         .contains(&("site".to_owned(), "blog".to_owned())));
 }
 
+#[actix_web::test]
+async fn the_demo_page_embeds_the_site_asked_for() {
+    let app = spawn_app_with(|s| sites_with(s, json!({}), json!({"lang": "fr"}))).await;
+    let page = get_page(&app, "/demo?site=notes", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-site=\"notes\""), "{}", page.body);
+    assert!(page.body.contains("data-lang=\"fr\""), "{}", page.body);
+    // The no-JS fallback, inside <noscript> (parsed as text with scripting on).
+    let noscript = crate::nojs::text_of(&page.doc(), "noscript");
+    let fallback = scraper::Html::parse_fragment(&noscript)
+        .select(&sel("a"))
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .next();
+    assert_eq!(
+        fallback.as_deref(),
+        Some("/t?site=notes&page=%2Fdemo&lang=fr"),
+        "the no-JS fallback"
+    );
+    let page = get_page(&app, "/demo?site=nope", Some("en")).await;
+    assert_eq!(page.status, 404);
+    assert!(
+        page.body.contains("There is no site “nope”"),
+        "{}",
+        page.body
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Refusals
 
