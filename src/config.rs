@@ -969,10 +969,16 @@ mod tests {
             c.sites.first().origins,
             vec!["http://127.0.0.1:8080".to_string()]
         );
-        assert_eq!(c.sites.first().settings.moderation, ModerationMode::FirstTime);
+        assert_eq!(
+            c.sites.first().settings.moderation,
+            ModerationMode::FirstTime
+        );
         assert!(c.limits.enabled);
         assert_eq!(c.database.url, "sqlite://causerie.db");
-        assert_eq!(c.sites.first().settings.edit_window, Duration::from_secs(15 * 60));
+        assert_eq!(
+            c.sites.first().settings.edit_window,
+            Duration::from_secs(15 * 60)
+        );
         assert_eq!(c.sites.first().settings.close_after, None);
         assert_eq!(c.retention.ip, Duration::from_secs(30 * 86_400));
     }
