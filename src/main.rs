@@ -206,7 +206,9 @@ fn describe_sites(sites: &[String]) -> String {
 }
 
 fn move_site(config: &Config, from: &str, to: &str, merge: bool) -> anyhow::Result<()> {
-    let (pool, _) = open_database(config)?;
+    // Not `open_database`: its adoption would first move the threads of `default` to
+    // the first site, and `move-site default SECOND` would then find none.
+    let pool = causerie::startup::open_migrated(config)?;
     let mut conn = pool.get()?;
     let moved = causerie::sites::move_site(&mut conn, &config.sites, from, to, merge)?;
     println!("moved {} threads from `{from}` to `{to}`", moved.threads);

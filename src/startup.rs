@@ -34,14 +34,24 @@ pub struct Application {
     outbox_worker: actix_web::rt::task::JoinHandle<()>,
 }
 
-/// Opens the database, applies migrations and loads (or creates) the instance secret.
-pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
+/// Opens the database and applies migrations, and nothing else: for commands that
+/// must see the threads where they are (`causerie move-site` moves the threads of
+/// before sites to the site it is told, not to the first).
+pub fn open_migrated(config: &Config) -> anyhow::Result<DbPool> {
     let pool = db::connect(&config.database.url, config.database.pool_size)?;
     let mut conn = pool.get()?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
     }
+    Ok(pool)
+}
+
+/// Opens the database, applies migrations, gives the threads of before sites to
+/// their site, and loads (or creates) the instance secret.
+pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
+    let pool = open_migrated(config)?;
+    let mut conn = pool.get()?;
     let adopted = crate::sites::adopt_threads_of_default(&mut conn, &config.sites)?;
     if adopted > 0 {
         tracing::info!(

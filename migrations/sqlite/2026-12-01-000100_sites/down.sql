@@ -14,6 +14,8 @@ CREATE TABLE threads_without_site (
 -- Only possible while no page has a thread on two sites.
 INSERT INTO threads_without_site (id, page, title, closed, created_at)
     SELECT id, page, title, closed, created_at FROM threads;
+DELETE FROM sqlite_sequence WHERE name = 'threads_without_site';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'threads_without_site', seq FROM sqlite_sequence WHERE name = 'threads';
 DROP TABLE threads;
 ALTER TABLE threads_without_site RENAME TO threads;
 ALTER TABLE thread_changes DROP COLUMN site;

@@ -23,6 +23,9 @@ CREATE TABLE threads_with_site (
 );
 INSERT INTO threads_with_site (id, site, page, title, closed, created_at)
     SELECT id, 'default', page, title, closed, created_at FROM threads;
+-- The id sequence too, so that no id of a removed thread is given again.
+DELETE FROM sqlite_sequence WHERE name = 'threads_with_site';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'threads_with_site', seq FROM sqlite_sequence WHERE name = 'threads';
 DROP TABLE threads;
 ALTER TABLE threads_with_site RENAME TO threads;
 
