@@ -468,7 +468,7 @@ async fn an_authors_edit_or_removal_from_another_sites_page_is_403() {
 // CORS
 
 #[actix_web::test]
-async fn reads_are_answered_with_cors_for_the_threads_sites_origins_only() {
+async fn a_sites_page_reads_only_its_own_sites_threads_with_cors() {
     let app = app_with_two_sites().await;
     app.create(&on("blog", "/c", "Alice", "CORS.")).await;
 
@@ -480,10 +480,14 @@ async fn reads_are_answered_with_cors_for_the_threads_sites_origins_only() {
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(allowed_origin(&r).as_deref(), Some(BLOG), "{path}");
 
-        // A page of notes reading blog's thread: no CORS, and refused.
+        // A page of notes reading blog's thread is refused; the refusal carries
+        // CORS, so that the page can say why, and holds nothing of the thread.
         let r = app.get_from(Some(NOTES), path).await;
-        assert_eq!(allowed_origin(&r), None, "{path}");
         assert_eq!(r.status(), 403, "{path}");
+        assert_eq!(allowed_origin(&r).as_deref(), Some(NOTES), "{path}");
+        let refusal = r.text().await.unwrap();
+        assert!(refusal.contains("site_mismatch"), "{path}: {refusal}");
+        assert!(!refusal.contains("CORS."), "{path}: {refusal}");
 
         // A page of no site: public, without CORS.
         let r = app.get_from(Some(ELSEWHERE), path).await;
@@ -501,7 +505,7 @@ async fn reads_are_answered_with_cors_for_the_threads_sites_origins_only() {
 }
 
 #[actix_web::test]
-async fn a_preflight_is_answered_for_the_named_sites_origins_only() {
+async fn a_preflight_is_answered_for_the_sites_pages_only() {
     let app = app_with_two_sites().await;
     let preflight = |origin: &'static str, path: &'static str, method: &'static str| {
         app.client
@@ -515,7 +519,12 @@ async fn a_preflight_is_answered_for_the_named_sites_origins_only() {
         .await
         .unwrap();
     assert_eq!(allowed_origin(&r).as_deref(), Some(BLOG));
+    // Notes' page may ask: the read itself is then refused (403 site_mismatch).
     let r = preflight(NOTES, "/api/v1/comments?site=blog&page=/c", "GET")
+        .await
+        .unwrap();
+    assert_eq!(allowed_origin(&r).as_deref(), Some(NOTES));
+    let r = preflight(ELSEWHERE, "/api/v1/comments?site=blog&page=/c", "GET")
         .await
         .unwrap();
     assert_eq!(allowed_origin(&r), None);
