@@ -30,7 +30,6 @@
       submit: 'Post comment',
       sending: 'Sending…',
       reply: 'Reply',
-      replyLabel: 'Reply to {name}',
       edit: 'Edit',
       editLabel: 'Edit your comment',
       save: 'Save',
@@ -75,7 +74,6 @@
       submit: 'Laisser un commentaire',
       sending: 'Envoi…',
       reply: 'Répondre',
-      replyLabel: 'Répondre à {name}',
       edit: 'Modifier',
       editLabel: 'Modifier votre commentaire',
       save: 'Enregistrer',
@@ -109,6 +107,10 @@
   const script = document.currentScript || document.querySelector('script[data-causerie]');
   if (!script) return;
   const base = (script.dataset.causerie || new URL(script.src).origin).replace(/\/+$/, '');
+  // One Causerie may serve several sites: data-site names this page's; without it
+  // the server tells by the page's origin.
+  const site = script.dataset.site;
+  const siteQuery = site ? 'site=' + encodeURIComponent(site) + '&' : '';
 
   // ---- small helpers -------------------------------------------------------
 
@@ -140,7 +142,8 @@
     },
     set(key, value) {
       try {
-        if (value == null) localStorage.removeItem('causerie.' + key);
+        // Nothing, or an empty map, is no entry at all.
+        if (!Object.keys(value || {}).length) localStorage.removeItem('causerie.' + key);
         else localStorage.setItem('causerie.' + key, JSON.stringify(value));
       } catch (e) {
         // nothing stored: the reader just loses the convenience
@@ -153,7 +156,7 @@
     const all = store.get(key, {});
     const now = Date.now();
     for (const id of Object.keys(all)) if (!(all[id].until > now)) delete all[id];
-    store.set(key, Object.keys(all).length ? all : null);
+    store.set(key, all);
     return all;
   }
 
@@ -165,13 +168,9 @@
     const root = document.getElementById('causerie');
     if (!root || root.dataset.causerieReady) return;
     root.dataset.causerieReady = '1';
-    const tag = (script.dataset.lang || root.closest('[lang]')?.lang || navigator.language || 'en')
-      .toLowerCase()
-      .split(/[-_]/)[0];
-    const lang = STRINGS[tag] ? tag : 'en';
     if (!root.hasAttribute('data-theme') && script.dataset.theme) root.dataset.theme = script.dataset.theme;
     loadStyles();
-    new Thread(root, lang).load();
+    new Thread(root, script.dataset.lang || root.closest('[lang]')?.lang).load();
   }
 
   function loadStyles() {
@@ -183,11 +182,14 @@
   // ---- the thread ----------------------------------------------------------
 
   class Thread {
-    constructor(root, lang) {
+    // `tag`: the language the page asks for, if it does.
+    constructor(root, tag) {
       this.root = root;
-      this.lang = lang;
-      this.t = STRINGS[lang];
+      this.tag = tag;
+      this.speak(tag || navigator.language);
       this.page = script.dataset.page || location.pathname;
+      // Where the reader's own comments are remembered: the page, on its site.
+      this.spot = site ? site + ':' + this.page : this.page;
       this.title = script.dataset.title || document.title;
       // Approved comments, as the server sent them.
       this.comments = [];
@@ -196,13 +198,7 @@
       this.open = true;
       // The comment the form answers, or null.
       this.replyTo = null;
-      this.rel = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
-      this.exact = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' });
-      this.clock = new Intl.DateTimeFormat(lang, { timeStyle: 'short' });
-      this.plural = new Intl.PluralRules(lang);
-
       root.classList.add('causerie');
-      root.lang = lang;
       this.heading = h('h2', { class: 'heading', id: 'causerie-heading', tabindex: '-1', text: this.t.title });
       this.empty = h('p', { class: 'hint', text: this.t.loading });
       this.list = h('ol', { class: 'list' });
@@ -210,7 +206,6 @@
         type: 'button',
         class: 'button more',
         hidden: true,
-        text: this.t.more,
         onclick: () => this.fetchMore(),
       });
       this.respond = h('div', { class: 'respond' });
@@ -224,6 +219,17 @@
       root.replaceChildren(section);
       // Dates stay relative ("3 minutes ago") while the page stays open.
       setInterval(() => this.refreshDates(), 60000);
+    }
+
+    speak(tag) {
+      tag = (tag || '').toLowerCase().split(/[-_]/)[0];
+      const lang = (this.lang = STRINGS[tag] ? tag : 'en');
+      this.t = STRINGS[lang];
+      this.rel = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+      this.exact = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' });
+      this.clock = new Intl.DateTimeFormat(lang, { timeStyle: 'short' });
+      this.plural = new Intl.PluralRules(lang);
+      this.root.lang = lang;
     }
 
     async api(method, path, body, token) {
@@ -243,16 +249,20 @@
     }
 
     async load() {
-      const q = '/comments?page=' + encodeURIComponent(this.page);
-      let first;
+      const q = '/comments?' + siteQuery + 'page=' + encodeURIComponent(this.page);
+      let first, failed;
       try {
-        const [config, res] = await Promise.all([this.api('GET', '/config'), this.api('GET', q)]);
-        if (!config.ok || !res.ok) throw new Error('load');
+        const [config, res] = await Promise.all([this.api('GET', '/config?' + siteQuery), this.api('GET', q)]);
+        failed = [config, res].find((r) => !r.ok);
+        if (failed) throw 0;
         this.config = config.data;
+        // A page that names no language speaks its site's.
+        if (!this.tag) this.speak(this.config.default_language);
         first = res.data;
         this.accept(first);
       } catch (e) {
-        this.empty.textContent = this.t.loadFailed + ' ';
+        // The server's own words where it sent some (an unknown site, another site's page).
+        this.empty.textContent = (failed?.data.message || this.t.loadFailed) + ' ';
         this.empty.append(h('button', { type: 'button', class: 'button', text: this.t.retry, onclick: () => this.load() }));
         return;
       }
@@ -273,7 +283,7 @@
     async fetchMore() {
       this.more.disabled = true;
       try {
-        const q = `/comments?page=${encodeURIComponent(this.page)}&cursor=${encodeURIComponent(this.cursor)}`;
+        const q = `/comments?${siteQuery}page=${encodeURIComponent(this.page)}&cursor=${encodeURIComponent(this.cursor)}`;
         const res = await this.api('GET', q);
         if (res.ok) this.accept(res.data);
       } catch (e) {
@@ -291,10 +301,10 @@
       const approved = new Set(this.comments.map((c) => c.id));
       // Once approved, the held copy is no longer needed.
       for (const id of Object.keys(pending)) if (approved.has(+id)) delete pending[id];
-      store.set('pending', Object.keys(pending).length ? pending : null);
+      store.set('pending', pending);
       const own = Object.values(pending)
-        .filter((p) => p.page === this.page && !approved.has(p.comment.id))
-        .map((p) => Object.assign({}, p.comment, { pending: true }));
+        .filter((p) => p.page === this.spot)
+        .map((p) => ({ ...p.comment, pending: true }));
       const all = this.comments.concat(own).sort((a, b) => a.id - b.id);
       const nodes = new Map(all.map((c) => [c.id, { c, kids: [] }]));
       const roots = [];
@@ -312,6 +322,7 @@
       this.empty.hidden = roots.length > 0;
       this.list.replaceChildren(...roots.map((n) => this.renderNode(n)));
       this.more.hidden = !this.cursor;
+      this.more.textContent = t.more;
       this.placeForm();
       // Edit buttons go away when the window closes, without a reload.
       clearTimeout(this.expiry);
@@ -327,7 +338,7 @@
 
     ownKey(c) {
       const k = this.tokens[c.id];
-      return k && k.page === this.page && k.until > Date.now() ? k : null;
+      return k && k.page === this.spot && k.until > Date.now() ? k : null;
     }
 
     card(c) {
@@ -351,7 +362,7 @@
       const edit = own && button(t.edit, () => this.startEdit(c, body, actions, edit));
       const del = own && button(t.del, () => this.confirmDelete(c, actions, del));
       const actions = h('div', { class: 'actions' }, [
-        this.open && button(t.reply, (e) => this.startReply(c, e.currentTarget), fill(t.replyLabel, { name: c.author })),
+        this.open && button(t.reply, (e) => this.startReply(c, e.currentTarget), fill(t.replyTo, { name: c.author })),
         edit,
         del,
       ]);
@@ -386,7 +397,7 @@
         return;
       }
       const c = this.config;
-      const help = (c.whitelist_help && c.whitelist_help[this.lang]) || '';
+      const help = c.whitelist_help?.[this.lang] || '';
       const markup = c.whitelist_markup || '';
       const intro = help.endsWith(markup) ? help.slice(0, help.length - markup.length).trim() : help;
       this.fields = {};
@@ -395,7 +406,7 @@
         control.id = 'causerie-' + name;
         control.name = name;
         control.className = 'causerie-input';
-        if (c.limits && c.limits[name]) control.maxLength = c.limits[name];
+        if (c.limits?.[name]) control.maxLength = c.limits[name];
         if (required) control.setAttribute('aria-required', 'true');
         const error = h('p', { class: 'field-error', id: `causerie-${name}-error`, hidden: true });
         this.fields[name] = { control, error };
@@ -474,10 +485,10 @@
     }
 
     cancelReply() {
-      const back = this.replyTo && this.replyTo.button;
+      const back = this.replyTo?.button;
       this.replyTo = null;
       this.placeForm();
-      if (back && back.isConnected) back.focus();
+      if (back?.isConnected) back.focus();
     }
 
     setBusy(busy) {
@@ -508,7 +519,7 @@
 
     // A message for a failed request: the server's own words when it sent some.
     failure(res) {
-      return (res && res.data && res.data.message) || (res ? this.t.server : this.t.network);
+      return res?.data.message || (res ? this.t.server : this.t.network);
     }
 
     async post(e) {
@@ -516,6 +527,7 @@
       if (this.submit.disabled) return;
       const value = (k) => this.fields[k].control.value;
       const body = {
+        site,
         page: this.page,
         title: this.title,
         parent: this.replyTo ? this.replyTo.c.id : null,
@@ -552,14 +564,14 @@
       const c = data.comment;
       const until = Date.parse(data.editable_until);
       const tokens = fresh('tokens');
-      tokens[c.id] = { token: data.edit_token, until, page: this.page, text: sent.body };
+      tokens[c.id] = { token: data.edit_token, until, page: this.spot, text: sent.body };
       store.set('tokens', tokens);
       if (data.status === 'approved') {
         this.comments.push(c);
         this.count += 1;
       } else {
         const pending = fresh('pending');
-        pending[c.id] = { page: this.page, comment: c, until: Date.now() + PENDING_DAYS * 864e5 };
+        pending[c.id] = { page: this.spot, comment: c, until: Date.now() + PENDING_DAYS * 864e5 };
         store.set('pending', pending);
       }
       if (this.remember.checked) store.set('identity', { author: sent.author, email: sent.email, website: sent.website || '' });
@@ -640,14 +652,14 @@
       error.textContent = '';
       let res = null;
       try {
-        res = await this.api('PUT', '/comments/' + c.id, { body: area.value }, key && key.token);
+        res = await this.api('PUT', '/comments/' + c.id, { body: area.value }, key?.token);
       } catch (e) {
         // network failure: res stays null
       }
       button.disabled = false;
       if (!res || !res.ok) {
         const fields = res && res.data.fields;
-        error.textContent = (fields && fields.body) || this.failure(res);
+        error.textContent = fields?.body || this.failure(res);
         area.setAttribute('aria-invalid', 'true');
         // The window closed, or the token was refused: forget it.
         if (res && res.status === 403) this.forget(c.id);
@@ -694,7 +706,7 @@
       button.disabled = true;
       let res = null;
       try {
-        res = await this.api('DELETE', '/comments/' + c.id, null, key && key.token);
+        res = await this.api('DELETE', '/comments/' + c.id, null, key?.token);
       } catch (e) {
         // network failure
       }
@@ -716,7 +728,7 @@
       for (const k of ['tokens', 'pending']) {
         const all = fresh(k);
         delete all[id];
-        store.set(k, Object.keys(all).length ? all : null);
+        store.set(k, all);
       }
     }
 

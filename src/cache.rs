@@ -18,11 +18,12 @@ use sha2::{Digest, Sha256};
 
 use crate::db::queries::thread_changes;
 use crate::db::DbConn;
+pub use crate::domain::ThreadKey;
 
-/// A page's comments as requested: the page key, the page size and the cursor.
+/// A thread's comments as requested: the thread, the page size and the cursor.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
-    pub page: String,
+    pub thread: ThreadKey,
     pub limit: i64,
     pub after: i64,
 }
@@ -53,7 +54,7 @@ struct BodyWeight;
 
 impl Weighter<Key, Arc<Rendered>> for BodyWeight {
     fn weight(&self, key: &Key, val: &Arc<Rendered>) -> u64 {
-        (key.page.len() + val.body.len() + 128) as u64
+        (key.thread.site.len() + key.thread.page.len() + val.body.len() + 128) as u64
     }
 }
 
@@ -78,7 +79,7 @@ struct Seen {
 
 pub struct ThreadCache {
     entries: Cache<Key, Arc<Rendered>, BodyWeight>,
-    pages: Mutex<HashMap<String, PageState>>,
+    pages: Mutex<HashMap<ThreadKey, PageState>>,
     seen: Mutex<Seen>,
 }
 
@@ -101,10 +102,10 @@ impl ThreadCache {
     }
 
     /// The page's generation, to pass to [`ThreadCache::fill`] after reading it.
-    pub fn generation(&self, page: &str) -> u64 {
+    pub fn generation(&self, thread: &ThreadKey) -> u64 {
         self.pages
             .lock()
-            .map(|p| p.get(page).map_or(0, |s| s.generation))
+            .map(|p| p.get(thread).map_or(0, |s| s.generation))
             .unwrap_or(u64::MAX)
     }
 
@@ -114,7 +115,7 @@ impl ThreadCache {
         let Ok(mut pages) = self.pages.lock() else {
             return;
         };
-        let state = pages.entry(key.page.clone()).or_default();
+        let state = pages.entry(key.thread.clone()).or_default();
         if state.generation != generation {
             return;
         }
@@ -122,11 +123,11 @@ impl ThreadCache {
         self.entries.insert(key, value);
     }
 
-    pub fn invalidate(&self, page: &str) {
+    pub fn invalidate(&self, thread: &ThreadKey) {
         let Ok(mut pages) = self.pages.lock() else {
             return;
         };
-        let state = pages.entry(page.to_owned()).or_default();
+        let state = pages.entry(thread.clone()).or_default();
         state.generation += 1;
         for key in state.keys.drain() {
             self.entries.remove(&key);
@@ -166,7 +167,7 @@ impl ThreadCache {
             return Ok(0);
         };
         let mut dropped = 0;
-        for (id, page) in changes {
+        for (id, thread) in changes {
             if id > seen.last_id {
                 for missing in (seen.last_id + 1)..id {
                     if seen.gaps.len() >= MAX_GAPS {
@@ -178,7 +179,7 @@ impl ThreadCache {
             } else if seen.gaps.remove(&id).is_none() {
                 continue;
             }
-            self.invalidate(&page);
+            self.invalidate(&thread);
             dropped += 1;
         }
         Ok(dropped)
@@ -189,9 +190,13 @@ impl ThreadCache {
 mod tests {
     use super::*;
 
+    fn t(page: &str) -> ThreadKey {
+        ThreadKey::new("default", page)
+    }
+
     fn key(page: &str, after: i64) -> Key {
         Key {
-            page: page.into(),
+            thread: t(page),
             limit: 100,
             after,
         }
@@ -205,10 +210,10 @@ mod tests {
     fn invalidating_a_page_drops_every_answer_of_it_and_no_other() {
         let cache = ThreadCache::new(1 << 20);
         for (page, after) in [("/a", 0), ("/a", 10), ("/b", 0)] {
-            let g = cache.generation(page);
+            let g = cache.generation(&t(page));
             cache.fill(key(page, after), g, rendered(page));
         }
-        cache.invalidate("/a");
+        cache.invalidate(&t("/a"));
         assert!(cache.get(&key("/a", 0), 0).is_none());
         assert!(cache.get(&key("/a", 10), 0).is_none());
         assert!(cache.get(&key("/b", 0), 0).is_some());
@@ -217,16 +222,44 @@ mod tests {
     #[test]
     fn a_fill_that_raced_with_a_change_is_refused() {
         let cache = ThreadCache::new(1 << 20);
-        let before = cache.generation("/a");
-        cache.invalidate("/a");
+        let before = cache.generation(&t("/a"));
+        cache.invalidate(&t("/a"));
         cache.fill(key("/a", 0), before, rendered("stale"));
         assert!(cache.get(&key("/a", 0), 0).is_none());
     }
 
     #[test]
+    fn one_page_on_two_sites_is_two_threads() {
+        let cache = ThreadCache::new(1 << 20);
+        let (blog, notes) = (ThreadKey::new("blog", "/a"), ThreadKey::new("notes", "/a"));
+        for thread in [&blog, &notes] {
+            let g = cache.generation(thread);
+            let k = Key {
+                thread: thread.clone(),
+                limit: 100,
+                after: 0,
+            };
+            cache.fill(k, g, rendered(&thread.site));
+        }
+        cache.invalidate(&blog);
+        let get = |thread: &ThreadKey| {
+            cache.get(
+                &Key {
+                    thread: thread.clone(),
+                    limit: 100,
+                    after: 0,
+                },
+                0,
+            )
+        };
+        assert!(get(&blog).is_none());
+        assert_eq!(get(&notes).unwrap().body, b"notes".to_vec());
+    }
+
+    #[test]
     fn answers_expire_when_the_thread_closes_by_itself() {
         let cache = ThreadCache::new(1 << 20);
-        let g = cache.generation("/a");
+        let g = cache.generation(&t("/a"));
         cache.fill(key("/a", 0), g, Arc::new(Rendered::new(b"x".to_vec(), 100)));
         assert!(cache.get(&key("/a", 0), 99).is_some());
         assert!(cache.get(&key("/a", 0), 100).is_none());

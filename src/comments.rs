@@ -7,7 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::clock::secs;
-use crate::config::{Config, SiteSettings};
+use crate::config::{Config, Site, SiteSettings};
 use crate::crypto::{hash_token, new_token, same_hash, Secret};
 use crate::db::models::{Comment, NewCommentRow, Thread};
 use crate::db::queries::{comments as q, threads};
@@ -46,6 +46,9 @@ pub enum AuthorActionError {
     WrongToken,
     #[error("edit window closed")]
     WindowClosed,
+    /// The request came from a page of another site than the comment's.
+    #[error("another site's comment")]
+    OtherSite,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -81,6 +84,7 @@ impl Submission {
 pub fn post(
     tx: &mut Tx<'_>,
     config: &Config,
+    site: &Site,
     submission: &Submission,
     ip: Option<&str>,
     now: i64,
@@ -88,11 +92,11 @@ pub fn post(
     let input = &submission.input;
     let body_html = &submission.body_html;
     let email = input.email.normalized();
-    let site = &config.site;
     crate::abuse::serialize_author(tx, ip, &email)?;
     let title = input.title.as_deref().unwrap_or(input.page.as_str());
-    let thread = threads::find_or_create(tx, input.page.as_str(), title, now)?;
-    if !thread_open(&thread, site, now) {
+    let thread = threads::find_or_create(tx, site.id.as_str(), input.page.as_str(), title, now)?;
+    let rules = &site.settings;
+    if !thread_open(&thread, rules, now) {
         return Err(PostError::ThreadClosed);
     }
     // "You already said that" before "slow down": a double submit is the same
@@ -104,9 +108,9 @@ pub fn post(
         .map_err(PostError::Limited)?;
     let (parent_id, depth) = match input.parent {
         None => (None, 0),
-        Some(pid) => attach_point(tx, thread.id, pid, site.max_depth as i32)?,
+        Some(pid) => attach_point(tx, thread.id, pid, rules.max_depth as i32)?,
     };
-    let verdict = crate::moderation::rules::judge(site, input, body_html, || {
+    let verdict = crate::moderation::rules::judge(rules, input, body_html, || {
         q::email_has_approved(tx, &email)
     })?;
     let comment = q::insert(
@@ -131,7 +135,7 @@ pub fn post(
     )?;
     // Its emails are decided with it, in this transaction (written and sent later,
     // outside).
-    crate::notify::comment_posted(tx, config, &comment, now)?;
+    crate::notify::comment_posted(tx, config, site, &comment, now)?;
     // A spammer is told the comment waits, like anyone held: telling would
     // teach them which words to avoid.
     let shown = match verdict.status {
@@ -142,7 +146,7 @@ pub fn post(
         comment,
         status: shown,
         edit_token: submission.edit_token.clone(),
-        editable_until: now + secs(site.edit_window),
+        editable_until: now + secs(rules.edit_window),
     })
 }
 
@@ -188,9 +192,11 @@ fn attach_point(
 }
 
 /// The comment `id`, if `token` is its edit token and the window is still open.
+/// `from_site` is the site whose page sent the request, if a site's page did.
 fn authorize(
     conn: &mut DbConn,
     config: &Config,
+    from_site: Option<&str>,
     id: i64,
     token: &str,
     now: i64,
@@ -202,7 +208,12 @@ fn authorize(
     if !same_hash(stored, &hash_token(token)) {
         return Err(AuthorActionError::WrongToken);
     }
-    if now > comment.created_at + secs(config.site.edit_window) {
+    let thread = threads::find(conn, comment.thread_id)?.ok_or(AuthorActionError::NotFound)?;
+    if from_site.is_some_and(|s| s != thread.site) {
+        return Err(AuthorActionError::OtherSite);
+    }
+    let site = config.sites.of_thread(&thread.site);
+    if now > comment.created_at + secs(site.settings.edit_window) {
         return Err(AuthorActionError::WindowClosed);
     }
     Ok(comment)
@@ -212,12 +223,13 @@ fn authorize(
 pub fn edit(
     tx: &mut Tx<'_>,
     config: &Config,
+    from_site: Option<&str>,
     id: i64,
     token: &str,
     body: &SanitizedBody,
     now: i64,
 ) -> Result<Comment, AuthorActionError> {
-    authorize(tx, config, id, token, now)?;
+    authorize(tx, config, from_site, id, token, now)?;
     Ok(q::update_body(tx, id, body.raw.as_str(), &body.html, now)?)
 }
 
@@ -225,11 +237,12 @@ pub fn edit(
 pub fn remove(
     tx: &mut Tx<'_>,
     config: &Config,
+    from_site: Option<&str>,
     id: i64,
     token: &str,
     now: i64,
 ) -> Result<(), AuthorActionError> {
-    authorize(tx, config, id, token, now)?;
+    authorize(tx, config, from_site, id, token, now)?;
     q::set_status(tx, id, Status::Deleted)?;
     Ok(())
 }

@@ -10,11 +10,15 @@ use figment::Figment;
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
+use crate::domain::{SiteId, DEFAULT_SITE};
 use crate::i18n::Lang;
 
 /// Environment variables with the prefix that are not settings keys (the last one is
 /// the test suite's PostgreSQL server, often left exported in a developer's shell).
 const NOT_KEYS: [&str; 3] = ["config", "admin_password", "test_postgres"];
+
+/// Keys only the file may set: tables have no form as one environment variable.
+const FILE_ONLY: [&str; 1] = ["sites"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -104,6 +108,54 @@ pub struct Settings {
     /// believed; from anyone else the header is ignored.
     #[serde(deserialize_with = "comma_list")]
     pub trusted_proxies: Vec<String>,
+    /// The sites this instance serves (`[[sites]]`, only in the file). None: one
+    /// site, `default`, from the settings above.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<serde_json::Value>,
+}
+
+/// One `[[sites]]` table: its own id, name and origins, and its own values of the
+/// settings a site may set, each falling back to the top level.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteEntry {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "comma_list", default)]
+    pub origins: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<ModerationMode>,
+    #[serde(
+        default,
+        deserialize_with = "some_comma_list",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub notify_to: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_moderators: Option<NotifyModerators>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderation_links: Option<u32>,
+    #[serde(
+        default,
+        deserialize_with = "some_comma_list",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub moderation_keywords: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "some_comma_list",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub disallowed_keywords: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close_after_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit_window_minutes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<u32>,
 }
 
 impl Default for Settings {
@@ -143,6 +195,7 @@ impl Default for Settings {
             max_comments_per_thread_per_ip_per_hour: 10,
             min_form_seconds: 3,
             trusted_proxies: Vec::new(),
+            sites: Vec::new(),
         }
     }
 }
@@ -191,9 +244,14 @@ pub struct Config {
     pub server: Server,
     pub database: Database,
     pub limits: Limits,
-    pub site: SiteSettings,
     pub mail: Mail,
     pub retention: Retention,
+    /// The sites served, at least one (SPEC section 10), each with its settings
+    /// resolved. A request always works with its own site's.
+    pub sites: Sites,
+    /// The top level's values of the per-site settings: what a site that sets none
+    /// gets. Only for showing the configuration; requests use their site's.
+    pub site_defaults: SiteSettings,
     /// `CAUSERIE_ADMIN_PASSWORD`: imposed on the `admin` account at start. Not a
     /// settings key, so it is never printed by `causerie config`.
     pub admin_password: Option<String>,
@@ -205,8 +263,6 @@ pub struct Server {
     pub listen: SocketAddr,
     /// Where readers reach Causerie (`public_url`, or `http://` + `listen`).
     pub public_url: Url,
-    /// Allowed origins, serialized as browsers send them (`https://example.org`).
-    pub origins: Vec<String>,
     /// `trusted_proxies` parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Comments per page of the public list when the client asks for no `limit`.
@@ -293,12 +349,67 @@ pub struct Retention {
     pub action_links: Duration,
 }
 
+/// One site: its id, its name, the origins its pages are served from, and its own
+/// settings (the top level's where it sets none).
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub id: SiteId,
+    pub name: String,
+    /// Serialized as browsers send them in `Origin` (`https://blog.example.fr`).
+    pub origins: Vec<String>,
+    pub settings: SiteSettings,
+}
+
+/// The sites of the instance, in the order of the file: never empty, ids and origins
+/// unique (checked at load).
+#[derive(Debug, Clone)]
+pub struct Sites(Vec<Site>);
+
+impl Sites {
+    /// The first site: where a request that names none and comes from no site's
+    /// origin goes.
+    pub fn first(&self) -> &Site {
+        &self.0[0]
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Site> {
+        self.0.iter().find(|s| s.id.as_str() == id)
+    }
+
+    /// The site a stored thread belongs to. A thread of a site since removed from the
+    /// configuration is kept, and follows the first site's settings.
+    pub fn of_thread(&self, site: &str) -> &Site {
+        self.get(site).unwrap_or_else(|| self.first())
+    }
+
+    /// The site whose pages are served from `origin`.
+    pub fn by_origin(&self, origin: &str) -> Option<&Site> {
+        self.0
+            .iter()
+            .find(|s| s.origins.iter().any(|o| o == origin))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Site> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{0}")]
     Figment(#[from] Box<figment::Error>),
     #[error("setting `{key}`: {message}")]
     Invalid { key: &'static str, message: String },
+    #[error("[[sites]] `{site}`: {message}")]
+    Site { site: String, message: String },
 }
 
 const MINUTE: u64 = 60;
@@ -334,9 +445,21 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
+        for key in FILE_ONLY {
+            let var = format!("CAUSERIE_{}", key.to_uppercase());
+            if std::env::var_os(&var).is_some() {
+                return Err(ConfigError::Invalid {
+                    key: "sites",
+                    message: format!(
+                        "{var} is set, but [[sites]] can only be written in the configuration file"
+                    ),
+                });
+            }
+        }
         figment = figment.merge(Env::prefixed("CAUSERIE_").filter(|key| {
             !NOT_KEYS
                 .iter()
+                .chain(FILE_ONLY.iter())
                 .any(|k| key.as_str().eq_ignore_ascii_case(k))
         }));
         let settings: Settings = figment.extract().map_err(Box::new)?;
@@ -464,19 +587,50 @@ impl Config {
             max_comments_per_thread_per_ip_per_hour,
             min_form_seconds,
             trusted_proxies: _,
+            sites: site_entries,
         } = settings;
+        let sites_configured = !site_entries.is_empty();
+        if !site_entries.is_empty() && !given_origins.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "origins",
+                message:
+                    "with [[sites]], each site lists its own `origins`; remove the top-level one"
+                        .into(),
+            });
+        }
+        let top = SiteSettings {
+            lang,
+            moderation,
+            moderation_links,
+            moderation_keywords,
+            disallowed_keywords,
+            close_after: (close_after_days > 0).then(|| days(close_after_days)),
+            edit_window: minutes(edit_window_minutes),
+            max_depth,
+            notify_to,
+            notify_moderators,
+        };
+        let sites = if sites_configured {
+            build_sites(&top, site_entries)?
+        } else {
+            Sites(vec![Site {
+                id: SiteId::default_site(),
+                name: DEFAULT_SITE.to_owned(),
+                origins,
+                settings: top.clone(),
+            }])
+        };
         Ok(Config {
             server: Server {
                 listen,
                 public_url,
-                origins,
                 trusted_proxies,
                 page_size,
                 cache_bytes: u64::from(cache_mb) << 20,
                 log_format,
                 derived: Derived {
                     public_url: given_public_url.is_none(),
-                    origins: given_origins.is_empty(),
+                    origins: given_origins.is_empty() && !sites_configured,
                 },
             },
             database: Database {
@@ -492,18 +646,6 @@ impl Config {
                 min_form_time: seconds(min_form_seconds),
                 login_max_failures,
             },
-            site: SiteSettings {
-                lang,
-                moderation,
-                moderation_links,
-                moderation_keywords,
-                disallowed_keywords,
-                close_after: (close_after_days > 0).then(|| days(close_after_days)),
-                edit_window: minutes(edit_window_minutes),
-                max_depth,
-                notify_to,
-                notify_moderators,
-            },
             mail: Mail {
                 smtp_url,
                 from,
@@ -516,32 +658,42 @@ impl Config {
                 session_idle: minutes(session_idle_minutes),
                 action_links: days(action_link_days),
             },
+            site_defaults: top,
+            sites,
             admin_password: None,
         })
     }
 
-    /// The settings as a file would hold them (the inverse of `from_settings`).
+    /// The settings as a file would hold them: `from_settings` of this gives the same
+    /// configuration back.
     pub fn to_settings(&self) -> Settings {
         let Config {
             server,
             database,
             limits,
-            site,
             mail,
             retention,
+            sites,
+            site_defaults: site,
             admin_password: _,
         } = self;
+        let configured =
+            !server.derived.origins && sites.first().id.as_str() != DEFAULT_SITE || sites.len() > 1;
         Settings {
             listen: server.listen.to_string(),
             database_url: database.url.clone(),
             public_url: Some(server.public_url.to_string()),
-            origins: server.origins.clone(),
+            origins: if configured {
+                Vec::new()
+            } else {
+                sites.first().origins.clone()
+            },
             moderation: site.moderation,
             smtp_url: mail.smtp_url.clone(),
             smtp_from: Some(mail.from.to_string()),
             smtp_timeout_secs: whole(mail.timeout, 1),
             smtp_retry_base_secs: whole(mail.retry_base, 1),
-            notify_to: site.notify_to.iter().map(|m| m.to_string()).collect(),
+            notify_to: mailboxes(&site.notify_to),
             notify_moderators: site.notify_moderators,
             reply_notifications_per_hour: mail.reply_notifications_per_hour,
             limits: limits.enabled,
@@ -570,6 +722,14 @@ impl Config {
                 .iter()
                 .map(|n| n.to_string())
                 .collect(),
+            sites: if configured {
+                sites
+                    .iter()
+                    .map(|s| site_entry(s).unwrap_or_default())
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -590,11 +750,116 @@ impl Config {
         }
         if let Ok(url) = Url::parse(&format!("http://{bound}")) {
             if server.derived.origins {
-                server.origins = vec![url.origin().ascii_serialization()];
+                // Only without [[sites]]: the one site's origin is the public URL's.
+                self.sites.0[0].origins = vec![url.origin().ascii_serialization()];
             }
             server.public_url = url;
         }
     }
+}
+
+fn mailboxes(list: &[lettre::message::Mailbox]) -> Vec<String> {
+    list.iter().map(|m| m.to_string()).collect()
+}
+
+/// A site as a `[[sites]]` table, every per-site value written out (what
+/// `causerie config` shows: the values in effect, not only those the file sets).
+fn site_entry(site: &Site) -> Result<serde_json::Value, serde_json::Error> {
+    let s = &site.settings;
+    serde_json::to_value(SiteEntry {
+        id: site.id.to_string(),
+        name: Some(site.name.clone()),
+        origins: site.origins.clone(),
+        lang: Some(s.lang),
+        moderation: Some(s.moderation),
+        notify_to: Some(mailboxes(&s.notify_to)),
+        notify_moderators: Some(s.notify_moderators),
+        moderation_links: Some(s.moderation_links),
+        moderation_keywords: Some(s.moderation_keywords.clone()),
+        disallowed_keywords: Some(s.disallowed_keywords.clone()),
+        close_after_days: Some(s.close_after.map_or(0, |d| whole(d, DAY))),
+        edit_window_minutes: Some(whole(s.edit_window, MINUTE)),
+        max_depth: Some(s.max_depth),
+    })
+}
+
+/// The `[[sites]]` tables, checked: each has a valid, unique id and origins no other
+/// site claims; what it does not set comes from `top`.
+fn build_sites(top: &SiteSettings, entries: Vec<serde_json::Value>) -> Result<Sites, ConfigError> {
+    let mut sites: Vec<Site> = Vec::with_capacity(entries.len());
+    for (n, value) in entries.into_iter().enumerate() {
+        let named = value
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(|| format!("number {}", n + 1), str::to_owned);
+        let invalid = |message: String| ConfigError::Site {
+            site: named.clone(),
+            message,
+        };
+        let entry: SiteEntry = serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
+        let id = SiteId::parse(&entry.id).ok_or_else(|| {
+            invalid("`id` must be 1 to 40 lowercase letters, digits or hyphens".into())
+        })?;
+        if sites.iter().any(|s| s.id == id) {
+            return Err(invalid("another site has the same `id`".into()));
+        }
+        if entry.origins.is_empty() {
+            return Err(invalid(
+                "lists no `origins` (where its pages are, e.g. https://blog.example.fr)".into(),
+            ));
+        }
+        let mut origins: Vec<String> = Vec::new();
+        for o in &entry.origins {
+            let origin = parse_http_url(o)
+                .map(|u| u.origin().ascii_serialization())
+                .map_err(|m| invalid(format!("`origins`: {m}")))?;
+            if let Some(other) = sites.iter().find(|s| s.origins.contains(&origin)) {
+                return Err(invalid(format!(
+                    "the origin {origin} is also the site `{}`'s: an origin belongs to one site",
+                    other.id
+                )));
+            }
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        if entry.edit_window_minutes == Some(0) {
+            return Err(invalid("`edit_window_minutes` must be at least 1".into()));
+        }
+        let notify_to = match &entry.notify_to {
+            Some(list) => mail::recipients(list).map_err(|e| invalid(e.to_string()))?,
+            None => top.notify_to.clone(),
+        };
+        let settings = SiteSettings {
+            lang: entry.lang.unwrap_or(top.lang),
+            moderation: entry.moderation.unwrap_or(top.moderation),
+            moderation_links: entry.moderation_links.unwrap_or(top.moderation_links),
+            moderation_keywords: entry
+                .moderation_keywords
+                .clone()
+                .unwrap_or_else(|| top.moderation_keywords.clone()),
+            disallowed_keywords: entry
+                .disallowed_keywords
+                .clone()
+                .unwrap_or_else(|| top.disallowed_keywords.clone()),
+            close_after: match entry.close_after_days {
+                Some(0) => None,
+                Some(n) => Some(days(n)),
+                None => top.close_after,
+            },
+            edit_window: entry.edit_window_minutes.map_or(top.edit_window, minutes),
+            max_depth: entry.max_depth.unwrap_or(top.max_depth),
+            notify_to,
+            notify_moderators: entry.notify_moderators.unwrap_or(top.notify_moderators),
+        };
+        sites.push(Site {
+            name: entry.name.clone().unwrap_or_else(|| id.to_string()),
+            id,
+            origins,
+            settings,
+        });
+    }
+    Ok(Sites(sites))
 }
 
 /// The email settings, checked at load so that a wrong address is an error that names
@@ -688,6 +953,11 @@ fn comma_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
     })
 }
 
+/// A per-site list: absent is `None` (the top level's), given is its value.
+fn some_comma_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    comma_list(d).map(Some)
+}
+
 /// `limits` is `on`/`off` (also `true`/`false`).
 fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
@@ -717,12 +987,15 @@ mod tests {
         let c = Config::from_settings(Settings::default()).unwrap();
         assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.server.public_url.as_str(), "http://127.0.0.1:8080/");
-        assert_eq!(c.server.origins, vec!["http://127.0.0.1:8080".to_string()]);
-        assert_eq!(c.site.moderation, ModerationMode::FirstTime);
+        assert_eq!(
+            c.sites.first().origins,
+            vec!["http://127.0.0.1:8080".to_string()]
+        );
+        assert_eq!(c.site_defaults.moderation, ModerationMode::FirstTime);
         assert!(c.limits.enabled);
         assert_eq!(c.database.url, "sqlite://causerie.db");
-        assert_eq!(c.site.edit_window, Duration::from_secs(15 * 60));
-        assert_eq!(c.site.close_after, None);
+        assert_eq!(c.site_defaults.edit_window, Duration::from_secs(15 * 60));
+        assert_eq!(c.site_defaults.close_after, None);
         assert_eq!(c.retention.ip, Duration::from_secs(30 * 86_400));
     }
 
@@ -782,7 +1055,7 @@ mod tests {
             c.mail.from.to_string(),
             "Causerie <causerie@comments.example.fr>"
         );
-        assert!(c.site.notify_to.is_empty());
+        assert!(c.site_defaults.notify_to.is_empty());
         let local = Config::from_settings(Settings::default()).unwrap();
         assert_eq!(local.mail.from.email.to_string(), "causerie@127.0.0.1");
         let two = Config::from_settings(Settings {
@@ -790,7 +1063,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(two.site.notify_to.len(), 2);
+        assert_eq!(two.site_defaults.notify_to.len(), 2);
         for (key, s) in [
             (
                 "notify_to",
@@ -817,5 +1090,128 @@ mod tests {
             let err = Config::from_settings(s).unwrap_err().to_string();
             assert!(err.contains(key), "{err}");
         }
+    }
+
+    fn sites_config(toml_text: &str) -> Result<Config, ConfigError> {
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(toml_text))
+            .extract()
+            .map_err(Box::new)?;
+        Config::from_settings(settings)
+    }
+
+    #[test]
+    fn sites_take_the_top_level_values_they_do_not_set() {
+        let c = sites_config(
+            r#"
+            lang = "fr"
+            moderation = "none"
+            [[sites]]
+            id = "blog"
+            name = "Le blog"
+            origins = ["https://blog.example.fr", "https://www.blog.example.fr/"]
+            notify_to = ["moi@example.fr"]
+            [[sites]]
+            id = "notes"
+            origins = ["https://notes.example.org"]
+            moderation = "all"
+            lang = "en"
+            close_after_days = 30
+            "#,
+        )
+        .unwrap();
+        let blog = c.sites.get("blog").unwrap();
+        assert_eq!(blog.name, "Le blog");
+        assert_eq!(
+            blog.origins,
+            ["https://blog.example.fr", "https://www.blog.example.fr"]
+        );
+        assert_eq!(blog.settings.lang, Lang::Fr);
+        assert_eq!(blog.settings.moderation, ModerationMode::None);
+        assert_eq!(blog.settings.notify_to.len(), 1);
+        let notes = c.sites.get("notes").unwrap();
+        assert_eq!(notes.name, "notes");
+        assert_eq!(notes.settings.lang, Lang::En);
+        assert_eq!(notes.settings.moderation, ModerationMode::All);
+        assert_eq!(
+            notes.settings.close_after,
+            Some(Duration::from_secs(30 * 86_400))
+        );
+        assert_eq!(c.sites.first().id.as_str(), "blog");
+        assert_eq!(
+            c.sites
+                .by_origin("https://notes.example.org")
+                .unwrap()
+                .id
+                .as_str(),
+            "notes"
+        );
+    }
+
+    #[test]
+    fn without_sites_there_is_one_site_default() {
+        let c = Config::from_settings(Settings::default()).unwrap();
+        assert_eq!(c.sites.len(), 1);
+        let only = c.sites.first();
+        assert_eq!(only.id.as_str(), "default");
+        assert_eq!(only.origins, ["http://127.0.0.1:8080"]);
+    }
+
+    #[test]
+    fn bad_sites_are_errors_that_name_the_site_and_the_key() {
+        let base = "[[sites]]\nid = \"blog\"\norigins = [\"https://blog.example.fr\"]\n";
+        for (extra, site, words) in [
+            ("colour = \"blue\"\n", "blog", "colour"),
+            ("moderation = \"sometimes\"\n", "blog", "sometimes"),
+            ("notify_to = [\"not an address\"]\n", "blog", "notify_to"),
+            (
+                "[[sites]]\nid = \"notes\"\norigins = [\"https://blog.example.fr\"]\n",
+                "notes",
+                "also the site `blog`",
+            ),
+            (
+                "[[sites]]\nid = \"blog\"\norigins = [\"https://b.example\"]\n",
+                "blog",
+                "same `id`",
+            ),
+            (
+                "[[sites]]\nid = \"Le Blog\"\norigins = [\"https://b.example\"]\n",
+                "Le Blog",
+                "lowercase",
+            ),
+            ("[[sites]]\nid = \"notes\"\n", "notes", "origins"),
+            (
+                "[[sites]]\norigins = [\"https://b.example\"]\n",
+                "number 2",
+                "id",
+            ),
+        ] {
+            let err = sites_config(&format!("{base}{extra}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("`{site}`")), "{extra}: {err}");
+            assert!(err.contains(words), "{extra}: {err}");
+        }
+        let err = sites_config(&format!("origins = [\"https://a.example\"]\n{base}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("origins"), "{err}");
+    }
+
+    #[test]
+    fn the_effective_configuration_round_trips_with_sites() {
+        let c = sites_config(
+            "[[sites]]\nid = \"blog\"\norigins = [\"https://blog.example.fr\"]\nlang = \"fr\"\n",
+        )
+        .unwrap();
+        let again = Config::from_settings(c.to_settings()).unwrap();
+        let blog = again.sites.get("blog").unwrap();
+        assert_eq!(blog.settings.lang, Lang::Fr);
+        assert_eq!(blog.origins, ["https://blog.example.fr"]);
+        assert!(
+            c.to_masked_toml().contains("[[sites]]"),
+            "{}",
+            c.to_masked_toml()
+        );
     }
 }

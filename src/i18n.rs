@@ -58,15 +58,23 @@ impl Lang {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     InvalidEmail,
     InvalidWebsite,
     InvalidPage,
     InvalidParent,
     WrongType,
-    Flood { secs: i64 },
-    TooManyComments { minutes: i64 },
-    TooManyPages { max: usize },
+    Flood {
+        secs: i64,
+    },
+    TooManyComments {
+        minutes: i64,
+    },
+    TooManyPages {
+        max: usize,
+    },
     InvalidLimit,
     InvalidCursor,
     InvalidToken,
@@ -74,12 +82,20 @@ pub enum Msg {
     UnknownParent,
     ThreadClosed,
     OriginNotAllowed,
+    /// The request names a site this instance does not serve.
+    UnknownSite {
+        site: String,
+    },
+    /// A page of one site asked for another site's threads.
+    SiteMismatch,
     TokenMissing,
     TokenWrong,
     EditWindowClosed,
     Duplicate,
     BodyTooLarge,
-    MalformedJson { detail: String },
+    MalformedJson {
+        detail: String,
+    },
     WrongContentType,
     NotFound,
     Internal,
@@ -154,6 +170,16 @@ impl Msg {
             (ThreadClosed, Fr) => "Les commentaires sont fermés sur cette page.",
             (OriginNotAllowed, En) => "This site is not allowed to send comments here.",
             (OriginNotAllowed, Fr) => "Ce site n’est pas autorisé à envoyer des commentaires ici.",
+            (UnknownSite { site }, En) => {
+                return format!("There is no site “{site}” on this comment server.")
+            }
+            (UnknownSite { site }, Fr) => {
+                return format!("Il n’y a pas de site « {site} » sur ce serveur de commentaires.")
+            }
+            (SiteMismatch, En) => "A page of one site cannot show or send the comments of another.",
+            (SiteMismatch, Fr) => {
+                "Une page d’un site ne peut ni montrer ni envoyer les commentaires d’un autre."
+            }
             (TokenMissing, En) => "Editing a comment needs its edit key (Authorization: Bearer …).",
             (TokenMissing, Fr) => {
                 "Modifier un commentaire demande sa clé de modification (Authorization: Bearer …)."
@@ -341,6 +367,13 @@ pub struct AdminWords {
     pub retry_now: &'static str,
     pub smtp_off: &'static str,
     pub no_messages: &'static str,
+    /// The site filter of the queue, and the site of each comment.
+    pub site: &'static str,
+    pub all_sites: &'static str,
+    /// A bulk action left out comments that are gone or on another site.
+    pub skipped: &'static str,
+    /// A one-click link opened in the session of a moderator of other sites.
+    pub link_other_site: &'static str,
 }
 
 impl AdminWords {
@@ -424,6 +457,10 @@ static ADMIN_EN: AdminWords = AdminWords {
     retry_now: "Retry now",
     smtp_off: "SMTP is not configured (smtp_url): messages are written to the log, not sent.",
     no_messages: "No message yet.",
+    site: "Site",
+    all_sites: "All sites",
+    skipped: "Some of the selected comments were left unchanged: they no longer exist or are not on your sites.",
+    link_other_site: "This link is about a comment of a site you do not moderate; nothing was changed.",
 };
 
 static ADMIN_FR: AdminWords = AdminWords {
@@ -498,6 +535,10 @@ static ADMIN_FR: AdminWords = AdminWords {
     retry_now: "Réessayer maintenant",
     smtp_off: "SMTP n’est pas configuré (smtp_url) : les messages sont écrits dans le journal, pas envoyés.",
     no_messages: "Aucun message pour l’instant.",
+    site: "Site",
+    all_sites: "Tous les sites",
+    skipped: "Certains des commentaires choisis n’ont pas été modifiés : ils n’existent plus ou ne sont pas sur vos sites.",
+    link_other_site: "Ce lien concerne un commentaire d’un site que vous ne modérez pas ; rien n’a été modifié.",
 };
 
 /// Words of the notification emails and of the unsubscribe page.

@@ -18,5 +18,6 @@ pub mod moderation;
 pub mod notify;
 pub mod routes;
 pub mod sanitize;
+pub mod sites;
 pub mod startup;
 pub mod telemetry;

@@ -6,7 +6,6 @@ use clap::{Parser, Subcommand};
 
 use causerie::auth::accounts as moderators;
 use causerie::config::Config;
-use causerie::db::queries;
 use causerie::startup::{open_database, Application};
 use causerie::telemetry;
 
@@ -48,12 +47,35 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Move every thread of one site to another (after an upgrade, from `default`
+    /// to a site named in [[sites]]).
+    MoveSite {
+        /// The site the threads are on now.
+        from: String,
+        /// The site they go to; it must be in [[sites]].
+        to: String,
+        /// When both sites have a thread for one page, put FROM's comments into TO's
+        /// thread (without it, such a move is refused).
+        #[arg(long)]
+        merge: bool,
+    },
 }
 
 #[derive(Subcommand)]
 enum AdminAction {
     /// Add a moderator; the password is asked for (or read from standard input).
-    Add { name: String },
+    Add {
+        name: String,
+        /// Limit the moderator to this site (repeat for several); without it, every site.
+        #[arg(long = "site", value_name = "ID")]
+        sites: Vec<String>,
+    },
+    /// Limit a moderator to these sites; with none, every site again.
+    Sites {
+        name: String,
+        #[arg(value_name = "ID")]
+        sites: Vec<String>,
+    },
     /// Change a moderator's password.
     Passwd { name: String },
     /// List moderators.
@@ -81,6 +103,7 @@ fn main() -> ExitCode {
         }
         Command::Admin { action } => admin(&config, action),
         Command::MigrateData { from, to, force } => migrate_data(&from, &to, force),
+        Command::MoveSite { from, to, merge } => move_site(&config, &from, &to, merge),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -115,17 +138,29 @@ fn admin(config: &Config, action: AdminAction) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     match action {
         AdminAction::List => {
-            for m in queries::moderators::list(&mut conn)? {
+            for (m, sites) in moderators::list(&mut conn)? {
+                let sites = if sites.is_empty() {
+                    "every site".to_owned()
+                } else {
+                    format!("sites: {}", sites.join(", "))
+                };
                 println!(
-                    "{}\t(since {})",
+                    "{}\t{sites}\t(since {})",
                     m.name,
                     causerie::comments::rfc3339(m.created_at)
                 );
             }
         }
-        AdminAction::Add { name } => {
-            moderators::add(&mut conn, &name, &read_password()?)?;
-            println!("moderator `{name}` added");
+        AdminAction::Add { name, sites } => {
+            moderators::add(&mut conn, &config.sites, &name, &read_password()?, &sites)?;
+            println!("moderator `{name}` added, for {}", describe_sites(&sites));
+        }
+        AdminAction::Sites { name, sites } => {
+            moderators::set_sites(&mut conn, &config.sites, &name, &sites)?;
+            println!(
+                "moderator `{name}` now moderates {} (their sessions ended)",
+                describe_sites(&sites)
+            );
         }
         AdminAction::Passwd { name } => {
             moderators::passwd(&mut conn, &name, &read_password()?)?;
@@ -159,6 +194,30 @@ fn migrate_data(from: &str, to: &str, force: bool) -> anyhow::Result<()> {
         println!("{table:>18}: {n} rows");
     }
     println!("copied and verified: every table holds as many rows as its source");
+    Ok(())
+}
+
+fn describe_sites(sites: &[String]) -> String {
+    match sites {
+        [] => "every site".to_owned(),
+        [one] => format!("the site {one} only"),
+        many => format!("the sites {} only", many.join(", ")),
+    }
+}
+
+fn move_site(config: &Config, from: &str, to: &str, merge: bool) -> anyhow::Result<()> {
+    // Not `open_database`: its adoption would first move the threads of `default` to
+    // the first site, and `move-site default SECOND` would then find none.
+    let pool = causerie::startup::open_migrated(config)?;
+    let mut conn = pool.get()?;
+    let moved = causerie::sites::move_site(&mut conn, &config.sites, from, to, merge)?;
+    println!("moved {} threads from `{from}` to `{to}`", moved.threads);
+    if moved.merged > 0 {
+        println!(
+            "{} of them had a thread on `{to}` already: their comments joined it",
+            moved.merged
+        );
+    }
     Ok(())
 }
 

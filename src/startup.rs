@@ -34,13 +34,32 @@ pub struct Application {
     outbox_worker: actix_web::rt::task::JoinHandle<()>,
 }
 
-/// Opens the database, applies migrations and loads (or creates) the instance secret.
-pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
+/// Opens the database and applies migrations, and nothing else: for commands that
+/// must see the threads where they are (`causerie move-site` moves the threads of
+/// before sites to the site it is told, not to the first).
+pub fn open_migrated(config: &Config) -> anyhow::Result<DbPool> {
     let pool = db::connect(&config.database.url, config.database.pool_size)?;
     let mut conn = pool.get()?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
+    }
+    Ok(pool)
+}
+
+/// Opens the database, applies migrations, gives the threads of before sites to
+/// their site, and loads (or creates) the instance secret.
+pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
+    let pool = open_migrated(config)?;
+    let mut conn = pool.get()?;
+    let adopted = crate::sites::adopt_threads_of_default(&mut conn, &config.sites)?;
+    if adopted > 0 {
+        tracing::info!(
+            "{adopted} threads stored before sites existed joined the site `{}` (the first \
+             of [[sites]], as there is no site `default`); `causerie move-site` moves them \
+             elsewhere",
+            config.sites.first().id
+        );
     }
     let stored = queries::instance::get_or_insert(&mut conn, SECRET_NAME, &Secret::generate_hex())?;
     let secret = Secret::from_hex(&stored)?;
@@ -201,12 +220,15 @@ impl Application {
     }
 }
 
-/// Cross-origin reads and writes only from the configured sites. A request from
-/// another origin is not refused here (it gets no CORS headers, so a browser will
-/// not let the page read the answer); writes are refused by `check_origin` with a
-/// clear 403.
+/// Cross-origin reads and writes only from the configured sites' pages. A site's
+/// page only ever reads its own site's threads: a request naming another site is
+/// refused by the handler (`403 site_mismatch`), and that refusal carries CORS so
+/// the embed can say why. A request from another origin is not refused here (it
+/// gets no CORS headers, so a browser will not let the page read the answer);
+/// writes are refused by `check_origin` with a clear 403.
 fn cors(config: &Config) -> Cors {
-    let mut cors = Cors::default()
+    let sites = std::sync::Arc::new(config.sites.clone());
+    Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "DELETE"])
         .allowed_headers([
             header::CONTENT_TYPE,
@@ -215,11 +237,13 @@ fn cors(config: &Config) -> Cors {
         ])
         .expose_headers([header::RETRY_AFTER, header::ETAG])
         .block_on_origin_mismatch(false)
-        .max_age(secs(crate::clock::days(1)) as usize);
-    for origin in &config.server.origins {
-        cors = cors.allowed_origin(origin);
-    }
-    cors
+        .max_age(secs(crate::clock::days(1)) as usize)
+        .allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .ok()
+                .is_some_and(|o| sites.by_origin(o).is_some())
+        })
 }
 
 /// Reads what other instances changed, so that their writes reach this instance's

@@ -497,3 +497,89 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     s.read_to_string(&mut out).ok()?;
     Some(out)
 }
+
+/// A configuration of two sites, `blog` and `notes`, in `dir/sites.toml`.
+fn write_sites_config(dir: &Path) {
+    std::fs::write(
+        dir.join("sites.toml"),
+        r#"[[sites]]
+id = "blog"
+origins = ["http://blog.example"]
+
+[[sites]]
+id = "notes"
+origins = ["http://notes.example"]
+"#,
+    )
+    .unwrap();
+}
+
+/// `causerie --config sites.toml admin …`
+fn admin_of_sites(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = causerie(dir);
+    cmd.args(["--config", "sites.toml", "admin"]).args(args);
+    run(cmd, stdin)
+}
+
+/// The line of `admin list` about `name`.
+fn listed(dir: &Path, name: &str) -> Option<String> {
+    let list = admin_of_sites(dir, &["list"], "");
+    assert!(list.status.success(), "{}", both(&list));
+    text(&list.stdout)
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .map(str::to_owned)
+}
+
+#[test]
+fn admin_add_with_a_site_limits_the_moderator_and_admin_sites_lifts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_sites_config(dir.path());
+    let out = admin_of_sites(
+        dir.path(),
+        &["add", "camille", "--site", "blog"],
+        "correct horse battery\n",
+    );
+    assert!(out.status.success(), "{}", both(&out));
+    assert!(text(&out.stdout).contains("blog"), "{}", both(&out));
+    let line = listed(dir.path(), "camille").expect("camille is listed");
+    assert!(line.contains("sites: blog"), "{line}");
+    assert!(!line.contains("notes"), "{line}");
+
+    let out = admin_of_sites(dir.path(), &["sites", "camille", "blog", "notes"], "");
+    assert!(out.status.success(), "{}", both(&out));
+    let line = listed(dir.path(), "camille").unwrap();
+    assert!(line.contains("sites: blog, notes"), "{line}");
+
+    // No site named: every site again.
+    let out = admin_of_sites(dir.path(), &["sites", "camille"], "");
+    assert!(out.status.success(), "{}", both(&out));
+    let line = listed(dir.path(), "camille").unwrap();
+    assert!(line.contains("every site"), "{line}");
+}
+
+#[test]
+fn admin_commands_refuse_an_unknown_site_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_sites_config(dir.path());
+    let out = admin_of_sites(
+        dir.path(),
+        &["add", "dominique", "--site", "nowhere"],
+        "correct horse battery\n",
+    );
+    assert!(!out.status.success(), "accepted: {}", both(&out));
+    assert!(text(&out.stderr).contains("nowhere"), "{}", both(&out));
+    assert!(listed(dir.path(), "dominique").is_none());
+
+    let out = admin_of_sites(
+        dir.path(),
+        &["add", "camille", "--site", "blog"],
+        "correct horse battery\n",
+    );
+    assert!(out.status.success(), "{}", both(&out));
+    let out = admin_of_sites(dir.path(), &["sites", "camille", "nowhere"], "");
+    assert!(!out.status.success(), "accepted: {}", both(&out));
+    assert!(text(&out.stderr).contains("nowhere"), "{}", both(&out));
+    let line = listed(dir.path(), "camille").unwrap();
+    assert!(line.contains("sites: blog"), "unchanged: {line}");
+}

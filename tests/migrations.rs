@@ -245,3 +245,295 @@ fn english_hold_reasons_become_codes_on_upgrade_postgres() {
     reasons_survive_the_upgrade(&mut conn);
     drop(conn);
 }
+
+// ---------------------------------------------------------------------------
+// Sites: a database made before sites existed
+
+/// The version that keyed threads by (site, page).
+const SITES: &str = "20261201000100";
+
+/// One text column of every row of `query` (named `v`), in its order.
+fn texts(conn: &mut DbConn, query: &str) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    diesel::sql_query(query)
+        .load::<Row>(conn)
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+        .into_iter()
+        .map(|r| r.v)
+        .collect()
+}
+
+fn number(conn: &mut DbConn, query: &str) -> i64 {
+    let v = texts(conn, &format!("SELECT CAST(({query}) AS TEXT) AS v"));
+    v[0].parse().unwrap()
+}
+
+fn run(conn: &mut DbConn, statement: &str) {
+    diesel::sql_query(statement)
+        .execute(conn)
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+/// Every row the upgrade must keep, each with its id, as text.
+fn rows_kept(conn: &mut DbConn) -> Vec<Vec<String>> {
+    [
+        "SELECT CAST(id AS TEXT) || ' ' || page || ' ' || title || ' ' || \
+         CAST(created_at AS TEXT) AS v FROM threads ORDER BY id",
+        "SELECT CAST(id AS TEXT) || ' ' || CAST(thread_id AS TEXT) || ' ' || \
+         COALESCE(CAST(parent_id AS TEXT), '-') || ' ' || CAST(depth AS TEXT) || ' ' || \
+         author || ' ' || status AS v FROM comments ORDER BY id",
+        "SELECT CAST(id AS TEXT) || ' ' || kind || ' ' || CAST(comment_id AS TEXT) || ' ' || \
+         recipient || ' ' || status AS v FROM outbox ORDER BY id",
+        "SELECT token_hash || ' ' || CAST(comment_id AS TEXT) || ' ' || action AS v \
+         FROM action_links ORDER BY token_hash",
+        "SELECT CAST(id AS TEXT) || ' ' || email || ' ' || \
+         COALESCE(CAST(thread_id AS TEXT), 'all') AS v FROM unsubscribed ORDER BY id",
+        "SELECT CAST(id AS TEXT) || ' ' || name || ' ' || password_hash AS v \
+         FROM moderators ORDER BY id",
+    ]
+    .iter()
+    .map(|q| texts(conn, q))
+    .collect()
+}
+
+/// Builds a database as the release before sites left it: two threads (and a third,
+/// the newest, since removed), comments with a reply, outbox messages, one-click
+/// links, unsubscriptions and a moderator. Returns the id of the removed thread.
+fn database_before_sites(conn: &mut DbConn) -> i64 {
+    match conn {
+        DbConn::Sqlite(c) => migrate_before(c, db::SQLITE_MIGRATIONS, SITES),
+        DbConn::Pg(c) => migrate_before(c, db::POSTGRES_MIGRATIONS, SITES),
+    }
+    for page in ["/a", "/b", "/gone"] {
+        run(
+            conn,
+            &format!(
+                "INSERT INTO threads (page, title, closed, created_at) \
+                 VALUES ('{page}', 'Titre {page}', false, 100)"
+            ),
+        );
+    }
+    let gone = number(conn, "SELECT id FROM threads WHERE page = '/gone'");
+    run(conn, "DELETE FROM threads WHERE page = '/gone'");
+    let insert_comment = |conn: &mut DbConn, page: &str, author: &str, parent: &str| {
+        run(
+            conn,
+            &format!(
+                "INSERT INTO comments (thread_id, parent_id, depth, author, email, body_raw, \
+                 body_html, status, notify_replies, created_at) \
+                 SELECT t.id, {parent}, {depth}, '{author}', '{author}@example.org', 'x', \
+                 '<p>x</p>', 'approved', true, 200 FROM threads t WHERE t.page = '{page}'",
+                depth = if parent == "NULL" { 0 } else { 1 },
+            ),
+        );
+    };
+    insert_comment(conn, "/a", "alice", "NULL");
+    let alice = number(conn, "SELECT id FROM comments WHERE author = 'alice'");
+    insert_comment(conn, "/a", "bob", &alice.to_string());
+    insert_comment(conn, "/b", "carol", "NULL");
+    for (author, status, subject) in [("alice", "sent", "'Nouveau'"), ("bob", "draft", "''")] {
+        run(
+            conn,
+            &format!(
+                "INSERT INTO outbox (kind, comment_id, recipient, subject, body_text, body_html, \
+                 message_id, status, next_attempt_at, created_at) \
+                 SELECT 'moderator', id, 'mod@example.org', {subject}, '', '', \
+                 '<{author}@example.org>', '{status}', 0, 300 FROM comments \
+                 WHERE author = '{author}'"
+            ),
+        );
+    }
+    run(
+        conn,
+        "INSERT INTO action_links (token_hash, comment_id, action, expires_at) \
+         SELECT 'hash-of-bob', id, 'approve', 9999999999 FROM comments WHERE author = 'bob'",
+    );
+    run(
+        conn,
+        "INSERT INTO unsubscribed (email, thread_id, created_at) \
+         SELECT 'alice@example.org', id, 400 FROM threads WHERE page = '/a'",
+    );
+    run(
+        conn,
+        "INSERT INTO unsubscribed (email, thread_id, created_at) \
+         VALUES ('carol@example.org', NULL, 400)",
+    );
+    run(
+        conn,
+        "INSERT INTO moderators (name, password_hash, created_at) \
+         VALUES ('ancienne', '$argon2id$v=19$stored', 500)",
+    );
+    gone
+}
+
+/// The upgrade to sites loses nothing, keeps every id, puts every thread on
+/// `default`, keys threads by (site, page), and the change triggers still record the
+/// thread's site.
+fn threads_join_default_on_upgrade(conn: &mut DbConn) {
+    let gone = database_before_sites(conn);
+    let before = rows_kept(conn);
+    assert_eq!(before[0].len(), 2);
+    assert_eq!(before[1].len(), 3);
+
+    let applied = db::migrate(conn).unwrap();
+    assert!(applied.iter().any(|v| v == SITES), "{applied:?}");
+
+    assert_eq!(rows_kept(conn), before, "every row, with its id");
+    assert_eq!(
+        texts(conn, "SELECT DISTINCT site AS v FROM threads"),
+        ["default"]
+    );
+
+    // A new thread gets an id never given before, not even the removed thread's.
+    let highest = number(conn, "SELECT MAX(id) FROM threads");
+    run(
+        conn,
+        "INSERT INTO threads (site, page, title, closed, created_at) \
+         VALUES ('default', '/new', 'Neuf', false, 600)",
+    );
+    let new = number(conn, "SELECT id FROM threads WHERE page = '/new'");
+    assert!(
+        new > highest && new > gone,
+        "new thread {new}; old ones up to {highest}, removed {gone}"
+    );
+
+    // (site, page) is the key: a page on another site is another thread, and the
+    // same page twice on one site is refused.
+    run(
+        conn,
+        "INSERT INTO threads (site, page, title, closed, created_at) \
+         VALUES ('blog', '/a', 'Ailleurs', false, 700)",
+    );
+    let twice = diesel::sql_query(
+        "INSERT INTO threads (site, page, title, closed, created_at) \
+         VALUES ('default', '/a', 'Encore', false, 800)",
+    )
+    .execute(conn);
+    assert!(twice.is_err(), "(default, /a) twice");
+
+    // The triggers record the changed thread's site, for the cache.
+    run(conn, "DELETE FROM thread_changes");
+    for site in ["default", "blog"] {
+        run(
+            conn,
+            &format!(
+                "INSERT INTO comments (thread_id, author, email, body_raw, body_html, status, \
+                 created_at) SELECT id, 'dan', 'dan@example.org', 'y', '<p>y</p>', 'approved', \
+                 900 FROM threads WHERE site = '{site}' AND page = '/a'"
+            ),
+        );
+    }
+    assert_eq!(
+        texts(
+            conn,
+            "SELECT site || ' ' || page AS v FROM thread_changes ORDER BY id"
+        ),
+        ["default /a", "blog /a"]
+    );
+    run(conn, "DELETE FROM thread_changes");
+    run(
+        conn,
+        "UPDATE threads SET title = 'Renommé' WHERE site = 'default' AND page = '/b'",
+    );
+    assert!(
+        texts(conn, "SELECT site || ' ' || page AS v FROM thread_changes")
+            .contains(&"default /b".to_owned())
+    );
+
+    // The comments' and unsubscriptions' references still cascade.
+    run(
+        conn,
+        "DELETE FROM threads WHERE site = 'default' AND page = '/a'",
+    );
+    assert_eq!(
+        texts(conn, "SELECT author AS v FROM comments ORDER BY id"),
+        ["carol", "dan"]
+    );
+    assert_eq!(number(conn, "SELECT COUNT(*) FROM action_links"), 0);
+    assert_eq!(
+        texts(conn, "SELECT email AS v FROM unsubscribed"),
+        ["carol@example.org"]
+    );
+}
+
+#[test]
+fn threads_of_an_old_database_join_default_on_upgrade_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let mut conn = db::establish(&url).unwrap();
+    threads_join_default_on_upgrade(&mut conn);
+}
+
+#[test]
+fn threads_of_an_old_database_join_default_on_upgrade_postgres() {
+    let Some(server) = common::postgres::server_or_skip("the sites upgrade") else {
+        return;
+    };
+    let database = common::postgres::TestDatabase::create(&server);
+    let mut conn = db::establish(&database.url).unwrap();
+    threads_join_default_on_upgrade(&mut conn);
+    drop(conn);
+}
+
+/// Starts (as `causerie serve` does, through `startup::open_database`) on a database
+/// of the release before sites, with `sites` configured; returns the threads' sites.
+fn sites_after_start(url: &str, sites: &[&str]) -> Vec<String> {
+    {
+        let mut conn = db::establish(url).unwrap();
+        database_before_sites(&mut conn);
+    }
+    let settings = causerie::config::Settings {
+        database_url: url.to_owned(),
+        sites: sites
+            .iter()
+            .map(|id| serde_json::json!({"id": id, "origins": [format!("https://{id}.example")]}))
+            .collect(),
+        ..Default::default()
+    };
+    let config = causerie::config::Config::from_settings(settings).unwrap();
+    let (pool, _) = causerie::startup::open_database(&config).unwrap();
+    let mut conn = pool.get().unwrap();
+    texts(&mut conn, "SELECT site AS v FROM threads ORDER BY id")
+}
+
+fn old_threads_join_the_first_site_without_default(url_of: impl Fn(&str) -> String) {
+    assert_eq!(
+        sites_after_start(&url_of("first"), &["blog", "notes"]),
+        ["blog", "blog"],
+        "no site `default`: the first site's"
+    );
+    assert_eq!(
+        sites_after_start(&url_of("kept"), &["notes", "default"]),
+        ["default", "default"],
+        "a site `default`: they stay"
+    );
+}
+
+#[test]
+fn old_threads_join_the_first_site_at_start_unless_there_is_a_default_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    old_threads_join_the_first_site_without_default(|name| {
+        format!(
+            "sqlite://{}",
+            dir.path().join(format!("{name}.db")).display()
+        )
+    });
+}
+
+#[test]
+fn old_threads_join_the_first_site_at_start_unless_there_is_a_default_postgres() {
+    let Some(server) = common::postgres::server_or_skip("the sites adoption at start") else {
+        return;
+    };
+    let databases = std::sync::Mutex::new(Vec::new());
+    old_threads_join_the_first_site_without_default(|_| {
+        let database = common::postgres::TestDatabase::create(&server);
+        let url = database.url.clone();
+        databases.lock().unwrap().push(database);
+        url
+    });
+}

@@ -2,6 +2,8 @@
 //! they start together on an empty database (one migrates, one creates `admin`), a
 //! comment posted to one is on the other at once, a flood spread over both is still
 //! limited, a moderator's session works on both, and each notification goes out once.
+//! Both serve the same two sites (`[[sites]]` `blog`, the first, and `notes`) and
+//! agree on which thread is whose.
 //!
 //! PostgreSQL only: skipped (and said so) without `CAUSERIE_TEST_POSTGRES`, a failure
 //! in CI.
@@ -9,6 +11,7 @@
 mod common;
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -29,7 +32,7 @@ struct Instance {
 }
 
 impl Instance {
-    fn start(database_url: &str, smtp_url: &str) -> (Instance, Receiver<String>) {
+    fn start(config: &Path, database_url: &str, smtp_url: &str) -> (Instance, Receiver<String>) {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_causerie"));
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("CAUSERIE_") {
@@ -37,6 +40,7 @@ impl Instance {
             }
         }
         cmd.arg("serve")
+            .env("CAUSERIE_CONFIG", config)
             .env("CAUSERIE_DATABASE_URL", database_url)
             .env("CAUSERIE_LISTEN", "127.0.0.1:0")
             .env("CAUSERIE_LIMITS", "on")
@@ -132,6 +136,48 @@ async fn list(http: &reqwest::Client, on: &Instance, page: &str) -> Value {
         .unwrap()
 }
 
+async fn list_on(http: &reqwest::Client, on: &Instance, site: &str, page: &str) -> Value {
+    http.get(on.url("/api/v1/comments"))
+        .query(&[("site", site), ("page", page)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The settings file both instances read: the two sites they serve.
+fn sites_file(dir: &Path) -> PathBuf {
+    let path = dir.join("causerie.toml");
+    std::fs::write(
+        &path,
+        "[[sites]]\nid = \"blog\"\norigins = [\"https://blog.example\"]\n\n\
+         [[sites]]\nid = \"notes\"\norigins = [\"https://notes.example\"]\n",
+    )
+    .unwrap();
+    path
+}
+
+/// Reads `page` on `site` from `on` until it has `count` comments (at most 10 s: the
+/// other instance's write reaches this one's cache within a quarter of a second).
+async fn until_count(
+    http: &reqwest::Client,
+    on: &Instance,
+    site: &str,
+    page: &str,
+    count: i64,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = list_on(http, on, site, page).await;
+        if seen["count"] == count || Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// Logs in on `on`; returns the `Cookie` header value the browser would send.
 async fn log_in(http: &reqwest::Client, on: &Instance) -> String {
     let base = on.url("");
@@ -156,9 +202,11 @@ async fn two_instances_on_one_postgres_database_behave_as_one() {
         .await
         .unwrap();
     let sink = SmtpSink::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = sites_file(dir.path());
     // Started together on an empty database: both migrate, under the advisory lock.
-    let (mut a, a_log) = Instance::start(&db.url, &sink.url());
-    let (mut b, b_log) = Instance::start(&db.url, &sink.url());
+    let (mut a, a_log) = Instance::start(&config, &db.url, &sink.url());
+    let (mut b, b_log) = Instance::start(&config, &db.url, &sink.url());
     a.wait_listening(&a_log);
     b.wait_listening(&b_log);
     let http = client();
@@ -256,6 +304,54 @@ async fn two_instances_on_one_postgres_database_behave_as_one() {
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
     assert_eq!(list(&http, &a, "/nouvelle").await["count"], 8);
 
+    // The two instances agree on the sites: a comment posted on A for blog is read
+    // from B on blog, and not on notes, though B held both pages in its cache.
+    // (Everything above named no site: it is on blog, the first.)
+    assert_eq!(list_on(&http, &b, "notes", "/partage").await["count"], 0);
+    assert_eq!(list_on(&http, &b, "blog", "/partage").await["count"], 6);
+    assert_eq!(list_on(&http, &b, "blog", "/deux").await["count"], 0);
+    assert_eq!(list_on(&http, &b, "notes", "/deux").await["count"], 0);
+    let r = http
+        .post(a.url("/api/v1/comments"))
+        .header("X-Forwarded-For", "192.0.2.10")
+        .json(&json!({
+            "site": "blog",
+            "page": "/deux",
+            "title": "Deux sites",
+            "author": "Blandine",
+            "email": "blandine@example.org",
+            "body": "Sur le blog.",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let seen = until_count(&http, &b, "blog", "/deux", 1).await;
+    assert_eq!(seen["count"], 1, "{seen}");
+    assert_eq!(seen["site"], "blog");
+    assert_eq!(seen["comments"][0]["author"], "Blandine");
+    assert_eq!(list_on(&http, &b, "notes", "/deux").await["count"], 0);
+    assert_eq!(list_on(&http, &a, "notes", "/deux").await["count"], 0);
+    // And the other way: notes on B, read on A.
+    let r = http
+        .post(b.url("/api/v1/comments"))
+        .header("X-Forwarded-For", "198.18.0.20")
+        .header("Origin", "https://notes.example")
+        .json(&json!({
+            "page": "/deux",
+            "title": "Two sites",
+            "author": "Noor",
+            "email": "noor@example.org",
+            "body": "On the notes.",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let seen = until_count(&http, &a, "notes", "/deux", 1).await;
+    assert_eq!(seen["comments"][0]["author"], "Noor", "{seen}");
+    assert_eq!(list_on(&http, &a, "blog", "/deux").await["count"], 1);
+
     // A moderator logged in on A works on B: the session is in the database.
     let cookie = log_in(&http, &a).await;
     let queue = http
@@ -282,18 +378,25 @@ async fn two_instances_on_one_postgres_database_behave_as_one() {
     assert_eq!(list(&http, &a, "/partage").await["count"], 5);
 
     // Each notification goes out once, though both instances' workers poll the
-    // outbox: one message per comment accepted (1 + 5 + 8).
-    let got = sink.wait_for(14, 30).await;
+    // outbox: one message per comment accepted (1 + 5 + 8 + 2).
+    let got = sink.wait_for(16, 30).await;
     tokio::time::sleep(Duration::from_secs(6)).await;
     let got_later = sink.messages();
     assert_eq!(
         got_later.len(),
-        14,
-        "{} messages for 14 comments",
+        16,
+        "{} messages for 16 comments",
         got.len()
     );
     let ids: HashSet<String> = got_later.iter().map(|m| m.message_id()).collect();
-    assert_eq!(ids.len(), 14);
+    assert_eq!(ids.len(), 16);
+    let noted: Vec<_> = got_later
+        .iter()
+        .filter(|m| m.text().contains("On the notes."))
+        .collect();
+    assert_eq!(noted.len(), 1);
+    assert!(noted[0].text().contains("t?site=notes&page=%2Fdeux"));
     drop((a, b));
     drop(db);
+    drop(dir);
 }

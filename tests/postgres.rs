@@ -62,7 +62,8 @@ fn post(
     let _ = secret;
     let submission = causerie::comments::Submission::new(input);
     db::transaction(conn, |tx| {
-        causerie::comments::post(tx, config, &submission, Some("198.51.100.0/24"), now)
+        let site = config.sites.first();
+        causerie::comments::post(tx, config, site, &submission, Some("198.51.100.0/24"), now)
     })
     .unwrap()
     .value

@@ -8,6 +8,10 @@ use argon2::Argon2;
 
 use crate::crypto::random_password;
 use crate::db::queries::moderators as q;
+use diesel::Connection;
+
+use crate::config::Sites;
+use crate::db::models::Moderator;
 use crate::db::{now, DbConn};
 
 pub const BOOTSTRAP_NAME: &str = "admin";
@@ -83,15 +87,74 @@ pub fn bootstrap(conn: &mut DbConn, env_password: Option<&str>) -> anyhow::Resul
     }
 }
 
-pub fn add(conn: &mut DbConn, name: &str, password: &str) -> anyhow::Result<()> {
+/// Adds a moderator, of every site (`sites` empty) or of those sites only.
+pub fn add(
+    conn: &mut DbConn,
+    sites: &Sites,
+    name: &str,
+    password: &str,
+    limited_to: &[String],
+) -> anyhow::Result<()> {
     check_name(name)?;
     check_password_strength(password)?;
+    check_sites(sites, limited_to)?;
     if q::find(conn, name)?.is_some() {
         anyhow::bail!(
             "a moderator named `{name}` exists already (use `causerie admin passwd {name}`)"
         );
     }
-    q::insert(conn, name, &hash_password(password)?, now())?;
+    let hash = hash_password(password)?;
+    conn.transaction(|conn| {
+        q::insert(conn, name, &hash, now())?;
+        if let Some(m) = q::find(conn, name)? {
+            q::set_sites(conn, m.id, limited_to)?;
+        }
+        diesel::QueryResult::Ok(())
+    })?;
+    Ok(())
+}
+
+/// Limits a moderator to `limited_to` (empty: every site again). Their sessions end,
+/// so that what they see changes now, not at their next login.
+pub fn set_sites(
+    conn: &mut DbConn,
+    sites: &Sites,
+    name: &str,
+    limited_to: &[String],
+) -> anyhow::Result<()> {
+    check_sites(sites, limited_to)?;
+    let Some(m) = q::find(conn, name)? else {
+        anyhow::bail!("there is no moderator named `{name}` (see `causerie admin list`)");
+    };
+    conn.transaction(|conn| {
+        q::set_sites(conn, m.id, limited_to)?;
+        crate::db::queries::sessions::delete_for_moderator(conn, m.id).map(drop)
+    })?;
+    Ok(())
+}
+
+/// Every moderator with the sites they are limited to (empty: every site).
+pub fn list(conn: &mut DbConn) -> anyhow::Result<Vec<(Moderator, Vec<String>)>> {
+    let all = q::list(conn)?;
+    all.into_iter()
+        .map(|m| {
+            let sites = q::sites(conn, m.id)?;
+            Ok((m, sites))
+        })
+        .collect()
+}
+
+/// Every id names a configured site.
+fn check_sites(sites: &Sites, ids: &[String]) -> anyhow::Result<()> {
+    for id in ids {
+        if sites.get(id).is_none() {
+            let known: Vec<String> = sites.iter().map(|s| s.id.to_string()).collect();
+            anyhow::bail!(
+                "there is no site `{id}` in the configuration (its sites: {})",
+                known.join(", ")
+            );
+        }
+    }
     Ok(())
 }
 

@@ -5,4 +5,4 @@ pub mod accounts;
 pub mod login;
 pub mod sessions;
 
-pub use sessions::Session;
+pub use sessions::{Session, SiteScope};

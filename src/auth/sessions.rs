@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::config::Config;
 use crate::crypto::hash_token;
-use crate::db::queries::{login_failures, sessions};
+use crate::db::queries::{login_failures, moderators, sessions};
 use crate::db::DbConn;
 
 use super::login::THROTTLE_WINDOW;
@@ -16,6 +16,40 @@ pub struct Session {
     pub moderator_id: i64,
     pub name: String,
     pub csrf: String,
+    /// The sites the moderator may see and act on.
+    pub sites: SiteScope,
+}
+
+/// Which sites a moderator may see and act on: every site, or some.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteScope {
+    All,
+    Only(Vec<String>),
+}
+
+impl SiteScope {
+    pub fn from_rows(sites: Vec<String>) -> SiteScope {
+        if sites.is_empty() {
+            SiteScope::All
+        } else {
+            SiteScope::Only(sites)
+        }
+    }
+
+    pub fn allows(&self, site: &str) -> bool {
+        match self {
+            SiteScope::All => true,
+            SiteScope::Only(sites) => sites.iter().any(|s| s == site),
+        }
+    }
+
+    /// The sites to filter on, `None` for every site.
+    pub fn limited_to(&self) -> Option<&[String]> {
+        match self {
+            SiteScope::All => None,
+            SiteScope::Only(sites) => Some(sites),
+        }
+    }
 }
 
 /// The session of a cookie token, if it exists and has not been idle too long.
@@ -38,10 +72,12 @@ pub fn session(
     if now - row.last_seen_at >= 60 {
         sessions::touch(conn, &hash, now)?;
     }
+    let sites = SiteScope::from_rows(moderators::sites(conn, row.moderator_id)?);
     Ok(Some(Session {
         moderator_id: row.moderator_id,
         name: row.name,
         csrf: row.csrf_token,
+        sites,
     }))
 }
 

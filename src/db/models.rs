@@ -9,6 +9,8 @@ use crate::domain::{HoldReason, Status};
 #[diesel(table_name = threads)]
 pub struct Thread {
     pub id: i64,
+    /// The site's id (`[[sites]]`); `default` without sites.
+    pub site: String,
     pub page: String,
     pub title: String,
     pub closed: bool,
@@ -18,6 +20,7 @@ pub struct Thread {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = threads)]
 pub struct NewThread<'a> {
+    pub site: &'a str,
     pub page: &'a str,
     pub title: &'a str,
     pub closed: bool,

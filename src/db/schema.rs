@@ -5,6 +5,7 @@
 diesel::table! {
     threads (id) {
         id -> BigInt,
+        site -> Text,
         page -> Text,
         title -> Text,
         closed -> Bool,
@@ -123,12 +124,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     action_links,
     outbox,
     unsubscribed,
+    moderator_sites,
 );
 
 diesel::table! {
     thread_changes (id) {
         id -> BigInt,
+        site -> Text,
         page -> Text,
         at -> BigInt,
     }
 }
+
+diesel::table! {
+    /// A moderator limited to some sites has a row per site; none: every site.
+    moderator_sites (moderator_id, site) {
+        moderator_id -> BigInt,
+        site -> Text,
+    }
+}
+
+diesel::joinable!(moderator_sites -> moderators (moderator_id));

@@ -16,8 +16,8 @@ use super::models::{Comment, Moderator, Thread};
 use super::queries::action_links::ActionLink;
 use super::queries::outbox::OutboxMessage;
 use super::schema::{
-    action_links, comments, instance_settings, login_failures, moderators, outbox, sessions,
-    threads, unsubscribed,
+    action_links, comments, instance_settings, login_failures, moderator_sites, moderators, outbox,
+    sessions, threads, unsubscribed,
 };
 use super::DbConn;
 
@@ -25,9 +25,10 @@ use super::DbConn;
 const BATCH: i64 = 500;
 
 /// Every table, parents before children: the order rows are copied in.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "threads",
     "moderators",
+    "moderator_sites",
     "instance_settings",
     "comments",
     "sessions",
@@ -52,6 +53,13 @@ const SERIAL_TABLES: [&str; 6] = [
 pub struct InstanceSettingRow {
     pub name: String,
     pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = moderator_sites)]
+pub struct ModeratorSiteRow {
+    pub moderator_id: i64,
+    pub site: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -87,6 +95,7 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(&'static str, i64)>> {
     let n = [
         threads::table.count().get_result(conn)?,
         moderators::table.count().get_result(conn)?,
+        moderator_sites::table.count().get_result(conn)?,
         instance_settings::table.count().get_result(conn)?,
         comments::table.count().get_result(conn)?,
         sessions::table.count().get_result(conn)?,
@@ -164,6 +173,14 @@ pub fn migrate_data(
         }
         copy!(threads, Thread, threads::id.asc());
         copy!(moderators, Moderator, moderators::id.asc());
+        copy!(
+            moderator_sites,
+            ModeratorSiteRow,
+            (
+                moderator_sites::moderator_id.asc(),
+                moderator_sites::site.asc()
+            )
+        );
         copy!(
             instance_settings,
             InstanceSettingRow,

@@ -7,7 +7,9 @@ mod email;
 mod hold_reason;
 mod name;
 mod page_key;
+mod site_id;
 mod status;
+mod thread_key;
 mod website;
 
 use std::collections::BTreeMap;
@@ -18,7 +20,9 @@ pub use email::AuthorEmail;
 pub use hold_reason::{BotSignal, HoldReason};
 pub use name::AuthorName;
 pub use page_key::PageKey;
+pub use site_id::{SiteId, DEFAULT_SITE};
 pub use status::Status;
+pub use thread_key::ThreadKey;
 pub use website::Website;
 
 use crate::i18n::Msg;

@@ -1,8 +1,15 @@
 //! What moderators do to comments, independent of HTTP: change a comment's status,
 //! edit it, reply as moderator, close a thread.
+//!
+//! The admin pages act through the `…_within` functions and `edit`, which take the
+//! moderator's [`SiteScope`]: a comment of a site they do not moderate is
+//! [`AdminError::NotFound`], exactly as one that does not exist, so that its
+//! existence does not leak. The check is made in the action's own transaction, on
+//! the locked comment. `apply` and `reply` act for a moderator of every site.
 
 use diesel::prelude::*;
 
+use crate::auth::SiteScope;
 use crate::config::Config;
 use crate::db::models::{Comment, NewCommentRow};
 use crate::db::queries::{action_links, admin as q, comments, threads};
@@ -18,9 +25,19 @@ pub enum AdminError {
     Db(#[from] diesel::result::Error),
 }
 
-/// Applies `action` to comment `id`. Every one-click link of the comment is retired,
-/// since the decision has been taken. A reply that becomes approved notifies its
-/// parent's author (in this transaction).
+/// Comment `id`, locked, if it exists on one of the sites of `scope`.
+fn find_in_scope(tx: &mut Tx<'_>, scope: &SiteScope, id: i64) -> Result<Comment, AdminError> {
+    let comment = comments::find_for_update(tx, id)?.ok_or(AdminError::NotFound)?;
+    if let SiteScope::Only(_) = scope {
+        let site = threads::find(tx, comment.thread_id)?.map(|t| t.site);
+        if !site.is_some_and(|s| scope.allows(&s)) {
+            return Err(AdminError::NotFound);
+        }
+    }
+    Ok(comment)
+}
+
+/// Applies `action` to comment `id`, as a moderator of every site.
 pub fn apply(
     tx: &mut Tx<'_>,
     config: &Config,
@@ -28,7 +45,21 @@ pub fn apply(
     action: Action,
     now: i64,
 ) -> Result<Comment, AdminError> {
-    let comment = comments::find_for_update(tx, id)?.ok_or(AdminError::NotFound)?;
+    apply_within(tx, config, &SiteScope::All, id, action, now)
+}
+
+/// Applies `action` to comment `id` if it is on a site of `scope`. Every one-click
+/// link of the comment is retired, since the decision has been taken. A reply that
+/// becomes approved notifies its parent's author (in this transaction).
+pub fn apply_within(
+    tx: &mut Tx<'_>,
+    config: &Config,
+    scope: &SiteScope,
+    id: i64,
+    action: Action,
+    now: i64,
+) -> Result<Comment, AdminError> {
+    let comment = find_in_scope(tx, scope, id)?;
     action_links::retire_for_comment(tx, id, now)?;
     match action.target() {
         Some(status) => {
@@ -58,16 +89,18 @@ pub(super) fn became_approved(
     crate::notify::comment_approved(tx, config, &approved, now)
 }
 
-/// A moderator's edit: name, website and text (sanitized by the caller, before the
-/// write lock).
+/// A moderator's edit of a comment of a site of `scope`: name, website and text
+/// (sanitized by the caller, before the write lock).
 pub fn edit(
     tx: &mut Tx<'_>,
+    scope: &SiteScope,
     id: i64,
     author: &AuthorName,
     website: Option<&Website>,
     body: &SanitizedBody,
     now: i64,
 ) -> Result<(), AdminError> {
+    find_in_scope(tx, scope, id)?;
     let n = q::update_content(
         tx,
         id,
@@ -83,9 +116,7 @@ pub fn edit(
     Ok(())
 }
 
-/// A moderator's reply: published at once, with the moderator badge. Replying to a
-/// held comment approves it, as WordPress does: one does not answer in public a
-/// comment the public cannot see.
+/// A reply by a moderator of every site.
 pub fn reply(
     tx: &mut Tx<'_>,
     config: &Config,
@@ -94,12 +125,31 @@ pub fn reply(
     body: &SanitizedBody,
     now: i64,
 ) -> Result<Comment, AdminError> {
-    let parent = comments::find_for_update(tx, parent_id)?.ok_or(AdminError::NotFound)?;
+    reply_within(tx, config, &SiteScope::All, parent_id, moderator, body, now)
+}
+
+/// A moderator's reply to a comment of a site of `scope`: published at once, with the
+/// moderator badge. Replying to a held comment approves it, as WordPress does: one
+/// does not answer in public a comment the public cannot see.
+pub fn reply_within(
+    tx: &mut Tx<'_>,
+    config: &Config,
+    scope: &SiteScope,
+    parent_id: i64,
+    moderator: &str,
+    body: &SanitizedBody,
+    now: i64,
+) -> Result<Comment, AdminError> {
+    let parent = find_in_scope(tx, scope, parent_id)?;
     if parent.status == Status::Pending {
         comments::set_status(tx, parent.id, Status::Approved)?;
         became_approved(tx, config, &parent, Status::Approved, now)?;
     }
-    let max = config.site.max_depth as i32;
+    let site = match threads::find(tx, parent.thread_id)? {
+        Some(thread) => config.sites.of_thread(&thread.site),
+        None => config.sites.first(),
+    };
+    let max = site.settings.max_depth as i32;
     let (parent_ref, depth) = if parent.depth >= max {
         (parent.parent_id, parent.depth)
     } else {
@@ -127,7 +177,12 @@ pub fn reply(
     Ok(inserted)
 }
 
-/// Opens or closes the thread of `page`; returns whether the page has a thread.
-pub fn set_thread_closed(tx: &mut Tx<'_>, page: &str, closed: bool) -> QueryResult<bool> {
-    threads::set_closed(tx, page, closed).map(|n| n > 0)
+/// Opens or closes the thread of `page` on `site`; returns whether it has a thread.
+pub fn set_thread_closed(
+    tx: &mut Tx<'_>,
+    site: &str,
+    page: &str,
+    closed: bool,
+) -> QueryResult<bool> {
+    threads::set_closed(tx, site, page, closed).map(|n| n > 0)
 }

@@ -3,10 +3,11 @@
 
 use diesel::prelude::*;
 
+use crate::auth::SiteScope;
 use crate::config::Config;
 use crate::crypto::hash_token;
 use crate::db::models::Comment;
-use crate::db::queries::{action_links, admin as q, comments};
+use crate::db::queries::{action_links, admin as q, comments, threads};
 use crate::db::{DbConn, Tx};
 use crate::domain::Action;
 
@@ -21,6 +22,8 @@ pub enum LinkState {
     Unknown,
     Used,
     Expired,
+    /// Valid, but opened in the session of a moderator of other sites: not used.
+    OtherSite,
 }
 
 /// What a link token stands for, without using it.
@@ -71,6 +74,36 @@ pub fn follow_link(
         }
     }
     Ok(state)
+}
+
+/// Whether a moderator of `scope` may see the comment of a valid link. The token is
+/// the credential (it is mailed to the site's own `notify_to` only), so a link opened
+/// without a session passes; a session of a moderator of other sites does not.
+pub fn link_allowed(conn: &mut DbConn, scope: &SiteScope, comment: &Comment) -> QueryResult<bool> {
+    if let SiteScope::All = scope {
+        return Ok(true);
+    }
+    let site = threads::find(conn, comment.thread_id)?.map(|t| t.site);
+    Ok(site.is_some_and(|s| scope.allows(&s)))
+}
+
+/// `follow_link` in a request that carries a moderator's session of `scope` (`None`:
+/// no session): a link about another site's comment is `OtherSite`, and stays unused.
+pub fn follow_link_within(
+    tx: &mut Tx<'_>,
+    config: &Config,
+    scope: Option<&SiteScope>,
+    token: &str,
+    now: i64,
+) -> Result<LinkState, AdminError> {
+    if let Some(scope) = scope {
+        if let LinkState::Valid { comment, .. } = inspect_link(tx, token, now)? {
+            if !link_allowed(tx, scope, &comment)? {
+                return Ok(LinkState::OtherSite);
+            }
+        }
+    }
+    follow_link(tx, config, token, now)
 }
 
 /// Forgets links past their expiry.

@@ -118,7 +118,9 @@ mod tests {
             disallowed_keywords: vec!["viagra".into()],
             ..Default::default()
         };
-        crate::config::Config::from_settings(s).unwrap().site
+        crate::config::Config::from_settings(s)
+            .unwrap()
+            .site_defaults
     }
 
     fn verdict(s: &SiteSettings, body: &str, known: bool) -> Verdict {

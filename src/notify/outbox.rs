@@ -13,14 +13,14 @@
 
 use diesel::QueryResult;
 
-use crate::config::{Config, NotifyModerators};
+use crate::config::{Config, NotifyModerators, Site};
 use crate::crypto::{hash_token, new_token, Secret};
-use crate::db::models::Comment;
+use crate::db::models::{Comment, Thread};
 use crate::db::queries::outbox::{self as q, OutboxKind, OutboxMessage};
 use crate::db::queries::{action_links, comments, threads, unsubscribed};
 use crate::db::{DbConn, Tx};
 use crate::domain::{Action, Status};
-use crate::i18n::MailWords;
+use crate::i18n::{Lang, MailWords};
 
 use super::messages::{excerpt, subject, ModeratorMail, Rendered, ReplyMail};
 
@@ -33,17 +33,18 @@ pub const UNSUBSCRIBE: &str = "unsubscribe";
 pub fn comment_posted(
     tx: &mut Tx<'_>,
     config: &Config,
+    site: &Site,
     comment: &Comment,
     now: i64,
 ) -> QueryResult<()> {
     let status = comment.status;
-    let wanted = match (config.site.notify_moderators, status) {
+    let wanted = match (site.settings.notify_moderators, status) {
         (_, Status::Spam | Status::Deleted) | (NotifyModerators::None, _) => false,
         (NotifyModerators::All, _) => true,
         (NotifyModerators::Held, s) => s == Status::Pending,
     };
     if wanted && !comment.moderator {
-        for to in &config.site.notify_to {
+        for to in &site.settings.notify_to {
             draft(tx, OutboxKind::Moderator, comment.id, &to.to_string(), now)?;
         }
     }
@@ -172,7 +173,7 @@ fn for_replied(
     let Some(thread) = threads::find(conn, reply.thread_id)? else {
         return Ok(Render::Gone);
     };
-    let lang = config.site.lang;
+    let lang = config.sites.of_thread(&thread.site).settings.lang;
     let w = MailWords::of(lang);
     let token = secret.sign(UNSUBSCRIBE, &parent.id.to_string());
     let unsubscribe_url = absolute(config, &format!("unsubscribe/{token}"));
@@ -185,7 +186,7 @@ fn for_replied(
         by_moderator: reply.moderator,
         reply_text: reply.body_raw.clone(),
         reply_html: reply.body_html.clone(),
-        reply_url: thread_url(config, &thread.page, reply.id),
+        reply_url: thread_url(config, &thread, lang, reply.id),
         your_excerpt: excerpt(&parent.body_raw, 140),
         unsubscribe_url: unsubscribe_url.clone(),
     };
@@ -208,7 +209,7 @@ fn for_moderators(
     let Some(thread) = threads::find(conn, comment.thread_id)? else {
         return Ok(Render::Gone);
     };
-    let lang = config.site.lang;
+    let lang = config.sites.of_thread(&thread.site).settings.lang;
     let w = MailWords::of(lang);
     let code = lang.code();
     // Held unless published: a comment marked spam or deleted since it was posted
@@ -245,7 +246,7 @@ fn for_moderators(
         subject: subject(w, lead, &thread.title),
         intro,
         title: thread.title.clone(),
-        thread_url: thread_url(config, &thread.page, comment.id),
+        thread_url: thread_url(config, &thread, lang, comment.id),
         author: comment.author.clone(),
         email: comment.email.clone(),
         website: comment.website.clone(),
@@ -307,14 +308,16 @@ pub fn absolute(config: &Config, relative: &str) -> String {
         .unwrap_or_else(|_| format!("{}{relative}", config.server.public_url))
 }
 
-/// The comment on the thread's page without JavaScript: `{public_url}t?page=…#c{id}`.
-fn thread_url(config: &Config, page: &str, comment_id: i64) -> String {
-    let enc: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
+/// The comment on the thread's page without JavaScript:
+/// `{public_url}t?site=…&page=…&lang=…#c{id}`.
+fn thread_url(config: &Config, thread: &Thread, lang: Lang, comment_id: i64) -> String {
+    let enc: String = url::form_urlencoded::byte_serialize(thread.page.as_bytes()).collect();
     absolute(
         config,
         &format!(
-            "t?page={enc}&lang={}#c{comment_id}",
-            config.site.lang.code()
+            "t?site={}&page={enc}&lang={}#c{comment_id}",
+            thread.site,
+            lang.code()
         ),
     )
 }

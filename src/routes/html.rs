@@ -9,7 +9,8 @@ use askama::Template;
 use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang, Msg};
 
-use super::request_lang;
+use super::reader_lang;
+use crate::config::Site;
 
 /// Which pages: the readers' (the thread page, the demo, unsubscribing, the index)
 /// or the moderators'. Each has its own security policy and its own error page.
@@ -189,9 +190,9 @@ pub fn see_other(location: &str) -> HttpResponse {
 /// Where the thread of `page` is shown without JavaScript: `/t`, for every page (the
 /// demo article's comments come from the embed, which needs JavaScript). Never an
 /// address taken from the request, so no open redirect.
-pub fn thread_href(page: &str, lang: Lang) -> String {
+pub fn thread_href(site: &str, page: &str, lang: Lang) -> String {
     let enc: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
-    format!("/t?page={enc}&lang={}", lang.code())
+    format!("/t?site={site}&page={enc}&lang={}", lang.code())
 }
 
 pub fn human_date(unix: i64) -> String {
@@ -207,10 +208,10 @@ pub fn human_date(unix: i64) -> String {
 }
 
 /// The language of a no-JS page: `?lang=`, else the reader's, else the site's.
-pub fn page_lang(req: &HttpRequest, asked: Option<&str>) -> Lang {
+pub fn page_lang(req: &HttpRequest, site: &Site, asked: Option<&str>) -> Lang {
     asked
         .and_then(Lang::from_tag)
-        .unwrap_or_else(|| request_lang(req))
+        .unwrap_or_else(|| reader_lang(req, site.settings.lang))
 }
 
 #[cfg(test)]

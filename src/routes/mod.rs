@@ -19,16 +19,22 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 
 use crate::app::AppState;
-use crate::config::Config;
+use crate::config::{Config, Site};
 use crate::error::ApiError;
 use crate::i18n::Lang;
 
-/// The reader's language, from `Accept-Language`, else the site's.
+/// The reader's language, from `Accept-Language`, else the first site's (where the
+/// request's site is not known yet: its refusals).
 pub fn request_lang(req: &HttpRequest) -> Lang {
     let fallback = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.site.lang)
+        .map(|s| s.config.sites.first().settings.lang)
         .unwrap_or_default();
+    reader_lang(req, fallback)
+}
+
+/// The reader's language, from `Accept-Language`, else `fallback` (their site's).
+pub fn reader_lang(req: &HttpRequest, fallback: Lang) -> Lang {
     let header = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
@@ -36,20 +42,80 @@ pub fn request_lang(req: &HttpRequest) -> Lang {
     Lang::negotiate(header, fallback)
 }
 
+/// The origin (`https://host[:port]`) of the request's `Origin` header, or for the
+/// thread page's form, which browsers may send without it, of its `Referer`.
+fn request_origin(req: &HttpRequest, referer_too: bool) -> Option<String> {
+    if let Some(o) = req.headers().get(header::ORIGIN) {
+        return o.to_str().ok().map(str::to_owned);
+    }
+    if !referer_too {
+        return None;
+    }
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    Some(url.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+/// The site a request is for (SPEC section 10): the one it names (`asked`: the
+/// `site` parameter, JSON field or form field), else the one its `Origin` (with
+/// `referer_too`, its `Referer`) belongs to, else the first. Naming another site than
+/// the page's own is a 403; an unknown site a 404.
+pub fn request_site<'c>(
+    req: &HttpRequest,
+    config: &'c Config,
+    asked: Option<&str>,
+    referer_too: bool,
+) -> Result<&'c Site, ApiError> {
+    let origin = request_origin(req, referer_too);
+    crate::sites::choose(&config.sites, asked, origin.as_deref()).map_err(|e| match e {
+        crate::sites::ChoiceError::Unknown(site) => {
+            ApiError::NotFound(crate::i18n::Msg::UnknownSite { site })
+        }
+        crate::sites::ChoiceError::Foreign { .. } => ApiError::Forbidden {
+            code: "site_mismatch",
+            msg: crate::i18n::Msg::SiteMismatch,
+        },
+    })
+}
+
+/// The site whose page sent a write that names no site (an author's edit or removal,
+/// by comment id): `None` without `Origin` or from Causerie's own pages; a 403 from
+/// an origin that belongs to no site.
+pub fn origin_site(req: &HttpRequest, config: &Config) -> Result<Option<String>, ApiError> {
+    if origin_allowed(req, config, Senders::OwnPages) {
+        return Ok(None);
+    }
+    let origin = request_origin(req, false).unwrap_or_default();
+    match config.sites.by_origin(&origin) {
+        Some(site) => Ok(Some(site.id.to_string())),
+        None => Err(ApiError::Forbidden {
+            code: "origin_not_allowed",
+            msg: crate::i18n::Msg::OriginNotAllowed,
+        }),
+    }
+}
+
+/// The `site` parameter of the query string, if any.
+pub fn site_param(req: &HttpRequest) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "site")
+        .map(|(_, v)| v.into_owned())
+}
+
 /// Who may send a state-changing request from a browser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Senders {
+#[derive(Debug, Clone, Copy)]
+pub enum Senders<'s> {
     /// Causerie's own pages (the admin).
     OwnPages,
-    /// Those and the configured sites (the API and the thread page's form).
-    OwnPagesAndSites,
+    /// Those and the pages of the site written to (the API and the thread page's form).
+    OwnPagesAndSite(&'s Site),
 }
 
 /// Whether `Origin` (sent by browsers on every POST) names our public origin, our
-/// host, or (for `OwnPagesAndSites`) a configured site. A request without `Origin`
-/// (curl, a server) is not a browser's cross-site request and passes; an unreadable
-/// one does not.
-pub fn origin_allowed(req: &HttpRequest, config: &Config, senders: Senders) -> bool {
+/// host, or (for `OwnPagesAndSites`) one of the origins of `site`, the site the
+/// request writes to. A request without `Origin` (curl, a server) is not a browser's
+/// cross-site request and passes; an unreadable one does not.
+pub fn origin_allowed(req: &HttpRequest, config: &Config, senders: Senders<'_>) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return true;
     };
@@ -63,15 +129,16 @@ pub fn origin_allowed(req: &HttpRequest, config: &Config, senders: Senders) -> b
         .and_then(|h| h.to_str().ok())
         .and_then(|host| url::Url::parse(origin).ok().map(|o| authority(&o) == host))
         .unwrap_or(false);
-    origin == own
-        || same_host
-        || (senders == Senders::OwnPagesAndSites
-            && config.server.origins.iter().any(|o| o == origin))
+    let of_site = match senders {
+        Senders::OwnPages => false,
+        Senders::OwnPagesAndSite(site) => site.origins.iter().any(|o| o == origin),
+    };
+    origin == own || same_host || of_site
 }
 
-/// The API's and the thread page's origin check, as SPEC's 403.
-pub fn check_origin(req: &HttpRequest, config: &Config) -> Result<(), ApiError> {
-    if origin_allowed(req, config, Senders::OwnPagesAndSites) {
+/// The API's and the thread page's origin check for a write to `site`, as SPEC's 403.
+pub fn check_origin(req: &HttpRequest, config: &Config, site: &Site) -> Result<(), ApiError> {
+    if origin_allowed(req, config, Senders::OwnPagesAndSite(site)) {
         Ok(())
     } else {
         Err(ApiError::Forbidden {

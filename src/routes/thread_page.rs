@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::app::{AppState, Db};
 use crate::comments::{self as service, PostError};
+use crate::config::Site;
 use crate::db::models::Comment;
 use crate::db::{now, queries};
 use crate::demo;
@@ -18,7 +19,7 @@ use crate::domain::{CommentInput, FieldErrors, PageKey, Status};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, Words};
 use crate::routes::html::{human_date, page_lang, render, thread_href, Look, OnPage, PageError};
-use crate::routes::{check_origin, request_lang, truncated_ip};
+use crate::routes::{check_origin, request_lang, request_site, truncated_ip};
 use crate::sanitize::whitelist_markup;
 
 /// How long a rendered form may wait before it is posted.
@@ -48,6 +49,8 @@ pub struct CommentView {
 pub struct ThreadView {
     pub lang: Lang,
     pub words: &'static Words,
+    /// The thread's site, sent back by the form.
+    pub site: String,
     pub page: String,
     pub title: String,
     pub open: bool,
@@ -101,15 +104,17 @@ fn reading_order(rows: Vec<Comment>) -> Vec<(Comment, usize)> {
 /// Loads the thread of `page` and builds its view with an empty form.
 pub async fn load_view(
     state: &web::Data<AppState>,
+    site: &Site,
     page: PageKey,
     default_title: String,
     lang: Lang,
     reply_to: Option<i64>,
 ) -> Result<ThreadView, ApiError> {
     let key = page.as_str().to_owned();
+    let site_id = site.id.to_string();
     let (thread, rows) = state
         .db(move |conn, _| -> Result<_, ApiError> {
-            let thread = queries::threads::find_by_page(conn, &key)?;
+            let thread = queries::threads::find_by_page(conn, &site_id, &key)?;
             let rows = match &thread {
                 Some(t) => queries::comments::list_approved(conn, t.id, 0, NOJS_MAX_COMMENTS)?,
                 None => Vec::new(),
@@ -117,7 +122,7 @@ pub async fn load_view(
             Ok((thread, rows))
         })
         .await?;
-    let base = thread_href(page.as_str(), lang);
+    let base = thread_href(site.id.as_str(), page.as_str(), lang);
     let comments = reading_order(rows)
         .into_iter()
         .map(|(c, depth)| {
@@ -145,6 +150,7 @@ pub async fn load_view(
     Ok(ThreadView {
         lang,
         words: Words::of(lang),
+        site: site.id.to_string(),
         page: page.as_str().to_owned(),
         title: thread
             .as_ref()
@@ -152,7 +158,7 @@ pub async fn load_view(
             .unwrap_or(default_title),
         open: thread
             .as_ref()
-            .is_none_or(|t| service::thread_open(t, &state.config.site, now())),
+            .is_none_or(|t| service::thread_open(t, &site.settings, now())),
         comments,
         notice: None,
         notice_is_error: false,
@@ -186,7 +192,9 @@ pub fn add_post_notice(view: &mut ThreadView, q: &HashMap<String, String>) {
 /// `GET /t?page=P`
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let q = query_map(&req);
-    let lang = page_lang(&req, q.get("lang").map(String::as_str));
+    let site = request_site(&req, &state.config, q.get("site").map(String::as_str), true)
+        .on_page(Look::Reader, request_lang(&req))?;
+    let lang = page_lang(&req, site, q.get("lang").map(String::as_str));
     let page = PageKey::parse(q.get("page").map(String::as_str).unwrap_or(""))
         .map_err(|m| unprocessable(lang, m))?;
     let reply_to = q.get("reply").and_then(|r| r.parse().ok());
@@ -195,7 +203,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     } else {
         page.as_str().to_owned()
     };
-    let mut view = load_view(&state, page, title, lang, reply_to)
+    let mut view = load_view(&state, site, page, title, lang, reply_to)
         .await
         .on_page(Look::Reader, lang)?;
     add_post_notice(&mut view, &q);
@@ -221,6 +229,7 @@ fn render_thread(view: ThreadView, status: StatusCode) -> HttpResponse {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ThreadForm {
+    site: Option<String>,
     page: Option<String>,
     title: Option<String>,
     parent: Option<String>,
@@ -242,8 +251,11 @@ pub async fn post(
     form: web::Form<ThreadForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let lang = page_lang(&req, form.lang.as_deref());
-    check_origin(&req, &state.config).on_page(Look::Reader, lang)?;
+    let site = request_site(&req, &state.config, form.site.as_deref(), true)
+        .on_page(Look::Reader, request_lang(&req))?;
+    let lang = page_lang(&req, site, form.lang.as_deref());
+    check_origin(&req, &state.config, site).on_page(Look::Reader, lang)?;
+    let site_id = site.id.clone();
     let input = CommentInput {
         page: form.page,
         title: form.title,
@@ -285,17 +297,18 @@ pub async fn post(
             let submission = service::Submission::new(comment);
             let res = state
                 .write(move |tx, st| {
-                    service::post(tx, &st.config, &submission, ip.as_deref(), now()).map_err(|e| {
-                        match e {
+                    let site = st.config.sites.of_thread(site_id.as_str());
+                    service::post(tx, &st.config, site, &submission, ip.as_deref(), now()).map_err(
+                        |e| match e {
                             PostError::Db(db) => ApiError::from(db),
                             other => ApiError::from(other),
-                        }
-                    })
+                        },
+                    )
                 })
                 .await;
             match res {
                 Ok(posted) => {
-                    let base = thread_href(page.as_str(), lang);
+                    let base = thread_href(site.id.as_str(), page.as_str(), lang);
                     let target = if posted.status == Status::Approved {
                         format!("{base}&posted={id}#c{id}", id = posted.comment.id)
                     } else {
@@ -326,7 +339,7 @@ pub async fn post(
         .clone()
         .unwrap_or_else(|| page.as_str().to_owned());
     let reply_to = input.parent.as_deref().and_then(|p| p.parse().ok());
-    let mut view = load_view(&state, page, title, lang, reply_to)
+    let mut view = load_view(&state, site, page, title, lang, reply_to)
         .await
         .on_page(Look::Reader, lang)?;
     let keep = |v: &Option<String>, k: &str| FieldView {

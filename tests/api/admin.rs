@@ -814,3 +814,328 @@ async fn concurrent_guesses_cannot_pass_the_login_limit() {
     );
     assert!(wrong >= 1, "{answers:?}");
 }
+
+// ---------------------------------------------------------------------------
+// Moderators limited to some sites (SPEC section 10)
+
+const CAMILLE_PASSWORD: &str = "correct horse battery";
+
+/// Two sites, `blog` ("Le blog") and `notes`, each with its own moderators' address,
+/// holding every comment; and `camille`, a moderator of `blog` only.
+async fn two_sites_app() -> TestApp {
+    let app = spawn_app_with(|s: &mut Settings| {
+        s.moderation = ModerationMode::All;
+        s.sites.push(json!({
+            "id": "blog",
+            "name": "Le blog",
+            "origins": ["http://blog.example"],
+            "notify_to": ["blog-owner@example.org"],
+        }));
+        s.sites.push(json!({
+            "id": "notes",
+            "name": "Notes",
+            "origins": ["http://notes.example"],
+            "notify_to": ["notes-owner@example.org"],
+        }));
+    })
+    .await;
+    causerie::auth::accounts::add(
+        &mut app.db(),
+        &app.state.config.sites,
+        "camille",
+        CAMILLE_PASSWORD,
+        &["blog".to_owned()],
+    )
+    .expect("camille added");
+    app
+}
+
+/// Posts a comment on `site` (from its own origin); returns its id.
+async fn post_on(app: &TestApp, site: &str, page: &str, author: &str, body: &str) -> i64 {
+    let mut c = comment(page, author, body);
+    c["site"] = json!(site);
+    let r = app
+        .client
+        .post(app.url("/api/v1/comments"))
+        .header("Origin", format!("http://{site}.example"))
+        .json(&c)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{v}");
+    v["comment"]["id"].as_i64().unwrap()
+}
+
+async fn log_in_camille(app: &TestApp) -> crate::helpers::Moderator {
+    crate::common::moderator::log_in(&app.address, "camille", CAMILLE_PASSWORD).await
+}
+
+fn count_of(app: &TestApp, query: &str) -> String {
+    app.stored(&format!("SELECT CAST(COUNT(*) AS TEXT) AS v FROM {query}"))
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_moderator_of_one_site_sees_only_its_comments_in_the_queue_search_and_counts() {
+    let app = two_sites_app().await;
+    post_on(&app, "blog", "/a", "Alix", "sur le blog").await;
+    post_on(&app, "notes", "/a", "Dominique", "dans les notes").await;
+    post_on(&app, "notes", "/b", "Dominique", "encore des notes").await;
+    let m = log_in_camille(&app).await;
+
+    let (status, page) = m.page("/admin").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("sur le blog"), "{page}");
+    assert!(!page.contains("dans les notes"), "{page}");
+    assert!(page.contains("Pending <span>(1)</span>"), "{page}");
+    // The instance has several sites: each comment says which, by its name.
+    assert!(
+        page.contains("<span class=\"site\">Le blog</span>"),
+        "{page}"
+    );
+    // One site to see: nothing to choose.
+    assert!(!page.contains("<select id=\"site\""), "{page}");
+
+    // Search and the page filter stay within the moderator's sites.
+    let (_, found) = m.page("/admin?q=Dominique").await;
+    assert!(found.contains("No comment here."), "{found}");
+    assert!(found.contains("Pending <span>(0)</span>"), "{found}");
+    let (_, found) = m.page("/admin?q=notes").await;
+    assert!(!found.contains("dans les notes"), "{found}");
+    let (_, by_page) = m.page("/admin?page=/b").await;
+    assert!(!by_page.contains("encore des notes"), "{by_page}");
+    // Asking for another site's comments shows the moderator's own, nothing else.
+    let (_, asked) = m.page("/admin?site=notes").await;
+    assert!(!asked.contains("dans les notes"), "{asked}");
+    assert!(asked.contains("sur le blog"), "{asked}");
+}
+
+#[actix_web::test]
+async fn a_moderator_of_every_site_sees_both_and_filters_by_site() {
+    let app = two_sites_app().await;
+    post_on(&app, "blog", "/a", "Alix", "sur le blog").await;
+    post_on(&app, "notes", "/a", "Dominique", "dans les notes").await;
+    let m = log_in(&app).await;
+
+    let (_, page) = m.page("/admin").await;
+    assert!(
+        page.contains("sur le blog") && page.contains("dans les notes"),
+        "{page}"
+    );
+    assert!(page.contains("Pending <span>(2)</span>"), "{page}");
+    let doc = scraper::Html::parse_document(&page);
+    let options = scraper::Selector::parse("select#site option").unwrap();
+    let choices: Vec<(String, String)> = doc
+        .select(&options)
+        .map(|o| {
+            let value = o.value().attr("value").unwrap_or_default().to_owned();
+            (value, o.text().collect::<String>())
+        })
+        .collect();
+    assert_eq!(
+        choices,
+        vec![
+            (String::new(), "All sites".to_owned()),
+            ("blog".to_owned(), "Le blog".to_owned()),
+            ("notes".to_owned(), "Notes".to_owned()),
+        ]
+    );
+
+    let (_, notes) = m.page("/admin?site=notes").await;
+    assert!(notes.contains("dans les notes"), "{notes}");
+    assert!(!notes.contains("sur le blog"), "{notes}");
+    assert!(notes.contains("Pending <span>(1)</span>"), "{notes}");
+    // The tabs keep the filter, and the select shows it.
+    let doc = scraper::Html::parse_document(&notes);
+    let tabs = scraper::Selector::parse(".tabs a").unwrap();
+    for tab in doc.select(&tabs) {
+        let href = tab.value().attr("href").unwrap();
+        assert!(href.contains("site=notes"), "{href}");
+    }
+    let selected = scraper::Selector::parse("select#site option[selected]").unwrap();
+    let chosen: Vec<&str> = doc
+        .select(&selected)
+        .filter_map(|o| o.value().attr("value"))
+        .collect();
+    assert_eq!(chosen, vec!["notes"]);
+}
+
+#[actix_web::test]
+async fn another_sites_comment_is_not_found_for_a_moderator_of_one_site() {
+    let app = two_sites_app().await;
+    let blog = post_on(&app, "blog", "/a", "Alix", "sur le blog").await;
+    let notes = post_on(&app, "notes", "/a", "Dominique", "dans les notes").await;
+    let m = log_in_camille(&app).await;
+
+    // As if it did not exist: 404, not 403, so that it does not leak.
+    let (status, page) = m.page(&format!("/admin/comments/{notes}")).await;
+    assert_eq!(status, 404);
+    assert!(page.contains("There is no such comment."), "{page}");
+    assert!(!page.contains("dans les notes"), "{page}");
+    let r = m
+        .post(
+            &format!("/admin/comments/{notes}"),
+            &[("author", "Camille"), ("website", ""), ("body", "réécrit")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = m
+        .post(
+            &format!("/admin/comments/{notes}/reply"),
+            &[("body", "Une réponse.")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = m.act("approve", notes).await;
+    assert_eq!(r.status(), 404);
+
+    assert_eq!(status_of(&app, notes), "pending");
+    assert_eq!(
+        app.stored(&format!(
+            "SELECT body_raw AS v FROM comments WHERE id = {notes}"
+        ))
+        .as_deref(),
+        Some("dans les notes")
+    );
+    assert_eq!(count_of(&app, "comments WHERE moderator = TRUE"), "0");
+
+    // Their own site's comment, they may.
+    let (status, _) = m.page(&format!("/admin/comments/{blog}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(m.act("approve", blog).await.status(), 303);
+    assert_eq!(status_of(&app, blog), "approved");
+}
+
+#[actix_web::test]
+async fn a_bulk_action_leaves_another_sites_comments_untouched_and_says_so() {
+    let app = two_sites_app().await;
+    let blog = post_on(&app, "blog", "/a", "Alix", "sur le blog").await;
+    let notes = post_on(&app, "notes", "/a", "Dominique", "dans les notes").await;
+    let m = log_in_camille(&app).await;
+    let (b, n) = (blog.to_string(), notes.to_string());
+    let r = m
+        .post(
+            "/admin/moderate",
+            &[
+                ("bulk", "spam"),
+                ("ids", &b),
+                ("ids", &n),
+                ("back", "/admin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.contains("skipped=1"), "{to}");
+    assert_eq!(status_of(&app, blog), "spam");
+    assert_eq!(status_of(&app, notes), "pending");
+    let (_, page) = m.page(&to).await;
+    assert!(page.contains("were left unchanged"), "{page}");
+}
+
+#[actix_web::test]
+async fn the_outbox_of_a_moderator_of_one_site_lists_only_its_messages() {
+    let app = two_sites_app().await;
+    post_on(&app, "blog", "/a", "Alix", "sur le blog").await;
+    let notes = post_on(&app, "notes", "/a", "Dominique", "dans les notes").await;
+    app.flush_outbox().await;
+
+    let camille = log_in_camille(&app).await;
+    let (status, page) = camille.page("/admin/outbox").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("blog-owner@example.org"), "{page}");
+    assert!(!page.contains("notes-owner@example.org"), "{page}");
+    assert!(!page.contains("dans les notes"), "{page}");
+
+    // Retrying another site's message is as retrying one that does not exist.
+    app.sql("UPDATE outbox SET status = 'failed'");
+    let notes_message = app
+        .stored(
+            "SELECT CAST(id AS TEXT) AS v FROM outbox WHERE recipient = 'notes-owner@example.org'",
+        )
+        .unwrap();
+    let r = camille
+        .post("/admin/outbox/retry", &[("id", &notes_message)])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        count_of(
+            &app,
+            "outbox WHERE status = 'failed' AND recipient = 'notes-owner@example.org'"
+        ),
+        "1"
+    );
+
+    // A message whose comment was deleted for good belongs to no site any more:
+    // only the moderators of every site see it.
+    let admin = log_in(&app).await;
+    assert_eq!(admin.act("purge", notes).await.status(), 303);
+    let (_, page) = camille.page("/admin/outbox").await;
+    assert!(!page.contains("notes-owner@example.org"), "{page}");
+    let (_, page) = admin.page("/admin/outbox").await;
+    assert!(page.contains("blog-owner@example.org"), "{page}");
+    assert!(page.contains("notes-owner@example.org"), "{page}");
+}
+
+#[actix_web::test]
+async fn a_one_click_link_of_another_site_is_refused_in_a_session_of_other_sites() {
+    let app = two_sites_app().await;
+    let notes = post_on(&app, "notes", "/a", "Dominique", "dans les notes").await;
+    let links = make_links(&app, notes);
+    let approve = &links.iter().find(|(a, _)| a == "approve").unwrap().1;
+    let camille = log_in_camille(&app).await;
+
+    let (status, page) = camille.page(&format!("/admin/act/{approve}")).await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("dans les notes"), "{page}");
+    let r = camille
+        .client
+        .post(app.url(&format!("/admin/act/{approve}")))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("a site you do not moderate"));
+    assert_eq!(status_of(&app, notes), "pending");
+
+    // The token is the credential: without a session, the link still works.
+    let (status, page) = app.get_text(&format!("/admin/act/{approve}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("dans les notes"), "{page}");
+    let r = app
+        .client
+        .post(app.url(&format!("/admin/act/{approve}")))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(status_of(&app, notes), "approved");
+}
+
+#[actix_web::test]
+async fn a_one_click_link_of_their_own_site_works_in_a_limited_session() {
+    let app = two_sites_app().await;
+    let blog = post_on(&app, "blog", "/a", "Alix", "sur le blog").await;
+    let links = make_links(&app, blog);
+    let spam = &links.iter().find(|(a, _)| a == "spam").unwrap().1;
+    let camille = log_in_camille(&app).await;
+    let (status, _) = camille.page(&format!("/admin/act/{spam}")).await;
+    assert_eq!(status, 200);
+    let r = camille
+        .client
+        .post(app.url(&format!("/admin/act/{spam}")))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(status_of(&app, blog), "spam");
+}

@@ -15,4 +15,5 @@ mod helpers;
 mod nojs;
 mod notify;
 mod privacy;
+mod sites;
 mod writer;

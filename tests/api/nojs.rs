@@ -252,7 +252,10 @@ async fn nojs_post_redirects_back_to_the_thread_and_shows_the_comment() {
     let r = post_form(&app, &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = location(&r);
-    assert!(to.starts_with("/t?page=%2Fa"), "redirected to {to}");
+    assert!(
+        to.starts_with("/t?site=default&page=%2Fa"),
+        "redirected to {to}"
+    );
 
     let page = get_page(&app, &to, None).await;
     assert_eq!(page.status, 200);
@@ -746,7 +749,7 @@ fn assert_demo_page(app: &TestApp, page: &Page, box_lang: &str, noscript_text: &
     assert_eq!(attrs.attr("data-causerie"), Some(app.address.as_str()));
     assert_eq!(attrs.attr("data-page"), Some("/demo"));
     assert_eq!(attrs.attr("data-lang"), Some(box_lang));
-    let fallback = format!("/t?page=%2Fdemo&lang={box_lang}");
+    let fallback = format!("/t?site=default&page=%2Fdemo&lang={box_lang}");
     let noscript = text_of(&doc, "noscript");
     let inner = Html::parse_fragment(&noscript);
     let link = first(&inner, "a").unwrap_or_else(|| first(&doc, "noscript a").expect("a link"));
@@ -809,7 +812,10 @@ async fn demo_thread_without_javascript_takes_a_comment_and_shows_it() {
     let r = post_form(&app, &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = location(&r);
-    assert!(to.starts_with("/t?page=%2Fdemo"), "redirected to {to}");
+    assert!(
+        to.starts_with("/t?site=default&page=%2Fdemo"),
+        "redirected to {to}"
+    );
     let page = get_page(&app, &to, None).await;
     let doc = page.doc();
     assert_eq!(text_of(&doc, ".cz-notice"), "Votre commentaire est publié.");

@@ -163,7 +163,7 @@ async fn moderators_get_the_held_comment_with_working_one_click_links() {
         "https://camille.example.org",
         "Bel article, <b>merci</b> !",
         "Held because: first comment from this address",
-        "/t?page=%2Fblog%2Fcloud",
+        "/t?site=default&page=%2Fblog%2Fcloud",
     ] {
         assert!(text.contains(needle), "no {needle:?} in:\n{text}");
     }
@@ -280,7 +280,9 @@ async fn a_held_reply_is_notified_once_a_moderator_approves_it_not_before() {
     assert!(text.contains("Bob replied to your comment"), "{text}");
     assert!(text.contains("Je ne suis pas d’accord."), "{text}");
     assert!(
-        text.contains(&format!("t?page=%2Fblog%2Fcloud&lang=en#c{reply_id}")),
+        text.contains(&format!(
+            "t?site=default&page=%2Fblog%2Fcloud&lang=en#c{reply_id}"
+        )),
         "{text}"
     );
     assert!(

@@ -13,7 +13,13 @@ async fn a_panicking_unit_fails_alone_and_the_next_posts_succeed() {
     let state = app.state.clone();
     // A bug in one unit, after it wrote something, racing a reader's post.
     let boom = state.write(|tx, _| -> Result<(), ApiError> {
-        causerie::db::queries::threads::find_or_create(tx, "/boom", "Boom", causerie::db::now())?;
+        causerie::db::queries::threads::find_or_create(
+            tx,
+            causerie::domain::DEFAULT_SITE,
+            "/boom",
+            "Boom",
+            causerie::db::now(),
+        )?;
         panic!("a bug in one unit of work");
     });
     let reader = comment("/alive", "Camille", "Toujours là");

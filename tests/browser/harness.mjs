@@ -3,7 +3,7 @@
 // headless Chromium driven by playwright-core. Nothing here reaches past 127.0.0.1.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,20 +25,29 @@ export function freePort() {
   });
 }
 
-/** Starts the binary; resolves once /healthz answers. */
-export async function startCauserie({ moderation = 'none', origins = [] } = {}) {
+/**
+ * Starts the binary; resolves once /healthz answers. `toml`, if given, is written to a
+ * settings file passed with --config: what only a file can say, such as [[sites]]
+ * (whose origins replace the top-level `origins`, then left out).
+ */
+export async function startCauserie({ moderation = 'none', origins = [], toml = null } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'causerie-browser-'));
   const url = `http://127.0.0.1:${port}`;
+  const args = ['serve'];
+  if (toml !== null) {
+    writeFileSync(path.join(dir, 'causerie.toml'), toml);
+    args.push('--config', path.join(dir, 'causerie.toml'));
+  }
   // Causerie refuses unknown CAUSERIE_* variables, such as CAUSERIE_BIN: none is passed on.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAUSERIE_')));
-  const child = spawn(CAUSERIE_BIN, ['serve'], {
+  const child = spawn(CAUSERIE_BIN, args, {
     cwd: dir,
     env: {
       ...env,
       CAUSERIE_LISTEN: `127.0.0.1:${port}`,
       CAUSERIE_MODERATION: moderation,
-      CAUSERIE_ORIGINS: origins.join(','),
+      ...(origins.length || toml === null ? { CAUSERIE_ORIGINS: origins.join(',') } : {}),
       CAUSERIE_ADMIN_PASSWORD: 'browser-tests-password',
       // The tests post many comments from one address within seconds.
       CAUSERIE_LIMITS: 'off',
@@ -87,8 +96,10 @@ h2, h3 { font-family: Impact, sans-serif; text-transform: uppercase; }`;
 
 /**
  * The site owner's blog, on its own origin. Pages:
- * - `/blog/<anything>?api=URL[&lang=xx][&pagelang=xx][&theme=dark]`: an article with the snippet;
- * - `/index?api=URL&pages=/a,/b`: an index with count placeholders and count.js.
+ * - `/blog/<anything>?api=URL[&lang=xx][&pagelang=xx][&theme=dark][&site=ID]`: an article
+ *   with the snippet;
+ * - `/index?api=URL&pages=/a,/b[&site=ID]`: an index with count placeholders and count.js.
+ * `site` becomes the scripts' data-site; `pagelang=none` leaves out `<html lang>`.
  */
 export async function startHost() {
   const port = await freePort();
@@ -96,8 +107,10 @@ export async function startHost() {
     const u = new URL(req.url, `http://127.0.0.1:${port}`);
     const api = u.searchParams.get('api') || '';
     const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const site = u.searchParams.get('site');
+    const dataSite = site ? ` data-site="${esc(site)}"` : '';
     const page = (lang, title, body) =>
-      `<!doctype html><html lang="${esc(lang)}"><head><meta charset="utf-8">` +
+      `<!doctype html><html${lang === 'none' ? '' : ` lang="${esc(lang)}"`}><head><meta charset="utf-8">` +
       `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>` +
       `<style>${HOST_CSS}</style></head><body><main>${body}</main></body></html>`;
     let html;
@@ -112,7 +125,9 @@ export async function startHost() {
           `<div id="causerie"></div>\n<script async src="${esc(api)}/embed.js" data-causerie="${esc(api)}"` +
           (lang ? ` data-lang="${esc(lang)}"` : '') +
           (theme ? ` data-theme="${esc(theme)}"` : '') +
-          `></script>\n<noscript><a href="${esc(api)}/t?page=${encodeURIComponent(u.pathname)}">Comments</a></noscript>`
+          dataSite +
+          `></script>\n<noscript><a href="${esc(api)}/t?${site ? `site=${encodeURIComponent(site)}&amp;` : ''}` +
+          `page=${encodeURIComponent(u.pathname)}">Comments</a></noscript>`
       );
     } else if (u.pathname === '/index') {
       const pages = (u.searchParams.get('pages') || '').split(',').filter(Boolean);
@@ -124,7 +139,7 @@ export async function startHost() {
             .map((p) => `<li><a href="${esc(p)}">${esc(p)}</a> <span data-causerie-count="${esc(p)}">…</span></li>`)
             .join('') +
           `</ul><p>Bare number: <span id="bare" data-causerie-count="${esc(pages[0] || '/')}" data-causerie-number></span></p>` +
-          `<script async src="${esc(api)}/count.js" data-causerie="${esc(api)}"></script>`
+          `<script async src="${esc(api)}/count.js" data-causerie="${esc(api)}"${dataSite}></script>`
       );
     } else {
       res.writeHead(404).end('not found');

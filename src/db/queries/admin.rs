@@ -10,6 +10,10 @@ use crate::domain::Status;
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
     pub status: Option<Status>,
+    /// One site's comments only.
+    pub site: Option<String>,
+    /// The sites the moderator may see (`None`: every site).
+    pub scope: Option<Vec<String>>,
     /// A page key, exactly.
     pub page: Option<String>,
     /// Words looked for in the text, the author's name and email.
@@ -36,6 +40,24 @@ fn filtered<'a>(filter: &'a QueueFilter, with_status: bool) -> Boxed<'a> {
             comments::thread_id.eq_any(
                 threads::table
                     .filter(threads::page.eq(page))
+                    .select(threads::id),
+            ),
+        );
+    }
+    if let Some(site) = &filter.site {
+        q = q.filter(
+            comments::thread_id.eq_any(
+                threads::table
+                    .filter(threads::site.eq(site))
+                    .select(threads::id),
+            ),
+        );
+    }
+    if let Some(scope) = &filter.scope {
+        q = q.filter(
+            comments::thread_id.eq_any(
+                threads::table
+                    .filter(threads::site.eq_any(scope))
                     .select(threads::id),
             ),
         );

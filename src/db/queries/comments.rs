@@ -65,10 +65,12 @@ pub fn count_approved(conn: &mut DbConn, thread_id: i64) -> QueryResult<i64> {
 /// Approved comments per page, in one query, for the pages that have any.
 pub fn count_approved_by_page(
     conn: &mut DbConn,
+    site: &str,
     pages: &[String],
 ) -> QueryResult<Vec<(String, i64)>> {
     threads::table
         .inner_join(comments::table)
+        .filter(threads::site.eq(site))
         .filter(threads::page.eq_any(pages))
         .filter(comments::status.eq(Status::Approved))
         .group_by(threads::page)

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use crate::db::models::Moderator;
-use crate::db::schema::moderators;
+use crate::db::schema::{moderator_sites, moderators};
 use crate::db::DbConn;
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -59,4 +59,33 @@ pub fn set_password(conn: &mut DbConn, name: &str, password_hash: &str) -> Query
         .set(moderators::password_hash.eq(password_hash))
         .execute(conn)
         .map(|n| n > 0)
+}
+
+/// The sites `moderator_id` is limited to; empty: every site.
+pub fn sites(conn: &mut DbConn, moderator_id: i64) -> QueryResult<Vec<String>> {
+    moderator_sites::table
+        .filter(moderator_sites::moderator_id.eq(moderator_id))
+        .order(moderator_sites::site.asc())
+        .select(moderator_sites::site)
+        .load(conn)
+}
+
+/// Limits `moderator_id` to `sites` (none: every site), replacing what was there.
+pub fn set_sites(conn: &mut DbConn, moderator_id: i64, sites: &[String]) -> QueryResult<()> {
+    diesel::delete(moderator_sites::table.filter(moderator_sites::moderator_id.eq(moderator_id)))
+        .execute(conn)?;
+    let rows: Vec<_> = sites
+        .iter()
+        .map(|site| {
+            (
+                moderator_sites::moderator_id.eq(moderator_id),
+                moderator_sites::site.eq(site),
+            )
+        })
+        .collect();
+    // A multi-row INSERT is compiled per backend (diesel's multi-backend has none).
+    crate::per_backend!(conn, |c| diesel::insert_into(moderator_sites::table)
+        .values(&rows)
+        .execute(c))
+    .map(drop)
 }

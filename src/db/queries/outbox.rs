@@ -14,7 +14,7 @@ use diesel::serialize::{Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 
-use crate::db::schema::outbox;
+use crate::db::schema::{comments, outbox, threads};
 use crate::db::{DbConn, MultiBackend};
 
 /// Enums stored as their name in a Text column, on both backends and through
@@ -397,21 +397,73 @@ pub fn retry_now(conn: &mut DbConn, id: i64, now: i64) -> QueryResult<usize> {
     Ok(written + unwritten)
 }
 
-/// How many messages are in each status.
-pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(OutboxStatus, i64)>> {
-    outbox::table
-        .group_by(outbox::status)
-        .select((outbox::status, diesel::dsl::count(outbox::id)))
-        .load(conn)
+/// The messages a moderator of `scope` may see (`None`: every site). A limited
+/// moderator sees the messages about comments of their sites; a message whose comment
+/// was deleted for good (`comment_id` null) belongs to no known site, and only
+/// moderators of every site see it.
+fn visible_to(scope: Option<&[String]>) -> outbox::BoxedQuery<'_, MultiBackend> {
+    let q = outbox::table.into_boxed();
+    match scope {
+        None => q,
+        Some(sites) => q.filter(
+            outbox::comment_id.eq_any(
+                comments::table
+                    .filter(
+                        comments::thread_id.eq_any(
+                            threads::table
+                                .filter(threads::site.eq_any(sites))
+                                .select(threads::id),
+                        ),
+                    )
+                    .select(comments::id.nullable()),
+            ),
+        ),
+    }
 }
 
-/// The latest messages, newest first.
-pub fn latest(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
-    outbox::table
+/// How many messages a moderator of `scope` may see are in each status.
+pub fn counts(
+    conn: &mut DbConn,
+    scope: Option<&[String]>,
+) -> QueryResult<Vec<(OutboxStatus, i64)>> {
+    // One count per status: a boxed query cannot be grouped.
+    [
+        OutboxStatus::Draft,
+        OutboxStatus::Queued,
+        OutboxStatus::Sent,
+        OutboxStatus::Failed,
+    ]
+    .into_iter()
+    .map(|status| {
+        let n = visible_to(scope)
+            .filter(outbox::status.eq(status))
+            .count()
+            .get_result(conn)?;
+        Ok((status, n))
+    })
+    .collect()
+}
+
+/// The latest messages a moderator of `scope` may see, newest first.
+pub fn latest(
+    conn: &mut DbConn,
+    scope: Option<&[String]>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxMessage>> {
+    visible_to(scope)
         .order(outbox::id.desc())
         .limit(limit)
         .select(OutboxMessage::as_select())
         .load(conn)
+}
+
+/// Whether message `id` exists and a moderator of `scope` may see it.
+pub fn is_visible(conn: &mut DbConn, scope: Option<&[String]>, id: i64) -> QueryResult<bool> {
+    visible_to(scope)
+        .filter(outbox::id.eq(id))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
 }
 
 /// Gives a claimed message back, untried (the worker is stopping).

@@ -4,23 +4,32 @@ use crate::db::models::{NewThread, Thread};
 use crate::db::schema::threads;
 use crate::db::DbConn;
 
-pub fn find_by_page(conn: &mut DbConn, page: &str) -> QueryResult<Option<Thread>> {
+/// The thread of `page` on `site`.
+pub fn find_by_page(conn: &mut DbConn, site: &str, page: &str) -> QueryResult<Option<Thread>> {
     threads::table
+        .filter(threads::site.eq(site))
         .filter(threads::page.eq(page))
         .select(Thread::as_select())
         .first(conn)
         .optional()
 }
 
-/// The thread of `page`, created with `title` if this is its first comment. Two
-/// first comments at once (two instances on PostgreSQL) make one thread: the second
-/// INSERT waits for the first and, the page being unique, does nothing; the SELECT
-/// after it then sees the thread committed by the first.
-pub fn find_or_create(conn: &mut DbConn, page: &str, title: &str, now: i64) -> QueryResult<Thread> {
-    if let Some(t) = find_by_page(conn, page)? {
+/// The thread of `page` on `site`, created with `title` if this is its first comment.
+/// Two first comments at once (two instances on PostgreSQL) make one thread: the
+/// second INSERT waits for the first and, (site, page) being unique, does nothing;
+/// the SELECT after it then sees the thread committed by the first.
+pub fn find_or_create(
+    conn: &mut DbConn,
+    site: &str,
+    page: &str,
+    title: &str,
+    now: i64,
+) -> QueryResult<Thread> {
+    if let Some(t) = find_by_page(conn, site, page)? {
         return Ok(t);
     }
     let row = NewThread {
+        site,
         page,
         title,
         closed: false,
@@ -31,15 +40,20 @@ pub fn find_or_create(conn: &mut DbConn, page: &str, title: &str, now: i64) -> Q
         .on_conflict_do_nothing()
         .execute(c))?;
     threads::table
+        .filter(threads::site.eq(site))
         .filter(threads::page.eq(page))
         .select(Thread::as_select())
         .first(conn)
 }
 
-pub fn set_closed(conn: &mut DbConn, page: &str, closed: bool) -> QueryResult<usize> {
-    diesel::update(threads::table.filter(threads::page.eq(page)))
-        .set(threads::closed.eq(closed))
-        .execute(conn)
+pub fn set_closed(conn: &mut DbConn, site: &str, page: &str, closed: bool) -> QueryResult<usize> {
+    diesel::update(
+        threads::table
+            .filter(threads::site.eq(site))
+            .filter(threads::page.eq(page)),
+    )
+    .set(threads::closed.eq(closed))
+    .execute(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Thread>> {
@@ -48,4 +62,35 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Thread>> {
         .select(Thread::as_select())
         .first(conn)
         .optional()
+}
+
+/// The pages of `from` that `to` has a thread for too (a move would collide).
+pub fn pages_on_both(conn: &mut DbConn, from: &str, to: &str) -> QueryResult<Vec<String>> {
+    let pages = |conn: &mut DbConn, site: &str| -> QueryResult<Vec<String>> {
+        threads::table
+            .filter(threads::site.eq(site))
+            .select(threads::page)
+            .order(threads::page.asc())
+            .load(conn)
+    };
+    let theirs: std::collections::HashSet<String> = pages(conn, to)?.into_iter().collect();
+    Ok(pages(conn, from)?
+        .into_iter()
+        .filter(|p| theirs.contains(p))
+        .collect())
+}
+
+/// Moves every thread of `from` to `to`; returns how many moved.
+pub fn move_site(conn: &mut DbConn, from: &str, to: &str) -> QueryResult<usize> {
+    diesel::update(threads::table.filter(threads::site.eq(from)))
+        .set(threads::site.eq(to))
+        .execute(conn)
+}
+
+/// Threads per site, for `causerie move-site` and the start-up upgrade.
+pub fn count_on_site(conn: &mut DbConn, site: &str) -> QueryResult<i64> {
+    threads::table
+        .filter(threads::site.eq(site))
+        .count()
+        .get_result(conn)
 }

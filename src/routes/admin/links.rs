@@ -1,13 +1,18 @@
 //! `/admin/act/{token}`: the one-click links of notification emails. A GET only
 //! shows what the link will do, with a button; the POST does it. Mail scanners that
 //! fetch every link therefore change nothing.
+//!
+//! The token is the credential: it is mailed only to its site's `notify_to`, so the
+//! pages need no session. A request that carries the session of a moderator limited
+//! to other sites is refused (`403`, `LinkState::OtherSite`) and the link stays
+//! unused.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{action_label, admin_lang, says, status_label};
+use super::{action_label, admin_lang, optional_session, says, status_label};
 use crate::app::{AppState, Db};
 use crate::db::{now, queries};
 use crate::i18n::{AdminWords, Lang};
@@ -33,6 +38,7 @@ fn refusal(lang: Lang, state: &LinkState) -> PageError {
     match state {
         LinkState::Used => says(StatusCode::GONE, lang, w.link_used),
         LinkState::Expired => says(StatusCode::GONE, lang, w.link_expired),
+        LinkState::OtherSite => says(StatusCode::FORBIDDEN, lang, w.link_other_site),
         _ => says(StatusCode::NOT_FOUND, lang, w.link_unknown),
     }
 }
@@ -56,25 +62,36 @@ pub async fn confirm(
     if !plausible(&token) {
         return Err(refusal(lang, &LinkState::Unknown));
     }
+    let scope = optional_session(&req, &state)
+        .await
+        .on_page(Look::Admin, lang)?
+        .map(|s| s.sites);
     let t = token.clone();
-    let (link, thread) = state
+    let (link, thread, allowed) = state
         .db(move |conn, _| -> Result<_, crate::error::ApiError> {
             let link = admin::inspect_link(conn, &t, now())?;
-            let thread = match &link {
-                LinkState::Valid { comment, .. } => {
-                    queries::threads::find(conn, comment.thread_id)?
-                }
-                _ => None,
+            let LinkState::Valid { comment, .. } = &link else {
+                return Ok((link, None, true));
             };
-            Ok((link, thread))
+            let thread = queries::threads::find(conn, comment.thread_id)?;
+            let allowed = match &scope {
+                Some(scope) => admin::link_allowed(conn, scope, comment)?,
+                None => true,
+            };
+            Ok((link, thread, allowed))
         })
         .await
         .on_page(Look::Admin, lang)?;
     let LinkState::Valid { action, comment } = link else {
         return Err(refusal(lang, &link));
     };
+    if !allowed {
+        return Err(refusal(lang, &LinkState::OtherSite));
+    }
     let w = AdminWords::of(lang);
-    let (page, title) = thread.map(|t| (t.page, t.title)).unwrap_or_default();
+    let (site, page, title) = thread
+        .map(|t| (t.site, t.page, t.title))
+        .unwrap_or_default();
     Ok(render(
         Look::Admin,
         lang,
@@ -85,7 +102,7 @@ pub async fn confirm(
             token,
             action_label: action_label(w, action),
             author: comment.author,
-            thread_href: thread_href(&page, lang),
+            thread_href: thread_href(&site, &page, lang),
             title,
             status: status_label(w, comment.status),
             body: comment.body_html,
@@ -112,8 +129,14 @@ pub async fn act(
     if !plausible(&token) {
         return Err(refusal(lang, &LinkState::Unknown));
     }
+    let scope = optional_session(&req, &state)
+        .await
+        .on_page(Look::Admin, lang)?
+        .map(|s| s.sites);
     let followed = state
-        .write(move |tx, st| admin::follow_link(tx, &st.config, &token, now()))
+        .write(move |tx, st| {
+            admin::follow_link_within(tx, &st.config, scope.as_ref(), &token, now())
+        })
         .await
         .on_page(Look::Admin, lang)?;
     let LinkState::Valid { action, comment } = followed else {

@@ -2,6 +2,15 @@
 //! forbids framing; sessions in an `HttpOnly`, `SameSite=Strict` cookie (`Secure`
 //! when Causerie is served over https) backed by the database; every form that
 //! changes something carries the session's CSRF token and must come from our origin.
+//!
+//! A moderator limited to some sites (`causerie admin add NAME --site ID`) sees and
+//! acts on nothing else: the queue, its counts and search, the edit and reply pages,
+//! the actions and the outbox are all filtered by the session's `SiteScope`. Another
+//! site's comment asked for by its number is `404`, as one that does not exist (not
+//! `403`, which would tell that it exists); a bulk action skips such numbers as it
+//! skips comments purged meanwhile, and says some were left unchanged. A one-click
+//! link is its own credential and works without a session, but a session of a
+//! moderator of other sites is refused (`403`): that moderator was not sent the link.
 
 mod links;
 mod login;
@@ -121,6 +130,20 @@ impl FromRequest for Session {
                 .ok_or_else(|| login("&expired=1"))
         })
     }
+}
+
+/// The moderator's session if the request carries a live one, for the pages that
+/// also serve visitors without a session (the one-click links).
+async fn optional_session(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Option<Session>, crate::error::ApiError> {
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
+    state
+        .db(move |conn, st| auth::sessions::session(conn, &st.config, &token, now()))
+        .await
 }
 
 /// A state-changing admin request must come from Causerie's own pages: the

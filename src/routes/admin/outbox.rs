@@ -2,6 +2,9 @@
 //! gave up on, with the last error; a waiting or failed message can be retried now.
 //! A draft (decided, not yet written by the worker: a matter of moments, or of a
 //! restart) is shown among the queued, with no subject yet.
+//!
+//! A moderator limited to some sites sees, and retries, only the messages about
+//! comments of those sites.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -89,8 +92,12 @@ pub async fn page(
 ) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
     let w = AdminWords::of(lang);
+    let scope = session.sites.limited_to().map(<[String]>::to_vec);
     let (counts, latest) = state
-        .db(|conn, _| -> Result<_, ApiError> { Ok((q::counts(conn)?, q::latest(conn, SHOWN)?)) })
+        .db(move |conn, _| -> Result<_, ApiError> {
+            let scope = scope.as_deref();
+            Ok((q::counts(conn, scope)?, q::latest(conn, scope, SHOWN)?))
+        })
         .await
         .on_page(Look::Admin, lang)?;
     let count = |wanted: &[OutboxStatus]| -> i64 {
@@ -146,8 +153,15 @@ pub async fn retry(
     let Some(id) = form.id else {
         return Ok(see_other(&back));
     };
+    let scope = session.sites.limited_to().map(<[String]>::to_vec);
     state
-        .write(move |tx, _| q::retry_now(tx, id, now()))
+        .write(move |tx, _| -> Result<usize, ApiError> {
+            // Another site's message is as one that does not exist: nothing to do.
+            if !q::is_visible(tx, scope.as_deref(), id)? {
+                return Ok(0);
+            }
+            Ok(q::retry_now(tx, id, now())?)
+        })
         .await
         .on_page(Look::Admin, lang)?;
     // Not a new message, so the unit does not say so: wake the worker here.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{action_label, admin_lang, flag, forged, safe_back, says, status_label};
 use crate::app::{AppState, Db};
-use crate::auth::Session;
+use crate::auth::{Session, SiteScope};
 use crate::comments::rfc3339;
 use crate::db::queries::admin::QueueFilter;
 use crate::db::queries::{self, admin as q};
@@ -41,6 +41,9 @@ pub struct Item {
     iso: String,
     reason: Option<String>,
     body: String,
+    /// The comment's site, by its name (only when the instance has several).
+    site: Option<String>,
+    site_id: String,
     page: String,
     page_enc: String,
     title: String,
@@ -49,7 +52,15 @@ pub struct Item {
     actions: Vec<(Action, &'static str)>,
 }
 
+/// An option of the site filter.
+pub struct SiteChoice {
+    id: String,
+    name: String,
+    selected: bool,
+}
+
 pub struct ThreadBox {
+    site: String,
     page: String,
     title: String,
     open: bool,
@@ -64,10 +75,14 @@ struct QueuePage {
     csrf: String,
     notice: Option<&'static str>,
     error: Option<&'static str>,
+    skipped: Option<&'static str>,
     tabs: Vec<Tab>,
     status: &'static str,
     q: String,
     page_filter: String,
+    /// The sites the moderator may see, when there are several to choose from.
+    sites: Vec<SiteChoice>,
+    site_filter: String,
     thread: Option<ThreadBox>,
     items: Vec<Item>,
     bulk_actions: Vec<(&'static str, &'static str)>,
@@ -86,7 +101,7 @@ fn query(req: &HttpRequest) -> HashMap<String, String> {
         .collect()
 }
 
-/// `GET /admin?status=pending&page=/a&q=words&p=2`
+/// `GET /admin?status=pending&site=blog&page=/a&q=words&p=2`
 pub async fn queue(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -107,8 +122,22 @@ pub async fn queue(
         .filter(|p| *p >= 1)
         .unwrap_or(1);
     let page_key = PageKey::parse(&page_filter).ok();
+    // A site the moderator may not see is, for them, no site: the filter is ignored.
+    let site_filter = qs
+        .get("site")
+        .filter(|s| state.config.sites.get(s).is_some() && session.sites.allows(s))
+        .cloned();
+    let visible_sites: Vec<&crate::config::Site> = state
+        .config
+        .sites
+        .iter()
+        .filter(|s| session.sites.allows(s.id.as_str()))
+        .collect();
+    let several_sites = state.config.sites.len() > 1;
     let filter = QueueFilter {
         status: Some(status),
+        site: site_filter.clone(),
+        scope: session.sites.limited_to().map(<[String]>::to_vec),
         page: page_key.as_ref().map(|k| k.as_str().to_owned()),
         search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
     };
@@ -117,13 +146,24 @@ pub async fn queue(
         .db(move |conn, st| -> Result<_, ApiError> {
             let rows = q::list(conn, &f, (p - 1) * PER_PAGE, PER_PAGE + 1)?;
             let counts = q::counts(conn, &f)?;
+            // The page's thread box: on the site filtered on, else the first site the
+            // moderator may see.
+            let site = f.site.clone().unwrap_or_else(|| {
+                let first = st.config.sites.iter().find(|s| {
+                    f.scope
+                        .as_ref()
+                        .is_none_or(|scope| scope.iter().any(|id| id == s.id.as_str()))
+                });
+                first.unwrap_or(st.config.sites.first()).id.to_string()
+            });
             let thread = match &f.page {
-                Some(page) => queries::threads::find_by_page(conn, page)?.map(|t| {
-                    (
-                        t.clone(),
-                        crate::comments::thread_open(&t, &st.config.site, now()),
-                    )
-                }),
+                Some(page) => queries::threads::find_by_page(conn, &site, page)?
+                    .filter(|t| f.scope.as_ref().is_none_or(|s| s.contains(&t.site)))
+                    .map(|t| {
+                        let rules = &st.config.sites.of_thread(&t.site).settings;
+                        let open = crate::comments::thread_open(&t, rules, now());
+                        (t, open)
+                    }),
                 None => None,
             };
             Ok((rows, counts, thread))
@@ -134,6 +174,9 @@ pub async fn queue(
     rows.truncate(PER_PAGE as usize);
     let base = |status: Status, p: i64| {
         let mut h = format!("/admin?status={}&lang={}", status.as_str(), lang.code());
+        if let Some(site) = &site_filter {
+            h.push_str(&format!("&site={}", enc(site)));
+        }
         if !page_filter.is_empty() {
             h.push_str(&format!("&page={}", enc(&page_filter)));
         }
@@ -172,7 +215,15 @@ pub async fn queue(
             reason: c.hold_reason.map(|r| r.text(lang)),
             body: c.body_html,
             page_enc: enc(&t.page),
-            thread_href: thread_href(&t.page, lang),
+            thread_href: thread_href(&t.site, &t.page, lang),
+            site: several_sites.then(|| {
+                state
+                    .config
+                    .sites
+                    .get(&t.site)
+                    .map_or_else(|| t.site.clone(), |s| s.name.clone())
+            }),
+            site_id: t.site,
             page: t.page,
             title: t.title,
             moderator: c.moderator,
@@ -180,6 +231,19 @@ pub async fn queue(
         .collect();
     let notice = flag(&req, "done").then_some(w.done);
     let error = flag(&req, "forged").then_some(w.forged);
+    let skipped = flag(&req, "skipped").then_some(w.skipped);
+    let sites = if visible_sites.len() > 1 {
+        visible_sites
+            .iter()
+            .map(|s| SiteChoice {
+                id: s.id.to_string(),
+                name: s.name.clone(),
+                selected: site_filter.as_deref() == Some(s.id.as_str()),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(
         Look::Admin,
         lang,
@@ -191,9 +255,11 @@ pub async fn queue(
             csrf: session.csrf,
             notice,
             error,
+            skipped,
             tabs,
             status: status.as_str(),
             thread: thread.map(|(t, open)| ThreadBox {
+                site: t.site,
                 page: t.page,
                 title: t.title,
                 open,
@@ -208,6 +274,8 @@ pub async fn queue(
             next_href: more.then(|| base(status, p + 1)),
             q: search,
             page_filter,
+            sites,
+            site_filter: site_filter.unwrap_or_default(),
         },
     ))
 }
@@ -282,23 +350,39 @@ pub async fn moderate(
     let Some(work) = form.work() else {
         return Ok(see_other(&back));
     };
+    let lang = admin_lang(&req, None);
+    let one_button = form.one.is_some();
     let who = session.name.clone();
+    let scope = session.sites.clone();
     // One unit for the whole bulk action: all of it or none.
-    state
-        .write(move |tx, st| -> Result<(), ApiError> {
+    let skipped = state
+        .write(move |tx, st| -> Result<usize, ApiError> {
+            let mut skipped = 0;
             for (id, action) in work {
-                match admin::apply(tx, &st.config, id, action, now()) {
+                match admin::apply_within(tx, &st.config, &scope, id, action, now()) {
                     Ok(_) => tracing::info!(comment = id, action = action.as_str(), moderator = %who, "moderated"),
-                    // Purged meanwhile by another moderator: nothing left to do.
-                    Err(AdminError::NotFound) => {}
+                    // Purged meanwhile by another moderator, or of a site this
+                    // moderator does not moderate (the same to them): left alone.
+                    Err(AdminError::NotFound) => skipped += 1,
                     Err(AdminError::Db(e)) => return Err(e.into()),
                 }
             }
-            Ok(())
+            Ok(skipped)
         })
         .await
-        .on_page(Look::Admin, admin_lang(&req, None))?;
-    Ok(see_other(&with_flag(&back, "done")))
+        .on_page(Look::Admin, lang)?;
+    if skipped == 0 {
+        return Ok(see_other(&with_flag(&back, "done")));
+    }
+    // A button names one comment, as its page does: not there is not found.
+    if one_button {
+        return Err(says(
+            StatusCode::NOT_FOUND,
+            lang,
+            AdminWords::of(lang).not_found,
+        ));
+    }
+    Ok(see_other(&with_flag(&with_flag(&back, "done"), "skipped")))
 }
 
 #[derive(Deserialize, Default)]
@@ -306,6 +390,7 @@ pub async fn moderate(
 pub struct ThreadForm {
     csrf: String,
     back: Option<String>,
+    site: String,
     page: String,
     closed: Option<String>,
 }
@@ -324,9 +409,18 @@ pub async fn thread(
     let Ok(page) = PageKey::parse(&form.page) else {
         return Ok(see_other(&back));
     };
+    // Our form always names the site; one that does not means the first (the only
+    // one, without [[sites]]).
+    let site = match form.site.trim() {
+        "" => state.config.sites.first().id.to_string(),
+        named => named.to_owned(),
+    };
+    if !session.sites.allows(&site) {
+        return Ok(see_other(&with_flag(&back, "forged")));
+    }
     let closed = form.closed.as_deref() == Some("1");
     state
-        .write(move |tx, _| admin::set_thread_closed(tx, page.as_str(), closed))
+        .write(move |tx, _| admin::set_thread_closed(tx, &site, page.as_str(), closed))
         .await
         .on_page(Look::Admin, admin_lang(&req, None))?;
     Ok(see_other(&with_flag(&back, "done")))
@@ -360,16 +454,21 @@ struct EditValues {
     reply: String,
 }
 
-fn load_comment(
-    conn: &mut DbConn,
-    id: i64,
-) -> Result<Option<(crate::db::models::Comment, String, String)>, ApiError> {
+/// A comment with its thread's site, page and title.
+type Loaded = (crate::db::models::Comment, String, String, String);
+
+/// Comment `id`, if it exists on a site of `scope`: another site's comment is as
+/// one that does not exist.
+fn load_comment(conn: &mut DbConn, scope: &SiteScope, id: i64) -> Result<Option<Loaded>, ApiError> {
     let Some(c) = queries::comments::find(conn, id)? else {
         return Ok(None);
     };
     let t = queries::threads::find(conn, c.thread_id)?;
-    let (page, title) = t.map(|t| (t.page, t.title)).unwrap_or_default();
-    Ok(Some((c, page, title)))
+    let (site, page, title) = t.map(|t| (t.site, t.page, t.title)).unwrap_or_default();
+    if !scope.allows(&site) {
+        return Ok(None);
+    }
+    Ok(Some((c, site, page, title)))
 }
 
 async fn edit_page(
@@ -382,8 +481,9 @@ async fn edit_page(
 ) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(req, None);
     let w = AdminWords::of(lang);
-    let (c, page, title) = state
-        .db(move |conn, _| load_comment(conn, id))
+    let scope = session.sites.clone();
+    let (c, site, page, title) = state
+        .db(move |conn, _| load_comment(conn, &scope, id))
         .await
         .on_page(Look::Admin, lang)?
         .ok_or_else(|| says(StatusCode::NOT_FOUND, lang, w.not_found))?;
@@ -413,7 +513,7 @@ async fn edit_page(
             status: status_label(w, c.status),
             reason: c.hold_reason.map(|r| r.text(lang)),
             email: c.email,
-            thread_href: thread_href(&page, lang),
+            thread_href: thread_href(&site, &page, lang),
             title,
             author: values.author,
             website: values.website,
@@ -506,8 +606,9 @@ pub async fn edit_save(
         }
     };
     let body = crate::sanitize::SanitizedBody::new(body);
+    let scope = session.sites.clone();
     let res = state
-        .write(move |tx, _| admin::edit(tx, id, &author, website.as_ref(), &body, now()))
+        .write(move |tx, _| admin::edit(tx, &scope, id, &author, website.as_ref(), &body, now()))
         .await;
     match res {
         Ok(()) => Ok(see_other(&format!(
@@ -544,14 +645,17 @@ pub async fn reply(
         Ok(b) => b,
         Err(m) => {
             // Keep the moderator's text; reload the comment's own fields.
-            let loaded = state.db(move |conn, _| load_comment(conn, id)).await;
+            let scope = session.sites.clone();
+            let loaded = state
+                .db(move |conn, _| load_comment(conn, &scope, id))
+                .await;
             let mut values = EditValues {
                 author: String::new(),
                 website: String::new(),
                 body: String::new(),
                 reply: text,
             };
-            if let Ok(Some((c, _, _))) = loaded {
+            if let Ok(Some((c, ..))) = loaded {
                 values.author = c.author;
                 values.website = c.website.unwrap_or_default();
                 values.body = c.body_raw;
@@ -560,15 +664,16 @@ pub async fn reply(
         }
     };
     let name = session.name.clone();
+    let scope = session.sites.clone();
     let body = crate::sanitize::SanitizedBody::new(body);
     let replied = state
-        .write(
-            move |tx, st| match admin::reply(tx, &st.config, id, &name, &body, now()) {
+        .write(move |tx, st| {
+            match admin::reply_within(tx, &st.config, &scope, id, &name, &body, now()) {
                 Ok(c) => Ok(Some(c)),
                 Err(AdminError::NotFound) => Ok(None),
                 Err(AdminError::Db(e)) => Err(ApiError::from(e)),
-            },
-        )
+            }
+        })
         .await
         .on_page(Look::Admin, lang)?
         .ok_or_else(|| says(StatusCode::NOT_FOUND, lang, w.not_found))?;

@@ -7,10 +7,12 @@ use crate::app::{AppState, Db};
 use crate::cache::{Key, Rendered};
 use crate::comments::{self as service, rfc3339, PublicComment};
 use crate::db::{now, queries};
-use crate::domain::{CommentBody, FieldErrors, PageKey};
+use crate::domain::{CommentBody, FieldErrors, PageKey, ThreadKey};
 use crate::error::ApiError;
 use crate::i18n::Msg;
-use crate::routes::{check_origin, if_none_match, truncated_ip};
+use crate::routes::{
+    check_origin, if_none_match, origin_site, request_site, site_param, truncated_ip,
+};
 
 use super::{parse_comment, text_field};
 
@@ -18,6 +20,7 @@ const MAX_LIMIT: i64 = 500;
 
 #[derive(Serialize)]
 struct ThreadPage {
+    site: String,
     page: String,
     title: Option<String>,
     open: bool,
@@ -29,8 +32,10 @@ struct ThreadPage {
     cursor: Option<String>,
 }
 
-/// `GET /api/v1/comments?page=P[&limit=N][&cursor=C]`
+/// `GET /api/v1/comments?[site=S&]page=P[&limit=N][&cursor=C]`
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let site = request_site(&req, &state.config, site_param(&req).as_deref(), false)?;
+    let site_id = site.id.to_string();
     let mut errors = FieldErrors::new();
     let mut page = None;
     let mut limit = i64::from(state.config.server.page_size);
@@ -66,16 +71,16 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         _ => return Err(ApiError::Invalid(errors)),
     };
     let key = Key {
-        page: page.as_str().to_owned(),
+        thread: ThreadKey::new(&site_id, page.as_str()),
         limit,
         after,
     };
     let rendered = match state.cache.get(&key, now()) {
         Some(hit) => hit,
         None => {
-            let generation = state.cache.generation(&key.page);
+            let generation = state.cache.generation(&key.thread);
             let rendered = state
-                .db(move |conn, st| read_thread(conn, st, &page, limit, after))
+                .db(move |conn, st| read_thread(conn, st, &site_id, &page, limit, after))
                 .await?;
             let rendered = std::sync::Arc::new(rendered);
             state.cache.fill(key, generation, rendered.clone());
@@ -105,12 +110,14 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 fn read_thread(
     conn: &mut crate::db::DbConn,
     st: &AppState,
+    site: &str,
     page: &PageKey,
     limit: i64,
     after: i64,
 ) -> Result<Rendered, ApiError> {
-    let Some(thread) = queries::threads::find_by_page(conn, page.as_str())? else {
+    let Some(thread) = queries::threads::find_by_page(conn, site, page.as_str())? else {
         let empty = ThreadPage {
+            site: site.to_owned(),
             page: page.as_str().to_owned(),
             title: None,
             open: true,
@@ -128,12 +135,14 @@ fn read_thread(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let count = queries::comments::count_approved(conn, thread.id)?;
-    let open = service::thread_open(&thread, &st.config.site, now());
+    let rules = &st.config.sites.of_thread(&thread.site).settings;
+    let open = service::thread_open(&thread, rules, now());
     // An open thread that closes by itself changes at that time without a write.
-    let valid_until = service::closes_at(&thread, &st.config.site)
+    let valid_until = service::closes_at(&thread, rules)
         .filter(|_| open)
         .unwrap_or(i64::MAX);
     let body = ThreadPage {
+        site: thread.site,
         page: thread.page,
         title: Some(thread.title),
         open,
@@ -169,8 +178,11 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    check_origin(&req, &state.config)?;
     let obj = body.into_inner();
+    let asked = obj.get("site").and_then(Value::as_str);
+    let site = request_site(&req, &state.config, asked, false)?;
+    check_origin(&req, &state.config, site)?;
+    let site_id = site.id.clone();
     let mut comment = parse_comment(&obj).map_err(ApiError::Invalid)?;
     comment.bot_signal = crate::abuse::bot_signal(
         &state.config.limits,
@@ -182,7 +194,10 @@ pub async fn create(
     let ip = truncated_ip(&req);
     let submission = service::Submission::new(comment);
     let posted = state
-        .write(move |tx, st| service::post(tx, &st.config, &submission, ip.as_deref(), now()))
+        .write(move |tx, st| {
+            let site = st.config.sites.of_thread(site_id.as_str());
+            service::post(tx, &st.config, site, &submission, ip.as_deref(), now())
+        })
         .await?;
     let status = posted.status;
     tracing::info!(comment = posted.comment.id, %status, "comment posted");
@@ -225,7 +240,7 @@ pub async fn edit(
     path: web::Path<String>,
     body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    check_origin(&req, &state.config)?;
+    let from_site = origin_site(&req, &state.config)?;
     let id = comment_id(&path)?;
     let token = bearer(&req)?;
     let obj = body.into_inner();
@@ -241,7 +256,17 @@ pub async fn edit(
     };
     let body = crate::sanitize::SanitizedBody::new(body);
     let updated = state
-        .write(move |tx, st| service::edit(tx, &st.config, id, &token, &body, now()))
+        .write(move |tx, st| {
+            service::edit(
+                tx,
+                &st.config,
+                from_site.as_deref(),
+                id,
+                &token,
+                &body,
+                now(),
+            )
+        })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "comment": PublicComment::new(&updated, &state.secret, &state.config.server.public_url),
@@ -255,11 +280,13 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    check_origin(&req, &state.config)?;
+    let from_site = origin_site(&req, &state.config)?;
     let id = comment_id(&path)?;
     let token = bearer(&req)?;
     state
-        .write(move |tx, st| service::remove(tx, &st.config, id, &token, now()))
+        .write(move |tx, st| {
+            service::remove(tx, &st.config, from_site.as_deref(), id, &token, now())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,6 +7,7 @@ use crate::db::queries;
 use crate::domain::{FieldErrors, PageKey};
 use crate::error::ApiError;
 use crate::i18n::Msg;
+use crate::routes::{request_site, site_param};
 
 /// An index page rarely lists more; the bound keeps one request's query small.
 pub const MAX_PAGES: usize = 200;
@@ -17,6 +18,9 @@ pub async fn counts(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let site = request_site(&req, &state.config, site_param(&req).as_deref(), false)?
+        .id
+        .to_string();
     let asked: Vec<String> = url::form_urlencoded::parse(req.query_string().as_bytes())
         .filter(|(k, _)| k == "page")
         .map(|(_, v)| v.into_owned())
@@ -40,7 +44,7 @@ pub async fn counts(
         return Err(ApiError::Invalid(errors));
     }
     let found: BTreeMap<String, i64> = state
-        .db(move |conn, _| queries::comments::count_approved_by_page(conn, &keys))
+        .db(move |conn, _| queries::comments::count_approved_by_page(conn, &site, &keys))
         .await?
         .into_iter()
         .collect();

@@ -189,6 +189,10 @@ impl From<AuthorActionError> for ApiError {
                 code: "edit_window_closed",
                 msg: Msg::EditWindowClosed,
             },
+            AuthorActionError::OtherSite => ApiError::Forbidden {
+                code: "site_mismatch",
+                msg: Msg::SiteMismatch,
+            },
             AuthorActionError::Db(e) => e.into(),
         }
     }
