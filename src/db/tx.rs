@@ -17,7 +17,6 @@ use super::DbConn;
 /// A connection inside a writing transaction: queries take it as `&mut DbConn`.
 pub struct Tx<'c> {
     conn: &'c mut DbConn,
-    savepoint: bool,
     outbox_written: bool,
 }
 
@@ -26,12 +25,6 @@ impl Tx<'_> {
     /// the transaction has committed (not before: it would find nothing).
     pub fn outbox_written(&mut self) {
         self.outbox_written = true;
-    }
-
-    /// Whether this unit is one savepoint of a group commit (SQLite's writer) rather
-    /// than a transaction of its own.
-    pub fn is_savepoint(&self) -> bool {
-        self.savepoint
     }
 }
 
@@ -66,13 +59,9 @@ where
     F: FnOnce(&mut Tx<'_>) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
-    }
+    begin(conn)?;
     let mut tx = Tx {
         conn,
-        savepoint: false,
         outbox_written: false,
     };
     match unit(&mut tx) {
@@ -91,6 +80,16 @@ where
     }
 }
 
+/// Opens a writing transaction: `BEGIN IMMEDIATE` on SQLite (the write lock at once),
+/// `BEGIN` on PostgreSQL. For a unit of its own (`transaction`) or a whole group
+/// (the writer's group commit).
+pub(super) fn begin(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN"),
+    }
+}
+
 /// Runs `unit` in a savepoint of the transaction open on `conn` (a group commit):
 /// undone alone if it fails.
 pub(super) fn savepoint<T, E, F>(conn: &mut DbConn, unit: F) -> Result<Done<T>, E>
@@ -102,7 +101,6 @@ where
     let value = conn.transaction(|conn| {
         let mut tx = Tx {
             conn,
-            savepoint: true,
             outbox_written: false,
         };
         let result = unit(&mut tx);

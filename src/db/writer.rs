@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::TransactionManager;
 
 use super::tx::{self, Tx};
 use super::{DbConn, DbPool};
@@ -251,10 +251,7 @@ fn commit_together(
     conn: &mut DbConn,
     group: &mut [Box<dyn Unit>],
 ) -> diesel::QueryResult<(Vec<Result<(), WriteError>>, bool)> {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
-    }
+    super::tx::begin(conn)?;
     let mut outcomes = Vec::with_capacity(group.len());
     let mut written = false;
     for unit in group.iter_mut() {
