@@ -2,11 +2,8 @@
 //! (`causerie move-site`), and the one-time upgrade that gives the threads stored
 //! before sites existed to the right site.
 
-use diesel::prelude::*;
-
 use crate::config::Sites;
 use crate::db::queries::threads;
-use crate::db::schema::{comments, threads as threads_table, unsubscribed};
 use crate::db::DbConn;
 use crate::domain::DEFAULT_SITE;
 
@@ -67,13 +64,7 @@ pub fn move_site(
             ) else {
                 continue;
             };
-            diesel::update(comments::table.filter(comments::thread_id.eq(old.id)))
-                .set(comments::thread_id.eq(new.id))
-                .execute(&mut **conn)?;
-            diesel::update(unsubscribed::table.filter(unsubscribed::thread_id.eq(Some(old.id))))
-                .set(unsubscribed::thread_id.eq(Some(new.id)))
-                .execute(&mut **conn)?;
-            diesel::delete(threads_table::table.find(old.id)).execute(&mut **conn)?;
+            threads::merge_into(conn, old.id, new.id)?;
             moved.merged += 1;
         }
         moved.threads = threads::move_site(conn, from, to)? + moved.merged;

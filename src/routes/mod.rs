@@ -95,6 +95,13 @@ pub fn origin_site(req: &HttpRequest, config: &Config) -> Result<Option<String>,
     }
 }
 
+/// The query string's parameters (the last value of a repeated one).
+pub fn query_map(req: &HttpRequest) -> std::collections::HashMap<String, String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect()
+}
+
 /// The `site` parameter of the query string, if any.
 pub fn site_param(req: &HttpRequest) -> Option<String> {
     url::form_urlencoded::parse(req.query_string().as_bytes())

@@ -19,7 +19,7 @@ use crate::domain::{CommentInput, FieldErrors, PageKey, Status};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, Words};
 use crate::routes::html::{human_date, page_lang, render, thread_href, Look, OnPage, PageError};
-use crate::routes::{check_origin, request_lang, request_site, truncated_ip};
+use crate::routes::{check_origin, query_map, request_lang, request_site, truncated_ip};
 use crate::sanitize::whitelist_markup;
 
 /// How long a rendered form may wait before it is posted.
@@ -172,12 +172,6 @@ pub async fn load_view(
         body: FieldView::default(),
         notify_replies: false,
     })
-}
-
-fn query_map(req: &HttpRequest) -> HashMap<String, String> {
-    url::form_urlencoded::parse(req.query_string().as_bytes())
-        .into_owned()
-        .collect()
 }
 
 /// Adds the notice for `?posted=ID` or `?pending=1` after a successful post.

@@ -94,3 +94,17 @@ pub fn count_on_site(conn: &mut DbConn, site: &str) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Puts the comments and unsubscriptions of thread `from` into thread `into`, then
+/// deletes `from` (a move onto a page that has a thread already).
+pub fn merge_into(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> {
+    use crate::db::schema::{comments, unsubscribed};
+    diesel::update(comments::table.filter(comments::thread_id.eq(from)))
+        .set(comments::thread_id.eq(into))
+        .execute(conn)?;
+    diesel::update(unsubscribed::table.filter(unsubscribed::thread_id.eq(Some(from))))
+        .set(unsubscribed::thread_id.eq(Some(into)))
+        .execute(conn)?;
+    diesel::delete(threads::table.find(from)).execute(conn)?;
+    Ok(())
+}

@@ -1,5 +1,3 @@
-use std::collections::HashMap;
-
 use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
@@ -21,6 +19,7 @@ use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang};
 use crate::moderation::{actions as admin, AdminError};
 use crate::routes::html::{render, see_other, thread_href, Look, OnPage, PageError};
+use crate::routes::query_map;
 
 const PER_PAGE: i64 = 50;
 
@@ -95,12 +94,6 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn query(req: &HttpRequest) -> HashMap<String, String> {
-    url::form_urlencoded::parse(req.query_string().as_bytes())
-        .into_owned()
-        .collect()
-}
-
 /// `GET /admin?status=pending&site=blog&page=/a&q=words&p=2`
 pub async fn queue(
     req: HttpRequest,
@@ -109,7 +102,7 @@ pub async fn queue(
 ) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
     let w = AdminWords::of(lang);
-    let qs = query(&req);
+    let qs = query_map(&req);
     let status = qs
         .get("status")
         .and_then(|s| s.parse::<Status>().ok())
