@@ -47,6 +47,30 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Bring comments from WordPress, Disqus, Isso, Remark42, Commento or a Causerie
+    /// export (README: "Moving from WordPress, Disqus, Isso, Remark42 or Commento").
+    /// All or nothing; importing the same file again adds nothing.
+    Import {
+        /// What FILE is.
+        #[arg(value_enum)]
+        format: causerie::import::Format,
+        /// The export file (plain or gzipped), or Isso's database.
+        file: PathBuf,
+        /// Put every thread on this site (else: the site whose origins have the
+        /// URL's host, else the first site).
+        #[arg(long, value_name = "ID")]
+        site: Option<String>,
+        /// Read everything and print the summary, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Keep WordPress's pingbacks and trackbacks (left out by default).
+        #[arg(long)]
+        with_pingbacks: bool,
+        /// Rewrite URLs that start with FROM to start with TO, before choosing the
+        /// site and the page (repeatable; the first that matches wins).
+        #[arg(long = "map", value_name = "FROM=TO", value_parser = causerie::import::parse_map)]
+        maps: Vec<(String, String)>,
+    },
     /// Move every thread of one site to another (after an upgrade, from `default`
     /// to a site named in [[sites]]).
     MoveSite {
@@ -104,6 +128,24 @@ fn main() -> ExitCode {
         Command::Admin { action } => admin(&config, action),
         Command::MigrateData { from, to, force } => migrate_data(&from, &to, force),
         Command::MoveSite { from, to, merge } => move_site(&config, &from, &to, merge),
+        Command::Import {
+            format,
+            file,
+            site,
+            dry_run,
+            with_pingbacks,
+            maps,
+        } => import(
+            &config,
+            &file,
+            causerie::import::Options {
+                format,
+                site,
+                dry_run,
+                with_pingbacks,
+                maps,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -218,6 +260,71 @@ fn move_site(config: &Config, from: &str, to: &str, merge: bool) -> anyhow::Resu
             moved.merged
         );
     }
+    Ok(())
+}
+
+fn import(
+    config: &Config,
+    file: &std::path::Path,
+    options: causerie::import::Options,
+) -> anyhow::Result<()> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    if !file.exists() {
+        anyhow::bail!("{}: no such file", file.display());
+    }
+    let (pool, _) = open_database(config)?;
+    let mut conn = pool.get()?;
+    let bar = if std::io::stderr().is_terminal() {
+        let len = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{bar:40}] {bytes}/{total_bytes} read, {msg} ({eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut comments = 0u64;
+    let wrap_bar = bar.clone();
+    let tick_bar = bar.clone();
+    let summary = causerie::import::run(
+        &mut conn,
+        &config.sites,
+        &options,
+        |sink| {
+            causerie::import::read_file(options.format, file, sink, move |f| {
+                Box::new(wrap_bar.wrap_read(f))
+            })
+        },
+        &mut |n| {
+            comments += n;
+            if comments % 97 == 0 {
+                tick_bar.set_message(format!("{comments} comments"));
+            }
+        },
+    );
+    bar.finish_and_clear();
+    let summary = summary.map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e}\nnothing was imported: the database is as it was",
+            file.display()
+        )
+    })?;
+    println!(
+        "{} {} from {}:",
+        if options.dry_run {
+            "would import"
+        } else {
+            "imported"
+        },
+        options.format,
+        file.display()
+    );
+    print!("{}", summary.render());
     Ok(())
 }
 

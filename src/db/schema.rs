@@ -125,6 +125,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     unsubscribed,
     moderator_sites,
+    comment_sources,
 );
 
 diesel::table! {
@@ -145,3 +146,16 @@ diesel::table! {
 }
 
 diesel::joinable!(moderator_sites -> moderators (moderator_id));
+
+diesel::table! {
+    /// Where an imported comment came from: (format, site, source id) is unique.
+    comment_sources (comment_id) {
+        comment_id -> BigInt,
+        format -> Text,
+        site -> Text,
+        source_id -> Text,
+        imported_at -> BigInt,
+    }
+}
+
+diesel::joinable!(comment_sources -> comments (comment_id));

@@ -14,10 +14,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::models::{Comment, Moderator, Thread};
 use super::queries::action_links::ActionLink;
+use super::queries::comment_sources::CommentSource;
 use super::queries::outbox::OutboxMessage;
 use super::schema::{
-    action_links, comments, instance_settings, login_failures, moderator_sites, moderators, outbox,
-    sessions, threads, unsubscribed,
+    action_links, comment_sources, comments, instance_settings, login_failures, moderator_sites,
+    moderators, outbox, sessions, threads, unsubscribed,
 };
 use super::DbConn;
 
@@ -25,12 +26,13 @@ use super::DbConn;
 const BATCH: i64 = 500;
 
 /// Every table, parents before children: the order rows are copied in.
-pub const TABLES: [&str; 10] = [
+pub const TABLES: [&str; 11] = [
     "threads",
     "moderators",
     "moderator_sites",
     "instance_settings",
     "comments",
+    "comment_sources",
     "sessions",
     "login_failures",
     "action_links",
@@ -98,6 +100,7 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(&'static str, i64)>> {
         moderator_sites::table.count().get_result(conn)?,
         instance_settings::table.count().get_result(conn)?,
         comments::table.count().get_result(conn)?,
+        comment_sources::table.count().get_result(conn)?,
         sessions::table.count().get_result(conn)?,
         login_failures::table.count().get_result(conn)?,
         action_links::table.count().get_result(conn)?,
@@ -188,21 +191,18 @@ pub fn migrate_data(
         );
         // By id: a reply's parent always has a smaller id, so it is there first.
         copy!(comments, Comment, comments::id.asc());
+        copy!(
+            comment_sources,
+            CommentSource,
+            comment_sources::comment_id.asc()
+        );
         copy!(sessions, SessionRow, sessions::token_hash.asc());
         copy!(login_failures, LoginFailureRow, login_failures::id.asc());
         copy!(action_links, ActionLink, action_links::token_hash.asc());
         copy!(outbox, OutboxMessage, outbox::id.asc());
         copy!(unsubscribed, UnsubscribedRow, unsubscribed::id.asc());
-        if let DbConn::Pg(pg) = to {
-            // Ids were given, not drawn: the next drawn id must come after them.
-            for table in SERIAL_TABLES {
-                diesel::sql_query(format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                     (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
-                ))
-                .execute(pg)?;
-            }
-        }
+        // Ids were given, not drawn: the next drawn id must come after them.
+        move_sequences_past_ids(to)?;
         Ok(())
     })?;
     bar.finish_and_clear();
@@ -215,6 +215,22 @@ pub fn migrate_data(
         );
     }
     Ok(Report { rows: copied })
+}
+
+/// On PostgreSQL, moves each id sequence past the largest id its table holds: for
+/// after rows were inserted with their ids given (a copy, a `causerie` import that
+/// keeps ids). SQLite needs nothing: its next rowid follows the largest.
+pub fn move_sequences_past_ids(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        for table in SERIAL_TABLES {
+            diesel::sql_query(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            ))
+            .execute(pg)?;
+        }
+    }
+    Ok(())
 }
 
 fn describe(counts: &[(&str, i64)]) -> String {

@@ -1,9 +1,52 @@
 //! `causerie import FORMAT FILE` (SPEC section 11): each format's parser reads the
 //! file into [`source`] records; the importer turns them into threads and comments.
 
+mod engine;
+pub mod markdown;
 pub mod source;
+
+pub use engine::{parse_map, run, ImportError, Options, Summary};
 
 pub use source::{
     Collect, Format, Kind, Markup, ParseError, Position, ReadError, Sink, SourceComment,
     SourceThread,
 };
+
+use std::path::Path;
+
+/// Reads `path` as `format` into `sink`. `wrap` is given the file as it is opened
+/// (a progress bar counts its bytes); formats read from a path rather than a stream
+/// (Isso's database, Commento's two passes) are not wrapped.
+pub fn read_file(
+    format: Format,
+    path: &Path,
+    sink: &mut dyn Sink,
+    wrap: impl FnOnce(std::fs::File) -> Box<dyn std::io::Read>,
+) -> Result<(), ReadError> {
+    let open = |wrap: Box<dyn FnOnce(std::fs::File) -> Box<dyn std::io::Read>>| {
+        let file = std::fs::File::open(path).map_err(|e| {
+            ReadError::Parse(ParseError::new(
+                Position::Unknown,
+                format!("cannot open {}: {e}", path.display()),
+            ))
+        })?;
+        source::maybe_gunzip(wrap(file)).map_err(|e| {
+            ReadError::Parse(ParseError::new(
+                Position::Unknown,
+                format!("cannot read {}: {e}", path.display()),
+            ))
+        })
+    };
+    let _ = (&open, sink, wrap);
+    match format {
+        Format::Wordpress
+        | Format::Disqus
+        | Format::Isso
+        | Format::Remark42
+        | Format::Commento
+        | Format::Causerie => Err(ReadError::Parse(ParseError::new(
+            Position::Unknown,
+            format!("the {format} importer is being merged"),
+        ))),
+    }
+}

@@ -53,6 +53,9 @@ pub struct SourceThread {
     pub closed: bool,
     /// For a `causerie` import into an empty database: the thread's own id.
     pub id: Option<i64>,
+    /// The site the source says the thread is on (a `causerie` export), taken when
+    /// this instance has such a site and `--site` is not given.
+    pub site: Option<String>,
     /// Where the thread is in the file, for messages ("line 12", "record 3").
     pub position: Position,
 }
@@ -214,11 +217,16 @@ impl Sink for Collect {
 /// Opens `path` for reading, gunzipping it when it starts with gzip's magic bytes
 /// (whatever its name), so that every format takes `.gz` files.
 pub fn open_maybe_gzipped(path: &std::path::Path) -> std::io::Result<Box<dyn std::io::BufRead>> {
+    maybe_gunzip(std::fs::File::open(path)?)
+}
+
+/// `input`, gunzipped if it starts with gzip's magic bytes.
+pub fn maybe_gunzip(
+    input: impl std::io::Read + 'static,
+) -> std::io::Result<Box<dyn std::io::BufRead>> {
     use std::io::{BufRead, BufReader};
-    let file = std::fs::File::open(path)?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
-    let head = reader.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
+    let mut reader = BufReader::with_capacity(1 << 16, input);
+    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
         let gz = flate2::bufread::MultiGzDecoder::new(reader);
         Ok(Box::new(BufReader::with_capacity(1 << 16, gz)))
     } else {

@@ -2,6 +2,7 @@
 
 pub mod action_links;
 pub mod admin;
+pub mod comment_sources;
 pub mod comments;
 pub mod instance;
 pub mod login_failures;

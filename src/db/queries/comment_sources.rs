@@ -1,0 +1,46 @@
+//! Where imported comments came from (`causerie import`).
+
+use diesel::prelude::*;
+
+use crate::db::schema::comment_sources;
+use crate::db::DbConn;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = comment_sources)]
+pub struct CommentSource {
+    pub comment_id: i64,
+    pub format: String,
+    pub site: String,
+    pub source_id: String,
+    pub imported_at: i64,
+}
+
+/// The comment imported from `source_id` of `format` into `site`, if any.
+pub fn find(
+    conn: &mut DbConn,
+    format: &str,
+    site: &str,
+    source_id: &str,
+) -> QueryResult<Option<i64>> {
+    comment_sources::table
+        .filter(comment_sources::format.eq(format))
+        .filter(comment_sources::site.eq(site))
+        .filter(comment_sources::source_id.eq(source_id))
+        .select(comment_sources::comment_id)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConn, row: &CommentSource) -> QueryResult<usize> {
+    diesel::insert_into(comment_sources::table)
+        .values(row)
+        .execute(conn)
+}
+
+/// The sources of the comments `ids` (an export's batch).
+pub fn of_comments(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<CommentSource>> {
+    comment_sources::table
+        .filter(comment_sources::comment_id.eq_any(ids))
+        .select(CommentSource::as_select())
+        .load(conn)
+}
