@@ -139,6 +139,9 @@ pub mod r2d2_error {
     pub use diesel::r2d2::PoolError;
 }
 
+/// Seconds a client is asked to wait after a `503`.
+pub const UNAVAILABLE_RETRY_AFTER: &str = "5";
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: &'a str,
@@ -187,8 +190,16 @@ impl ResponseError for ApiError {
         response
             .insert_header((header::CONTENT_TYPE, "application/json"))
             .insert_header((header::CONTENT_LANGUAGE, lang.code()));
-        if let ApiError::TooMany { retry_after, .. } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        match self {
+            ApiError::TooMany { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            // Busy for a moment (an import holds the database, the writer's queue
+            // is full): the embed keeps the text and tries again.
+            ApiError::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
+            }
+            _ => {}
         }
         response.body(self.json_body(lang))
     }

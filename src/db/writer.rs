@@ -229,6 +229,16 @@ fn commit_group(
 ) -> (Vec<Result<(), WriteError>>, bool) {
     match commit_together(conn, group) {
         Ok(done) => done,
+        // Another program holds SQLite's write lock past the busy timeout (a long
+        // `causerie import`): one unit at a time would wait as long again each. The
+        // group is answered "busy, try again", and nothing was written.
+        Err(e) if is_locked(&e) => {
+            tracing::warn!(
+                error = %e,
+                "the database is locked by another program (an import?); posts are answered 503"
+            );
+            (group.iter().map(|_| Err(WriteError::Busy)).collect(), false)
+        }
         Err(e) => {
             tracing::error!(error = %e, "could not begin a group commit");
             let mut outcomes = Vec::with_capacity(group.len());
@@ -293,6 +303,17 @@ fn commit_together(
         return Ok((outcomes, false));
     }
     Ok((outcomes, written))
+}
+
+/// SQLite's "database is locked" (or busy): another connection holds the write lock.
+fn is_locked(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("database is locked") || m.contains("database is busy")
+        }
+        _ => false,
+    }
 }
 
 /// Rolls back the savepoints a panicking unit left open, down to the group's

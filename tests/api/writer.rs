@@ -77,3 +77,39 @@ async fn healthz_says_the_writer_is_gone_when_it_is() {
         .await;
     assert_eq!(r.status(), 500);
 }
+
+#[actix_web::test]
+async fn a_post_while_an_import_holds_the_database_is_told_to_retry_and_reads_go_on() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    if app.state.writer.get().is_none() {
+        // PostgreSQL: an import's transaction blocks no other thread's insert.
+        return;
+    }
+    app.create(&comment("/lu", "Camille", "Avant l'import"))
+        .await;
+    // What `causerie import` does on SQLite: one long write transaction.
+    let mut importer = app.db();
+    importer.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let r = app
+        .post_comment(&comment("/lu", "Dominique", "Pendant l'import"))
+        .await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.headers().get("retry-after").and_then(|v| v.to_str().ok()),
+        Some(causerie::error::UNAVAILABLE_RETRY_AFTER)
+    );
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "unavailable");
+    // Reads are answered meanwhile.
+    assert_eq!(
+        app.list("/lu").await["comments"].as_array().unwrap().len(),
+        1
+    );
+    importer.batch_execute("COMMIT").unwrap();
+    // Sent again, as the embed does, it is taken.
+    let r = app
+        .post_comment(&comment("/lu", "Dominique", "Pendant l'import"))
+        .await;
+    assert_eq!(r.status(), 201);
+}
