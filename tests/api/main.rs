@@ -12,6 +12,7 @@ mod admin;
 mod cache;
 mod comments;
 mod helpers;
+mod import;
 mod nojs;
 mod notify;
 mod privacy;
