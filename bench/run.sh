@@ -11,6 +11,9 @@
 #   bench/run.sh --rev HEAD      # measures a commit (built from `git archive`) instead of
 #                                # the working tree
 #   bench/run.sh --profile 15    # also records 15 s of Causerie's reads with perf
+#   bench/run.sh --import        # a generated 200 MB WordPress export imported by Causerie
+#                                # and by Isso, time and peak memory; writes its table into
+#                                # BENCHMARKS.md (--size MB for another size; see bench/import.py)
 #
 # It installs what is missing (wrk from Debian; Isso and gunicorn, pinned, into
 # bench/.venv), builds Causerie and the ceiling (bench/ceiling) in release, then runs
@@ -71,6 +74,15 @@ else
   fi
 fi
 (cd "$BENCH/ceiling" && cargo build --release --locked)
+
+for a in "${args[@]}"; do
+  if [ "$a" = "--import" ]; then
+    rest=()
+    for b in "${args[@]}"; do [ "$b" = "--import" ] || rest+=("$b"); done
+    echo "== import bench"
+    exec "$BENCH/.venv/bin/python" "$BENCH/import.py" --causerie-bin "$bin" --causerie-rev "$label" "${rest[@]}"
+  fi
+done
 
 echo "== bench"
 exec "$BENCH/.venv/bin/python" "$BENCH/bench.py" --causerie-bin "$bin" --causerie-rev "$label" "${args[@]}"
