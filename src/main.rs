@@ -59,6 +59,20 @@ enum Command {
         #[arg(long)]
         merge: bool,
     },
+    /// Move a page's thread and comments to another path (its permalink changed).
+    MovePage {
+        /// The page's site; without it, the first of [[sites]].
+        #[arg(long, value_name = "ID")]
+        site: Option<String>,
+        /// The page's old path (or full URL), which has the thread.
+        from: String,
+        /// Its new path (or full URL).
+        to: String,
+        /// When TO has a thread already, put FROM's comments into it (without it, such
+        /// a move is refused); TO's title is kept.
+        #[arg(long)]
+        merge: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,6 +118,12 @@ fn main() -> ExitCode {
         Command::Admin { action } => admin(&config, action),
         Command::MigrateData { from, to, force } => migrate_data(&from, &to, force),
         Command::MoveSite { from, to, merge } => move_site(&config, &from, &to, merge),
+        Command::MovePage {
+            site,
+            from,
+            to,
+            merge,
+        } => move_page(&config, site.as_deref(), &from, &to, merge),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -218,6 +238,21 @@ fn move_site(config: &Config, from: &str, to: &str, merge: bool) -> anyhow::Resu
             moved.merged
         );
     }
+    Ok(())
+}
+
+fn move_page(
+    config: &Config,
+    site: Option<&str>,
+    from: &str,
+    to: &str,
+    merge: bool,
+) -> anyhow::Result<()> {
+    // As `move-site`: the threads where they are, without the start-up adoption.
+    let pool = causerie::startup::open_migrated(config)?;
+    let mut conn = pool.get()?;
+    let moved = causerie::moving::move_page(&mut conn, &config.sites, site, from, to, merge)?;
+    println!("{moved}");
     Ok(())
 }
 
