@@ -12,6 +12,7 @@ mod admin;
 mod cache;
 mod comments;
 mod helpers;
+mod move_page;
 mod nojs;
 mod notify;
 mod privacy;
