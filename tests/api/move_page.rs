@@ -332,3 +332,31 @@ async fn a_moderator_of_every_site_moves_the_page_of_the_site_viewed() {
     let r = move_form(&m, "elsewhere", "/a", "/b", false, "/admin").await;
     assert_eq!(r.status(), 404);
 }
+
+#[actix_web::test]
+async fn a_move_made_by_the_command_shows_on_the_running_server_within_a_second_or_two() {
+    // `causerie move-page` writes on its own connection while the server serves.
+    let app = spawn_app().await;
+    app.create(&comment("/a", "Camille", "sur a")).await;
+    app.create(&comment("/b", "Dominique", "sur b")).await;
+    assert_eq!(app.list("/a").await["count"], 1);
+    assert_eq!(app.list("/b").await["count"], 1);
+    let moved = causerie::moving::move_page(
+        &mut app.db(),
+        &app.state.config.sites,
+        None,
+        "/a",
+        "/b",
+        true,
+    )
+    .unwrap();
+    assert_eq!(moved.merged_into, Some(1));
+    let start = std::time::Instant::now();
+    while app.list("/a").await["count"] != 0 || app.list("/b").await["count"] != 2 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(3),
+            "the cache kept the pages as they were before the merge"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
