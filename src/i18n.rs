@@ -374,6 +374,26 @@ pub struct AdminWords {
     pub skipped: &'static str,
     /// A one-click link opened in the session of a moderator of other sites.
     pub link_other_site: &'static str,
+    /// The page filter view's form that moves the page's thread to another path
+    /// (`moving::MovePageError::text` fills in the `{…}`).
+    pub move_title: &'static str,
+    pub move_from_label: &'static str,
+    pub move_to_label: &'static str,
+    pub move_merge: &'static str,
+    pub move_button: &'static str,
+    pub move_other_site: &'static str,
+    pub move_same_page: &'static str,
+    pub move_no_thread: &'static str,
+    pub move_occupied: &'static str,
+    /// A moderator limited to some sites, asking to move another site's page.
+    pub move_not_your_site: &'static str,
+    /// After a move, on the new page's view.
+    pub moved: &'static str,
+    pub merged: &'static str,
+    /// "{n} comments", and "{n} comment" for one (and for none, in French).
+    pub comments_many: &'static str,
+    pub comments_one: &'static str,
+    pub zero_is_one: bool,
 }
 
 impl AdminWords {
@@ -382,6 +402,17 @@ impl AdminWords {
             Lang::En => &ADMIN_EN,
             Lang::Fr => &ADMIN_FR,
         }
+    }
+
+    /// "3 comments", "1 comment".
+    pub fn n_comments(&self, n: i64) -> String {
+        let one = n == 1 || (n == 0 && self.zero_is_one);
+        let words = if one {
+            self.comments_one
+        } else {
+            self.comments_many
+        };
+        words.replace("{n}", &n.to_string())
     }
 }
 
@@ -461,6 +492,21 @@ static ADMIN_EN: AdminWords = AdminWords {
     all_sites: "All sites",
     skipped: "Some of the selected comments were left unchanged: they no longer exist or are not on your sites.",
     link_other_site: "This link is about a comment of a site you do not moderate; nothing was changed.",
+    move_title: "Move this page’s comments to another path",
+    move_from_label: "This page",
+    move_to_label: "New path",
+    move_merge: "merge into the thread already there",
+    move_button: "Move",
+    move_other_site: "{page} is an address of the site {site}: a page’s comments move within its own site.",
+    move_same_page: "{page} is already this page’s path.",
+    move_no_thread: "{page} has no comments to move.",
+    move_not_your_site: "This page is on a site you do not moderate; nothing was moved.",
+    move_occupied: "{to} already has a thread of {comments}. To put the comments of {from} into it, tick “{merge}”.",
+    moved: "Done: the comments moved here, with their thread.",
+    merged: "Done: the comments joined this page’s thread.",
+    comments_many: "{n} comments",
+    comments_one: "{n} comment",
+    zero_is_one: false,
 };
 
 static ADMIN_FR: AdminWords = AdminWords {
@@ -539,6 +585,21 @@ static ADMIN_FR: AdminWords = AdminWords {
     all_sites: "Tous les sites",
     skipped: "Certains des commentaires choisis n’ont pas été modifiés : ils n’existent plus ou ne sont pas sur vos sites.",
     link_other_site: "Ce lien concerne un commentaire d’un site que vous ne modérez pas ; rien n’a été modifié.",
+    move_title: "Déplacer les commentaires de cette page vers un autre chemin",
+    move_from_label: "Cette page",
+    move_to_label: "Nouveau chemin",
+    move_merge: "fusionner avec la discussion déjà présente",
+    move_button: "Déplacer",
+    move_other_site: "{page} est une adresse du site {site} : les commentaires d’une page se déplacent au sein de son propre site.",
+    move_same_page: "{page} est déjà le chemin de cette page.",
+    move_no_thread: "La page {page} n’a pas de commentaire à déplacer.",
+    move_not_your_site: "Cette page est sur un site que vous ne modérez pas ; rien n’a été déplacé.",
+    move_occupied: "{to} a déjà une discussion de {comments}. Pour y verser les commentaires de {from}, cochez « {merge} ».",
+    moved: "C’est fait : les commentaires ont été déplacés ici, avec leur discussion.",
+    merged: "C’est fait : les commentaires ont rejoint la discussion de cette page.",
+    comments_many: "{n} commentaires",
+    comments_one: "{n} commentaire",
+    zero_is_one: true,
 };
 
 /// Words of the notification emails and of the unsubscribe page.

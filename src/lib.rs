@@ -16,6 +16,7 @@ pub mod error;
 pub mod i18n;
 pub mod import;
 pub mod moderation;
+pub mod moving;
 pub mod notify;
 pub mod routes;
 pub mod sanitize;

@@ -83,6 +83,20 @@ enum Command {
         #[arg(long)]
         merge: bool,
     },
+    /// Move a page's thread and comments to another path (its permalink changed).
+    MovePage {
+        /// The page's site; without it, the first of [[sites]].
+        #[arg(long, value_name = "ID")]
+        site: Option<String>,
+        /// The page's old path (or full URL), which has the thread.
+        from: String,
+        /// Its new path (or full URL).
+        to: String,
+        /// When TO has a thread already, put FROM's comments into it (without it, such
+        /// a move is refused); TO's title is kept.
+        #[arg(long)]
+        merge: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +160,12 @@ fn main() -> ExitCode {
                 maps,
             },
         ),
+        Command::MovePage {
+            site,
+            from,
+            to,
+            merge,
+        } => move_page(&config, site.as_deref(), &from, &to, merge),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -325,6 +345,21 @@ fn import(
         file.display()
     );
     print!("{}", summary.render());
+    Ok(())
+}
+
+fn move_page(
+    config: &Config,
+    site: Option<&str>,
+    from: &str,
+    to: &str,
+    merge: bool,
+) -> anyhow::Result<()> {
+    // As `move-site`: the threads where they are, without the start-up adoption.
+    let pool = causerie::startup::open_migrated(config)?;
+    let mut conn = pool.get()?;
+    let moved = causerie::moving::move_page(&mut conn, &config.sites, site, from, to, merge)?;
+    println!("{moved}");
     Ok(())
 }
 

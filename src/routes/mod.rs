@@ -97,7 +97,12 @@ pub fn origin_site(req: &HttpRequest, config: &Config) -> Result<Option<String>,
 
 /// The query string's parameters (the last value of a repeated one).
 pub fn query_map(req: &HttpRequest) -> std::collections::HashMap<String, String> {
-    url::form_urlencoded::parse(req.query_string().as_bytes())
+    query_map_of(req.query_string())
+}
+
+/// [`query_map`] of a query string (an admin view shown again after a form).
+pub fn query_map_of(query: &str) -> std::collections::HashMap<String, String> {
+    url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect()
 }

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use causerie::app::Db;
 use serde_json::Value;
 
 use crate::helpers::{comment, spawn_app};
@@ -115,4 +116,26 @@ async fn each_page_of_a_large_thread_is_cached_on_its_own_and_dropped_together()
         .get_json(&format!("/api/v1/comments?page=/a&limit=2&cursor={cursor}"))
         .await;
     assert_eq!(second["count"], 6);
+}
+
+#[actix_web::test]
+async fn comments_that_join_another_thread_show_at_once_on_both_pages() {
+    // A merge (`move-page --merge`, `move-site --merge`): the comments change thread
+    // and the emptied thread is removed, which no other trigger sees.
+    let app = spawn_app().await;
+    app.create(&comment("/a", "Camille", "sur a")).await;
+    app.create(&comment("/b", "Dominique", "sur b")).await;
+    // Both pages read once: the cache holds them.
+    assert_eq!(app.list("/a").await["count"], 1);
+    assert_eq!(app.list("/b").await["count"], 1);
+    let ids = app.column("SELECT CAST(id AS TEXT) AS v FROM threads ORDER BY id");
+    let id = |i: usize| ids[i].as_deref().unwrap().parse::<i64>().unwrap();
+    let (from, into) = (id(0), id(1));
+    app.state
+        .write(move |tx, _| causerie::db::queries::threads::merge_into(tx, from, into))
+        .await
+        .unwrap();
+    assert_eq!(app.list("/a").await["count"], 0);
+    let b = app.list("/b").await;
+    assert_eq!(b["count"], 2, "{b}");
 }

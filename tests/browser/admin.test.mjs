@@ -1,6 +1,7 @@
 // The moderators' pages as a site owner uses them, in headless Chromium: log in,
-// work the queue, bulk-approve, search by email, edit, reply, close a thread, log
-// out. The admin pages run no script at all; everything here is plain forms.
+// work the queue, bulk-approve, search by email, edit, reply, close a thread, move a
+// page's comments to its new path, log out. The admin pages run no script at all;
+// everything here is plain forms.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -121,6 +122,35 @@ test('close a thread, and the public sees it closed', async () => {
   await page.click('button:has-text("Open comments")');
   await page.getByText('Comments are open on this page.').waitFor();
   assert.equal((await listed('/cloud')).open, true);
+});
+
+test('move a page’s comments to its new path: refused onto a thread, then moved, then merged', async () => {
+  await page.goto(`${api.url}/admin?status=approved&page=%2Fcloud`);
+  const before = (await listed('/cloud')).comments.map((c) => c.id);
+  assert.ok(before.length > 0);
+  const move = 'form[action="/admin/threads/move"]';
+  // /autre has a thread already (Sacha's comment, pending): refused, what was typed kept.
+  await page.fill('#move-to', '/autre');
+  await page.click(`${move} button[type=submit]`);
+  await page.locator('#move-error').waitFor();
+  assert.match(await page.locator('#move-error').innerText(), /\/autre already has a thread of 1 comment/);
+  assert.equal(await page.inputValue('#move-to'), '/autre');
+  await axe();
+  // A full URL is taken for its path.
+  await page.fill('#move-to', 'https://blog.example/nuage/');
+  await page.click(`${move} button[type=submit]`);
+  await page.getByText('Done: the comments moved here, with their thread.').waitFor();
+  assert.equal(await page.inputValue('#page'), '/nuage');
+  assert.equal((await listed('/cloud')).count, 0);
+  assert.deepEqual((await listed('/nuage')).comments.map((c) => c.id), before);
+  // Now onto /autre, merging.
+  await page.fill('#move-to', '/autre');
+  await page.check('#move-merge');
+  await page.click(`${move} button[type=submit]`);
+  await page.getByText('Done: the comments joined this page’s thread.').waitFor();
+  assert.equal(await page.inputValue('#page'), '/autre');
+  assert.equal((await listed('/nuage')).count, 0);
+  assert.deepEqual((await listed('/autre')).comments.map((c) => c.id), before);
 });
 
 test('the admin speaks French', async () => {

@@ -14,6 +14,27 @@ pub fn find_by_page(conn: &mut DbConn, site: &str, page: &str) -> QueryResult<Op
         .optional()
 }
 
+/// The thread of `page` on `site`, locked on PostgreSQL until the transaction ends:
+/// a comment posted to it meanwhile waits (its insert takes a share of the row's
+/// lock), so that a move or merge sees every comment the thread has. On SQLite a
+/// writing transaction already runs alone.
+pub fn find_by_page_for_update(
+    conn: &mut DbConn,
+    site: &str,
+    page: &str,
+) -> QueryResult<Option<Thread>> {
+    if let DbConn::Pg(c) = conn {
+        return threads::table
+            .filter(threads::site.eq(site))
+            .filter(threads::page.eq(page))
+            .select(Thread::as_select())
+            .for_update()
+            .first(c)
+            .optional();
+    }
+    find_by_page(conn, site, page)
+}
+
 /// The thread of `page` on `site`, created with `title` if this is its first comment.
 /// Two first comments at once (two instances on PostgreSQL) make one thread: the
 /// second INSERT waits for the first and, (site, page) being unique, does nothing;
@@ -78,6 +99,22 @@ pub fn pages_on_both(conn: &mut DbConn, from: &str, to: &str) -> QueryResult<Vec
         .into_iter()
         .filter(|p| theirs.contains(p))
         .collect())
+}
+
+/// Gives thread `id` another page (its page moved); its title and state stay.
+pub fn set_page(conn: &mut DbConn, id: i64, page: &str) -> QueryResult<usize> {
+    diesel::update(threads::table.find(id))
+        .set(threads::page.eq(page))
+        .execute(conn)
+}
+
+/// Comments of thread `id`, whatever their status.
+pub fn count_comments(conn: &mut DbConn, id: i64) -> QueryResult<i64> {
+    use crate::db::schema::comments;
+    comments::table
+        .filter(comments::thread_id.eq(id))
+        .count()
+        .get_result(conn)
 }
 
 /// Moves every thread of `from` to `to`; returns how many moved.

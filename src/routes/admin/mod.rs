@@ -14,6 +14,7 @@
 
 mod links;
 mod login;
+mod move_page;
 mod outbox;
 mod queue;
 
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(login::logout))
             .route("/moderate", web::post().to(queue::moderate))
             .route("/threads", web::post().to(queue::thread))
+            .route("/threads/move", web::post().to(move_page::move_thread))
             .route("/comments/{id}", web::get().to(queue::edit_form))
             .route("/comments/{id}", web::post().to(queue::edit_save))
             .route("/comments/{id}/reply", web::post().to(queue::reply))
@@ -77,7 +79,12 @@ fn admin_lang(req: &HttpRequest, form_lang: Option<&str>) -> Lang {
 /// Whether the query says `name=1` (`?done=1` after an action): the parameter
 /// itself, so `undone=1` is not `done=1`.
 fn flag(req: &HttpRequest, name: &str) -> bool {
-    url::form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, v)| k == name && v == "1")
+    flag_in(req.query_string(), name)
+}
+
+/// [`flag`] of a query string.
+fn flag_in(query: &str, name: &str) -> bool {
+    url::form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == name && v == "1")
 }
 
 /// An error said on the admin's message page.

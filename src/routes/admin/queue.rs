@@ -6,7 +6,7 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{action_label, admin_lang, flag, forged, safe_back, says, status_label};
+use super::{action_label, admin_lang, flag_in, forged, safe_back, says, status_label};
 use crate::app::{AppState, Db};
 use crate::auth::{Session, SiteScope};
 use crate::comments::rfc3339;
@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::i18n::{AdminWords, Lang};
 use crate::moderation::{actions as admin, AdminError};
 use crate::routes::html::{render, see_other, thread_href, Look, OnPage, PageError};
-use crate::routes::query_map;
+use crate::routes::query_map_of;
 
 const PER_PAGE: i64 = 50;
 
@@ -83,6 +83,8 @@ struct QueuePage {
     sites: Vec<SiteChoice>,
     site_filter: String,
     thread: Option<ThreadBox>,
+    /// The form that moves the page's thread (shown with the thread's box).
+    moving: MoveBox,
     items: Vec<Item>,
     bulk_actions: Vec<(&'static str, &'static str)>,
     back: String,
@@ -94,6 +96,15 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// The form of the page filter view that moves the page's thread, as typed, with
+/// the refusal to show (when the move was refused).
+#[derive(Default)]
+pub struct MoveBox {
+    pub to: String,
+    pub merge: bool,
+    pub error: Option<String>,
+}
+
 /// `GET /admin?status=pending&site=blog&page=/a&q=words&p=2`
 pub async fn queue(
     req: HttpRequest,
@@ -101,8 +112,21 @@ pub async fn queue(
     session: Session,
 ) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
+    let query = req.query_string().to_owned();
+    queue_page(&state, session, lang, &query, MoveBox::default()).await
+}
+
+/// The queue as `query` asks for it; with a refused move's form when `moving` says
+/// one (then answered `422`).
+pub(super) async fn queue_page(
+    state: &web::Data<AppState>,
+    session: Session,
+    lang: Lang,
+    query: &str,
+    moving: MoveBox,
+) -> Result<HttpResponse, PageError> {
     let w = AdminWords::of(lang);
-    let qs = query_map(&req);
+    let qs = query_map_of(query);
     let status = qs
         .get("status")
         .and_then(|s| s.parse::<Status>().ok())
@@ -222,9 +246,15 @@ pub async fn queue(
             moderator: c.moderator,
         })
         .collect();
-    let notice = flag(&req, "done").then_some(w.done);
-    let error = flag(&req, "forged").then_some(w.forged);
-    let skipped = flag(&req, "skipped").then_some(w.skipped);
+    let notice = if flag_in(query, "moved") {
+        Some(w.moved)
+    } else if flag_in(query, "merged") {
+        Some(w.merged)
+    } else {
+        flag_in(query, "done").then_some(w.done)
+    };
+    let error = flag_in(query, "forged").then_some(w.forged);
+    let skipped = flag_in(query, "skipped").then_some(w.skipped);
     let sites = if visible_sites.len() > 1 {
         visible_sites
             .iter()
@@ -237,10 +267,15 @@ pub async fn queue(
     } else {
         Vec::new()
     };
+    let status_code = if moving.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     Ok(render(
         Look::Admin,
         lang,
-        StatusCode::OK,
+        status_code,
         &QueuePage {
             lang,
             w,
@@ -269,12 +304,13 @@ pub async fn queue(
             page_filter,
             sites,
             site_filter: site_filter.unwrap_or_default(),
+            moving,
         },
     ))
 }
 
 /// Adds `done=1` (or `forged=1`) to a back address, for the notice on return.
-fn with_flag(back: &str, flag: &str) -> String {
+pub(super) fn with_flag(back: &str, flag: &str) -> String {
     let sep = if back.contains('?') { '&' } else { '?' };
     format!("{back}{sep}{flag}=1")
 }

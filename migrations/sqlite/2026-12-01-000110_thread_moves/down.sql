@@ -1,0 +1,2 @@
+DROP TRIGGER threads_delete_changes_thread;
+DROP TRIGGER comments_move_changes_thread;
