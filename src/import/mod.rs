@@ -2,6 +2,7 @@
 //! file into [`source`] records; the importer turns them into threads and comments.
 
 pub mod source;
+pub mod wordpress;
 
 pub use source::{
     Collect, Format, Kind, Markup, ParseError, Position, ReadError, Sink, SourceComment,
