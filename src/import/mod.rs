@@ -4,6 +4,7 @@
 mod engine;
 pub mod markdown;
 pub mod source;
+pub mod wordpress;
 
 pub use engine::{parse_map, run, ImportError, Options, Summary};
 
