@@ -24,30 +24,25 @@ pub fn read_file(
     sink: &mut dyn Sink,
     wrap: impl FnOnce(std::fs::File) -> Box<dyn std::io::Read>,
 ) -> Result<(), ReadError> {
-    let open = |wrap: Box<dyn FnOnce(std::fs::File) -> Box<dyn std::io::Read>>| {
-        let file = std::fs::File::open(path).map_err(|e| {
-            ReadError::Parse(ParseError::new(
-                Position::Unknown,
-                format!("cannot open {}: {e}", path.display()),
-            ))
-        })?;
-        source::maybe_gunzip(wrap(file)).map_err(|e| {
-            ReadError::Parse(ParseError::new(
-                Position::Unknown,
-                format!("cannot read {}: {e}", path.display()),
-            ))
-        })
+    let stream = || -> Result<Box<dyn std::io::BufRead>, ReadError> {
+        let file = std::fs::File::open(path).map_err(|e| cannot(path, "open", e))?;
+        source::maybe_gunzip(wrap(file)).map_err(|e| cannot(path, "read", e))
     };
-    let _ = (&open, sink, wrap);
     match format {
-        Format::Wordpress
-        | Format::Disqus
-        | Format::Isso
-        | Format::Remark42
-        | Format::Commento
-        | Format::Causerie => Err(ReadError::Parse(ParseError::new(
-            Position::Unknown,
-            format!("the {format} importer is being merged"),
-        ))),
+        Format::Wordpress => wordpress::read(stream()?, sink),
+        Format::Disqus | Format::Isso | Format::Remark42 | Format::Commento | Format::Causerie => {
+            let _ = stream;
+            Err(ReadError::Parse(ParseError::new(
+                Position::Unknown,
+                format!("the {format} importer is being merged"),
+            )))
+        }
     }
+}
+
+fn cannot(path: &Path, what: &str, e: std::io::Error) -> ReadError {
+    ReadError::Parse(ParseError::new(
+        Position::Unknown,
+        format!("cannot {what} {}: {e}", path.display()),
+    ))
 }

@@ -645,6 +645,7 @@ impl<R: BufRead> Parser<R> {
                 title: (!title.is_empty()).then_some(title),
                 closed: item.comment_status == "closed",
                 id: None,
+                site: None,
                 position: Position::Line(item.line),
             })
             .map_err(ReadError::Sink)?;
