@@ -52,13 +52,16 @@ pub fn read(input: impl BufRead, sink: &mut dyn Sink) -> Result<(), ReadError> {
 
 /// A `BufRead` that counts the lines it hands on, so that a byte offset becomes a
 /// line number without keeping the text. It keeps only the offsets of the newlines
-/// since the last [`mark`](Lines::mark): those of the event being read.
+/// since the last [`mark`](Lines::mark): those of the event being read. Lines end
+/// as XML has them end: at LF, CRLF or a lone CR.
 struct Lines<R> {
     inner: R,
     consumed: u64,
     mark: u64,
     newlines_before_mark: u64,
     newlines_since_mark: Vec<u64>,
+    /// The last byte consumed was a CR: a LF right after it ends no other line.
+    after_cr: bool,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -69,6 +72,7 @@ impl<R: BufRead> Lines<R> {
             mark: 0,
             newlines_before_mark: 0,
             newlines_since_mark: Vec::new(),
+            after_cr: false,
         }
     }
 
@@ -122,15 +126,13 @@ impl<R: BufRead> BufRead for Lines<R> {
         // The bytes being consumed are still in the inner buffer: filling it again
         // reads nothing.
         if let Ok(available) = self.inner.fill_buf() {
-            let start = self.consumed;
             let taken = &available[..amount.min(available.len())];
-            self.newlines_since_mark.extend(
-                taken
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &byte)| byte == b'\n')
-                    .map(|(i, _)| start + i as u64),
-            );
+            for (i, &byte) in taken.iter().enumerate() {
+                if byte == b'\r' || (byte == b'\n' && !self.after_cr) {
+                    self.newlines_since_mark.push(self.consumed + i as u64);
+                }
+                self.after_cr = byte == b'\r';
+            }
         }
         self.consumed += amount as u64;
         self.inner.consume(amount);
@@ -992,6 +994,26 @@ mod tests {
         let error = parse_error(input.as_bytes());
         assert_eq!(error.position, Position::Line(1), "{error}");
         assert!(error.message.contains("cut short"), "{error}");
+    }
+
+    #[test]
+    fn lines_end_at_a_lone_cr_as_in_xml() {
+        // Found by the fuzzer: text after a lone CR was said to be on a line the
+        // file does not have.
+        let error = parse_error(b"\n\t\r\0&");
+        assert_eq!(error.position, Position::Line(3), "{error}");
+        let plain = String::from_utf8(fixture("export.xml")).unwrap();
+        let old_mac = plain.replace('\n', "\r");
+        let sink = parse(old_mac.as_bytes()).unwrap();
+        assert_eq!(sink.threads, expected_threads());
+        assert_eq!(sink.comments, expected_comments());
+        let error = parse_error(
+            &fixture("truncated.xml")
+                .iter()
+                .map(|&b| if b == b'\n' { b'\r' } else { b })
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(error.position, Position::Line(137), "{error}");
     }
 
     #[test]
