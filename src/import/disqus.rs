@@ -230,6 +230,15 @@ impl<R: BufRead> Parser<R> {
                     if root.is("disqus") {
                         return Ok(root);
                     }
+                    if root.name == "disqus" {
+                        return Err(ParseError::new(
+                            root.position(),
+                            format!(
+                                "not a Disqus export: its <disqus> element is not in \
+                                 Disqus's namespace ({DISQUS_NS})"
+                            ),
+                        ));
+                    }
                     let hint = if root.name == "rss" {
                         " (a WordPress export? Import it with `causerie import wordpress`)"
                     } else {
@@ -306,7 +315,7 @@ impl<R: BufRead> Parser<R> {
         while let Some(child) = self.child(&start)? {
             match child.name.as_str() {
                 _ if !child.disqus => self.skip(&child)?,
-                "link" => thread.url = self.text(&child)?.trim().to_owned(),
+                "link" => thread.url = xml_trim(&self.text(&child)?).to_owned(),
                 "title" => thread.title = non_blank(self.text(&child)?),
                 "isClosed" => thread.closed = self.boolean(&child)?,
                 _ => self.skip(&child)?,
@@ -344,10 +353,10 @@ impl<R: BufRead> Parser<R> {
                     parent = child.id.clone();
                     self.skip(&child)?;
                 }
-                "message" => message = self.text(&child)?.trim().to_owned(),
+                "message" => message = xml_trim(&self.text(&child)?).to_owned(),
                 "createdAt" => {
                     let text = self.text(&child)?;
-                    let time = parse_time(text.trim()).ok_or_else(|| {
+                    let time = parse_time(xml_trim(&text)).ok_or_else(|| {
                         ParseError::new(
                             child.position(),
                             format!("post {id}: <createdAt> {text:?} is not a date and time"),
@@ -443,7 +452,7 @@ impl<R: BufRead> Parser<R> {
 
     fn boolean(&mut self, element: &Element) -> Result<bool, ParseError> {
         let text = self.text(element)?;
-        match text.trim() {
+        match xml_trim(&text) {
             "true" | "1" => Ok(true),
             "false" | "0" | "" => Ok(false),
             _ => Err(ParseError::new(
@@ -483,7 +492,7 @@ impl<R: BufRead> Parser<R> {
     /// An error about the last event, at the line of the first thing in it that is
     /// not blank (`text`, if it is text).
     fn error_in(&self, text: &str, message: &str) -> ParseError {
-        let blank = text.len() - text.trim_start().len();
+        let blank = text.len() - text.trim_start_matches([' ', '\t', '\n', '\r']).len();
         let newlines = text[..blank].matches('\n').count() as u64;
         ParseError::new(Position::Line(self.lines().mark_line() + newlines), message)
     }
@@ -596,12 +605,18 @@ fn xml_error<R: BufRead>(xml: &NsReader<Lines<R>>, error: &quick_xml::Error) -> 
     ParseError::new(Position::Line(line), message)
 }
 
+/// Without the indentation around it: XML's white space only, so that a text's
+/// own (a no-break space, say) is kept.
+fn xml_trim(text: &str) -> &str {
+    text.trim_matches([' ', '\t', '\n', '\r'])
+}
+
 fn is_blank(text: &str) -> bool {
-    text.trim().is_empty()
+    xml_trim(text).is_empty()
 }
 
 fn non_blank(text: String) -> Option<String> {
-    let trimmed = text.trim();
+    let trimmed = xml_trim(&text);
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
@@ -1117,12 +1132,12 @@ mod tests {
     }
 
     #[test]
-    fn an_html_entity_unknown_to_xml_is_kept_as_it_is() {
+    fn an_html_entity_unknown_to_xml_and_a_no_break_space_are_kept_as_they_are() {
         let body =
             "<post dsq:id=\"7\"><thread dsq:id=\"1\"/><createdAt>2013-06-21T16:15:18Z</createdAt>\
-                    <message>a&nbsp;b &lt;i&gt;</message></post>\n";
+                    <message>\n a&nbsp;b &lt;i&gt;\u{a0}\n</message></post>\n";
         let sink = parse(export(body).as_bytes()).unwrap();
-        assert_eq!(sink.comments[0].text, "a&nbsp;b <i>");
+        assert_eq!(sink.comments[0].text, "a&nbsp;b <i>\u{a0}");
     }
 
     #[test]
