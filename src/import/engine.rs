@@ -79,6 +79,10 @@ pub struct Summary {
     pub threads_created: u64,
     /// Threads that existed already and received comments.
     pub threads_existing: u64,
+    /// Threads of the file whose page is another thread's of the file (their URLs
+    /// differ only in the query string or fragment, as WordPress's `?p=12`):
+    /// their comments share one page.
+    pub threads_sharing_a_page: u64,
     /// Comments added, by status.
     pub comments: BTreeMap<&'static str, u64>,
     /// Comments added, by site.
@@ -126,6 +130,13 @@ impl Summary {
                 .map(|(s, n)| format!("{s}: {n}"))
                 .collect();
             out.push_str(&format!("by site: {}\n", sites.join(", ")));
+        }
+        if self.threads_sharing_a_page > 0 {
+            out.push_str(&format!(
+                "threads whose URL differs from another's only after `?` or `#`, so that \
+                 their comments share its page: {} (--map FROM=TO gives each its own)\n",
+                self.threads_sharing_a_page
+            ));
         }
         if self.already_imported > 0 {
             out.push_str(&format!(
@@ -223,6 +234,7 @@ pub fn run(
             threads: HashMap::new(),
             waiting: HashMap::new(),
             left_out: HashSet::new(),
+            created: HashSet::new(),
             summary: Summary {
                 dry_run: options.dry_run,
                 kept_ids: keep_ids,
@@ -280,6 +292,8 @@ struct Importer<'a, 'c> {
     waiting: HashMap<String, Vec<SourceComment>>,
     /// Source ids of comments left out: their replies stop waiting for them.
     left_out: HashSet<String>,
+    /// The threads this import created, by (site, page).
+    created: HashSet<(String, String)>,
     summary: Summary,
     tick: &'a mut dyn FnMut(u64),
 }
@@ -299,6 +313,9 @@ impl Sink for Importer<'_, '_> {
 
 impl Importer<'_, '_> {
     fn resolve(&self, t: &SourceThread) -> Slot {
+        if t.url.trim().is_empty() {
+            return Slot::Unusable("comments of a thread without a link in the file".to_owned());
+        }
         let url = rewrite(&t.url, &self.options.maps);
         let site = self.choose_site(&url, t.site.as_deref());
         let page = match PageKey::parse(&url) {
@@ -533,7 +550,11 @@ impl Importer<'_, '_> {
         let found = threads::find_by_page(self.conn, site, page)?;
         let t = match found {
             Some(t) => {
-                self.summary.threads_existing += 1;
+                if self.created.contains(&(site.clone(), page.clone())) {
+                    self.summary.threads_sharing_a_page += 1;
+                } else {
+                    self.summary.threads_existing += 1;
+                }
                 t
             }
             None => {
@@ -573,6 +594,7 @@ impl Importer<'_, '_> {
                     }
                 };
                 self.summary.threads_created += 1;
+                self.created.insert((site.clone(), page.clone()));
                 created
             }
         };

@@ -908,6 +908,7 @@ mod tests {
                 title: Some("L’été à Montréal & Québec".into()),
                 closed: false,
                 id: None,
+                site: None,
                 position: Position::Line(57),
             }
         );
@@ -1108,6 +1109,7 @@ mod tests {
                 title: Some("L’hiver & la neige".into()),
                 closed: false,
                 id: None,
+                site: None,
                 position: Position::Line(27),
             }]
         );
