@@ -2,6 +2,7 @@
 //! file into [`source`] records; the importer turns them into threads and comments.
 
 pub mod commento;
+pub mod isso;
 pub mod markdown;
 pub mod remark42;
 pub mod source;
