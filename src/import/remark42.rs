@@ -14,7 +14,8 @@
 //! - A comment has no email; a reader who subscribed by email has one in the header
 //!   (`users[].details.email`), which each of their comments gets.
 //! - `user.ip` is a keyed hash, not an address: dropped. `user.admin` marks the
-//!   site's moderators.
+//!   site's moderators. A reader who had Remark42 erase their data is the user
+//!   `deleted`: their comments get no name, for the importer to fill.
 //! - `delete` marks a deleted comment (Remark42 keeps it, emptied, when it has
 //!   replies): status deleted. Everything else is approved: Remark42 has no
 //!   moderation queue.
@@ -249,6 +250,9 @@ fn check(comment: &Comment, position: Position) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// The user Remark42 puts in place of one whose data it erased (`SetDeleted`).
+const ERASED_USER: &str = "deleted";
+
 fn source_comment(
     comment: Comment,
     header: &Header,
@@ -285,7 +289,9 @@ fn source_comment(
     out.markup = markup;
     out.parent = Some(comment.pid).filter(|pid| !pid.is_empty());
     out.email = header.emails.get(&comment.user.id).cloned();
-    out.author = comment.user.name;
+    if comment.user.id != ERASED_USER {
+        out.author = comment.user.name;
+    }
     out.moderator = comment.user.admin;
     out.status = if comment.delete {
         Status::Deleted
@@ -443,6 +449,13 @@ mod tests {
                     Status::Approved,
                     Position::Line(8)
                 ),
+                (
+                    "9e8d7c6b-0000-4000-8000-00000000a009",
+                    HIVER,
+                    None,
+                    Status::Deleted,
+                    Position::Line(9)
+                ),
             ]
         );
     }
@@ -483,8 +496,10 @@ mod tests {
                 ),
                 ("Paul", None, None, None, false),
                 ("Paul", None, None, None, false),
-                ("deleted", None, None, None, false),
+                ("Jeanne", None, None, None, false),
                 ("Ancien lecteur", None, None, None, false),
+                // Erased at the reader's request.
+                ("", None, None, None, false),
             ]
         );
         let times: Vec<_> = sink
@@ -502,6 +517,7 @@ mod tests {
                 (1_696_176_000, None),
                 (1_696_316_400, None),
                 (1_671_926_399, None),
+                (1_671_962_400, None),
             ]
         );
     }
