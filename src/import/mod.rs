@@ -1,9 +1,12 @@
 //! `causerie import FORMAT FILE` (SPEC section 11): each format's parser reads the
 //! file into [`source`] records; the importer turns them into threads and comments.
 
+pub mod commento;
 pub mod disqus;
 mod engine;
+pub mod isso;
 pub mod markdown;
+pub mod remark42;
 pub mod source;
 pub mod wordpress;
 
