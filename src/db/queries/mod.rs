@@ -3,6 +3,7 @@
 pub mod action_links;
 pub mod admin;
 pub mod comments;
+pub mod export;
 pub mod instance;
 pub mod login_failures;
 pub mod moderators;
