@@ -358,10 +358,11 @@ mod tests {
     fn cdata_splits_its_end_marker_as_wordpress_does() {
         assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
         assert_eq!(cdata(""), "<![CDATA[]]>");
+        assert_eq!(cdata("a\u{0}b\u{1b}"), "<![CDATA[a\u{FFFD}b\u{FFFD}]]>");
     }
 
     #[test]
-    fn text_escapes_markup_and_drops_what_xml_cannot_hold() {
+    fn text_escapes_markup_and_replaces_what_xml_cannot_hold() {
         assert_eq!(
             text("<a href=\"x\">&'\u{1}</a>"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\u{FFFD}&lt;/a&gt;"
