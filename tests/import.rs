@@ -61,6 +61,7 @@ fn thread(key: &str, url: &str) -> Record {
         closed: false,
         id: None,
         site: None,
+        created_at: None,
         position: Position::Line(1),
     })
 }

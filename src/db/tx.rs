@@ -90,6 +90,37 @@ pub(super) fn begin(conn: &mut DbConn) -> diesel::QueryResult<()> {
     }
 }
 
+/// Runs `read` in a reading transaction that sees one snapshot of the database
+/// from its first read to its end, whatever other connections commit meanwhile (an
+/// export while the server writes). On SQLite a deferred `BEGIN`: in WAL mode its
+/// first read fixes the snapshot, and writers go on without waiting for it. On
+/// PostgreSQL `REPEATABLE READ READ ONLY`: one snapshot for every statement, and a
+/// write by mistake is an error.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConn, read: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    match read(conn) {
+        Ok(value) => {
+            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The reading's error says more than a failed rollback would.
+            let _ = <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
+
 /// Runs `unit` in a savepoint of the transaction open on `conn` (a group commit):
 /// undone alone if it fails.
 pub(super) fn savepoint<T, E, F>(conn: &mut DbConn, unit: F) -> Result<Done<T>, E>

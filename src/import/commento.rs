@@ -350,6 +350,7 @@ fn push(
             closed: false,
             id: None,
             site: None,
+            created_at: None,
             position,
         };
         sink.thread(thread).map_err(ReadError::Sink)?;

@@ -311,6 +311,7 @@ impl<R: BufRead> Parser<R> {
             closed: false,
             id: None,
             site: None,
+            created_at: None,
             position: start.position(),
         };
         while let Some(child) = self.child(&start)? {
@@ -674,6 +675,7 @@ mod tests {
             closed,
             id: None,
             site: None,
+            created_at: None,
             position: Position::Line(line),
         }
     }

@@ -34,7 +34,7 @@ use crate::db::models::{Comment, NewCommentRow, NewThread, Thread};
 use crate::db::queries::{comment_sources, comments as q, threads};
 use crate::db::schema::{comments, threads as threads_table};
 use crate::db::DbConn;
-use crate::domain::{AuthorEmail, PageKey, Website, AUTHOR_MAX, TITLE_MAX};
+use crate::domain::{AuthorEmail, HoldReason, PageKey, Status, Website, AUTHOR_MAX, TITLE_MAX};
 use crate::sanitize::sanitize;
 
 /// What the site owner asked for.
@@ -274,6 +274,8 @@ enum Slot {
         title: Option<String>,
         closed: bool,
         keep_id: Option<i64>,
+        /// When the source says the thread began; else its first comment's time.
+        created_at: Option<i64>,
         /// Found or created at its first comment.
         thread: Option<Thread>,
     },
@@ -337,6 +339,7 @@ impl Importer<'_, '_> {
                 .filter(|s| !s.is_empty()),
             closed: t.closed,
             keep_id: t.id.filter(|_| self.keep_ids),
+            created_at: t.created_at,
             thread: None,
         }
     }
@@ -461,6 +464,13 @@ impl Importer<'_, '_> {
             .as_deref()
             .and_then(|w| Website::parse(w).ok().flatten());
         let ip = c.ip.as_deref().and_then(truncate_address);
+        // Why a comment waits, as the source stored it (our own export): only for
+        // comments that still wait.
+        let hold_reason = c
+            .hold_reason
+            .as_deref()
+            .filter(|_| matches!(c.status, Status::Pending | Status::Spam))
+            .map(HoldReason::from_code);
         let comment_id = match c.keep_id.filter(|_| self.keep_ids) {
             Some(id) => {
                 let row = Comment {
@@ -474,7 +484,7 @@ impl Importer<'_, '_> {
                     body_raw: c.text.clone(),
                     body_html: html,
                     status: c.status,
-                    hold_reason: None,
+                    hold_reason,
                     moderator: c.moderator,
                     notify_replies: c.notify_replies,
                     ip,
@@ -500,7 +510,7 @@ impl Importer<'_, '_> {
                         body_raw: &c.text,
                         body_html: &html,
                         status: c.status,
-                        hold_reason: None,
+                        hold_reason: hold_reason.as_ref(),
                         moderator: c.moderator,
                         notify_replies: c.notify_replies,
                         ip: ip.as_deref(),
@@ -539,6 +549,7 @@ impl Importer<'_, '_> {
             title,
             closed,
             keep_id,
+            created_at,
             thread,
         }) = self.threads.get_mut(&c.thread)
         else {
@@ -558,7 +569,7 @@ impl Importer<'_, '_> {
                 t
             }
             None => {
-                let created_at = c.created_at.min(self.now);
+                let created_at = created_at.unwrap_or(c.created_at).min(self.now);
                 let title = title.clone().unwrap_or_else(|| page.clone());
                 let created = match keep_id {
                     Some(id) => {

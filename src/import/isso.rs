@@ -326,6 +326,7 @@ fn thread(
         closed: false,
         id: None,
         site: None,
+        created_at: None,
         position,
     })
 }

@@ -1,6 +1,7 @@
 //! `causerie import FORMAT FILE` (SPEC section 11): each format's parser reads the
 //! file into [`source`] records; the importer turns them into threads and comments.
 
+pub mod causerie;
 pub mod commento;
 pub mod disqus;
 mod engine;

@@ -223,6 +223,7 @@ fn thread(
             .map(str::to_owned),
         id: None,
         site: None,
+        created_at: None,
         position,
     })
 }

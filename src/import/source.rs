@@ -53,9 +53,13 @@ pub struct SourceThread {
     pub closed: bool,
     /// For a `causerie` import into an empty database: the thread's own id.
     pub id: Option<i64>,
-    /// The site the source says the thread is on (a `causerie` export), taken when
-    /// this instance has such a site and `--site` is not given.
+    /// The site the source says the thread belongs to (only Causerie's own export
+    /// has it): the importer prefers it, when that site exists, to the site it
+    /// would pick from the URL. `None` for every other format.
     pub site: Option<String>,
+    /// When the thread began, seconds since 1970 UTC, where the source says it
+    /// (Causerie's own export); `None`: the importer takes its first comment's time.
+    pub created_at: Option<i64>,
     /// Where the thread is in the file, for messages ("line 12", "record 3").
     pub position: Position,
 }
@@ -109,6 +113,9 @@ pub struct SourceComment {
     pub edited_at: Option<i64>,
     /// For a `causerie` import into an empty database: the comment's own id.
     pub keep_id: Option<i64>,
+    /// Why a held comment was held, as Causerie stores it (`first_time`,
+    /// `links:3:2`, …): only Causerie's own export has it.
+    pub hold_reason: Option<String>,
     pub position: Position,
 }
 
@@ -132,6 +139,7 @@ impl SourceComment {
             notify_replies: false,
             edited_at: None,
             keep_id: None,
+            hold_reason: None,
             position: Position::default(),
         }
     }

@@ -646,6 +646,7 @@ impl<R: BufRead> Parser<R> {
                 closed: item.comment_status == "closed",
                 id: None,
                 site: None,
+                created_at: None,
                 position: Position::Line(item.line),
             })
             .map_err(ReadError::Sink)?;
@@ -909,6 +910,7 @@ mod tests {
                 closed: false,
                 id: None,
                 site: None,
+                created_at: None,
                 position: Position::Line(57),
             }
         );
@@ -1110,6 +1112,7 @@ mod tests {
                 closed: false,
                 id: None,
                 site: None,
+                created_at: None,
                 position: Position::Line(27),
             }]
         );

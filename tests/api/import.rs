@@ -15,6 +15,7 @@ fn records(sink: &mut dyn Sink) -> anyhow::Result<()> {
         closed: false,
         id: None,
         site: None,
+        created_at: None,
         position: Position::Line(3),
     })?;
     for (id, parent, status) in [

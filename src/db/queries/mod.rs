@@ -4,6 +4,7 @@ pub mod action_links;
 pub mod admin;
 pub mod comment_sources;
 pub mod comments;
+pub mod export;
 pub mod instance;
 pub mod login_failures;
 pub mod moderators;
