@@ -71,6 +71,20 @@ enum Command {
         #[arg(long = "map", value_name = "FROM=TO", value_parser = causerie::import::parse_map)]
         maps: Vec<(String, String)>,
     },
+    /// Write every thread and comment (of one site, or all) to a file, while the
+    /// server runs: Causerie's JSON (for `causerie import causerie`) or a WordPress
+    /// export (WXR 1.2).
+    Export {
+        /// Only this site's threads.
+        #[arg(long, value_name = "ID")]
+        site: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: causerie::export::ExportFormat,
+        /// The file to write (gzipped when its name ends in .gz); without it, standard
+        /// output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Move every thread of one site to another (after an upgrade, from `default`
     /// to a site named in [[sites]]).
     MoveSite {
@@ -142,6 +156,11 @@ fn main() -> ExitCode {
         Command::Admin { action } => admin(&config, action),
         Command::MigrateData { from, to, force } => migrate_data(&from, &to, force),
         Command::MoveSite { from, to, merge } => move_site(&config, &from, &to, merge),
+        Command::Export {
+            site,
+            format,
+            output,
+        } => export(&config, site.as_deref(), format, output.as_deref()),
         Command::Import {
             format,
             file,
@@ -280,6 +299,29 @@ fn move_site(config: &Config, from: &str, to: &str, merge: bool) -> anyhow::Resu
             moved.merged
         );
     }
+    Ok(())
+}
+
+fn export(
+    config: &Config,
+    site: Option<&str>,
+    format: causerie::export::ExportFormat,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let pool = causerie::startup::open_migrated(config)?;
+    let mut conn = pool.get()?;
+    let summary = causerie::export::export_to_path(&mut conn, &config.sites, site, format, output)?;
+    // On standard error: standard output may be the export itself.
+    eprintln!(
+        "exported {} threads and {} comments ({} sites, {} unsubscriptions){}",
+        summary.threads,
+        summary.comments,
+        summary.sites,
+        summary.unsubscribed,
+        output
+            .map(|p| format!(" to {}", p.display()))
+            .unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -120,6 +120,13 @@ pub fn sanitize(raw: &str) -> String {
     FINAL_PASS.clean(&formatted).to_string()
 }
 
+/// HTML this sanitizer produced before (a Causerie export's `body_html`), made sure
+/// of again: the final whitelist only, which leaves its own output as it is, so a
+/// Markdown comment keeps its rendering while a hand-edited file cannot add script.
+pub fn reclean(html: &str) -> String {
+    FINAL_PASS.clean(html).to_string()
+}
+
 static READER_PASS: LazyLock<Builder<'static>> = LazyLock::new(|| builder(&[NO_LINK_MARKER]));
 static FINAL_PASS: LazyLock<Builder<'static>> = LazyLock::new(|| builder(SERVER_TAGS));
 

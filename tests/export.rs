@@ -521,8 +521,12 @@ fn our_parser_reads_our_export_back_field_for_field() {
             edited_at,
             keep_id,
             hold_reason,
+            html,
+            also_from,
             position: _,
         } = c.clone();
+        assert_eq!(html.as_deref(), Some(row.body_html.as_str()));
+        assert!(also_from.is_empty(), "none of these was imported");
         assert_eq!(id, row.id.to_string());
         assert_eq!(keep_id, Some(row.id));
         assert_eq!(thread, row.thread_id.to_string());
@@ -743,20 +747,27 @@ fn the_wordpress_export_is_wxr_with_every_comment_of_the_site() {
     assert_eq!(first.get("wp:comment_date_gmt"), "2026-11-30 08:05:00");
     assert_eq!(first.get("wp:comment_type"), "comment");
     assert_eq!(first.get("wp:comment_user_id"), "0");
-    assert_eq!(
-        first.get("wp:comment_content"),
-        causerie::sanitize::sanitize("Très bien ! <b>merci</b>")
-    );
+    // In the form WordPress stores comments: no <p>, which it adds as it shows them.
+    assert_eq!(first.get("wp:comment_content"), "Très bien ! <b>merci</b>");
     let spam = hello.all("wp:comment").nth(2).unwrap();
     assert_eq!(spam.get("wp:comment_author_IP"), "2001:db8:1::");
     assert_eq!(
         spam.get("wp:comment_content"),
-        causerie::sanitize::sanitize("<script>alert(1)</script>casino")
+        "casino",
+        "no script, no <p>"
+    );
+    assert_eq!(
+        spam.get("wp:comment_content"),
+        causerie::export::wordpress::wordpress_text(&causerie::sanitize::sanitize(
+            "<script>alert(1)</script>casino"
+        ))
     );
     let reply = hello.all("wp:comment").nth(1).unwrap();
     assert_eq!(
         reply.get("wp:comment_content"),
-        causerie::sanitize::sanitize("a ]]> b & <i>c</i>")
+        causerie::export::wordpress::wordpress_text(&causerie::sanitize::sanitize(
+            "a ]]> b & <i>c</i>"
+        ))
     );
     assert_eq!(
         (summary.threads, summary.comments, summary.unsubscribed),

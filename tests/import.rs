@@ -378,6 +378,9 @@ fn statuses_markdown_and_fields_are_kept() {
         let mut spam = comment("2", "1", None);
         spam.status = Status::Spam;
         spam.author = "   ".into();
+        // A hand-edited Causerie export cannot slip script past the whitelist.
+        let mut edited = comment("4", "1", None);
+        edited.html = Some("<p>Déjà <em>rendu</em></p><script>alert(1)</script>".into());
         let mut gone = comment("3", "1", None);
         gone.status = Status::Deleted;
         gone.moderator = true;
@@ -386,13 +389,16 @@ fn statuses_markdown_and_fields_are_kept() {
             Record::Comment(md),
             Record::Comment(spam),
             Record::Comment(gone),
+            Record::Comment(edited),
         ];
         let summary = run(conn, &wordpress(), &records);
         assert_eq!(
             summary.comments.clone().into_iter().collect::<Vec<_>>(),
-            [("deleted", 1), ("pending", 1), ("spam", 1)]
+            [("approved", 1), ("deleted", 1), ("pending", 1), ("spam", 1)]
         );
         let rows = rows(conn);
+        let edited = rows.iter().find(|r| r.author == "Auteur 4").unwrap();
+        assert_eq!(edited.body_html, "<p>Déjà <em>rendu</em></p>");
         let md = rows
             .iter()
             .find(|r| r.body_raw.contains("**gras**"))

@@ -148,12 +148,13 @@ diesel::table! {
 diesel::joinable!(moderator_sites -> moderators (moderator_id));
 
 diesel::table! {
-    /// Where an imported comment came from: (format, site, source id) is unique.
-    comment_sources (comment_id) {
-        comment_id -> BigInt,
+    /// Where an imported comment came from: (format, site, source id), of which a
+    /// comment may have several.
+    comment_sources (format, site, source_id) {
         format -> Text,
         site -> Text,
         source_id -> Text,
+        comment_id -> BigInt,
         imported_at -> BigInt,
     }
 }

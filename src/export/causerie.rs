@@ -133,6 +133,17 @@ pub struct CommentRecord {
     pub created_at: Time,
     #[serde(default)]
     pub edited_at: Option<Time>,
+    /// Where the comment was imported from, if it was (`causerie import`): kept so
+    /// that importing the same file again, on another Causerie, adds nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRecord>,
+}
+
+/// One source of an imported comment: its format and its id there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    pub format: String,
+    pub id: String,
 }
 
 impl From<Comment> for CommentRecord {
@@ -155,6 +166,7 @@ impl From<Comment> for CommentRecord {
             ip: c.ip,
             created_at: Time(c.created_at),
             edited_at: c.edited_at.map(Time),
+            sources: Vec::new(),
         }
     }
 }
@@ -253,7 +265,15 @@ pub(super) fn write(
         conn,
         |conn, after| q::comments_after(conn, site, after, BATCH),
         |c| c.id,
-        |_, c| comments.push(&CommentRecord::from(c)),
+        |conn, c| {
+            let sources = crate::db::queries::comment_sources::of_comment(conn, c.id)?;
+            let mut record = CommentRecord::from(c);
+            record.sources = sources
+                .into_iter()
+                .map(|(format, id)| SourceRecord { format, id })
+                .collect();
+            comments.push(&record)
+        },
     )?;
     let comments = comments.close()?;
 

@@ -202,7 +202,7 @@ fn comment(out: &mut dyn Write, c: &Comment) -> anyhow::Result<()> {
     writeln!(
         out,
         "\t\t\t<wp:comment_content>{}</wp:comment_content>",
-        cdata(&c.body_html)
+        cdata(&wordpress_text(&c.body_html))
     )?;
     writeln!(
         out,
@@ -225,6 +225,20 @@ fn comment(out: &mut dyn Write, c: &Comment) -> anyhow::Result<()> {
 }
 
 /// WordPress's `comment_approved` for a status.
+/// Sanitized HTML in the form WordPress stores a comment: paragraphs are blank
+/// lines and line breaks newlines (WordPress adds `<p>` and `<br>` as it shows a
+/// comment), inline markup as it is. Read back, it gives the same HTML.
+pub fn wordpress_text(html: &str) -> String {
+    let inner = html.trim();
+    let inner = inner.strip_prefix("<p>").unwrap_or(inner);
+    let inner = inner.strip_suffix("</p>").unwrap_or(inner);
+    inner
+        .replace("</p>\n<p>", "\n\n")
+        .replace("</p><p>", "\n\n")
+        .replace("<br>\n", "\n")
+        .replace("<br>", "\n")
+}
+
 pub fn approved(status: Status) -> &'static str {
     match status {
         Status::Approved => "1",

@@ -20,7 +20,10 @@ use std::rc::Rc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::source::{Markup, ParseError, Position, ReadError, Sink, SourceComment, SourceThread};
+use super::source::{
+    Markup, ParseError, Position, ReadError, Sink, SourceComment, SourceThread,
+    SourceUnsubscription,
+};
 use crate::domain::SiteId;
 use crate::export::causerie::{
     CommentRecord, SiteRecord, ThreadRecord, UnsubscribedRecord, FORMAT, VERSION,
@@ -360,13 +363,21 @@ impl<'de> Visitor<'de> for Records<'_, '_> {
                     None => false,
                 },
                 Kind::Unsubscribed => match seq.next_element::<UnsubscribedRecord>()? {
-                    // For the sink to take, once it can.
                     Some(u) => {
                         if u.email.trim().is_empty() {
                             return Err(de::Error::custom("the email is empty"));
                         }
                         if let Some(thread) = u.thread {
                             positive("thread", thread)?;
+                        }
+                        let unsubscription = SourceUnsubscription {
+                            email: u.email,
+                            thread: u.thread.map(|t| t.to_string()),
+                            created_at: u.created_at.0,
+                            position: state.position(),
+                        };
+                        if let Err(e) = state.sink.unsubscribed(unsubscription) {
+                            return Err(state.refused(e));
                         }
                         true
                     }
@@ -406,6 +417,7 @@ fn source_comment(c: CommentRecord, position: Position) -> SourceComment {
     comment.email = c.email.filter(|e| !e.is_empty());
     comment.website = c.website.filter(|w| !w.is_empty());
     comment.markup = Markup::Html;
+    comment.html = Some(c.body_html).filter(|h| !h.is_empty());
     comment.status = c.status;
     comment.ip = c.ip.filter(|ip| !ip.is_empty());
     comment.moderator = c.moderator;
@@ -413,6 +425,13 @@ fn source_comment(c: CommentRecord, position: Position) -> SourceComment {
     comment.edited_at = c.edited_at.map(|t| t.0);
     comment.keep_id = Some(c.id);
     comment.hold_reason = c.hold_reason.filter(|r| !r.is_empty());
+    comment.also_from = c
+        .sources
+        .into_iter()
+        // Its `causerie` source is this very file's id, which the importer records.
+        .filter(|s| s.format != "causerie")
+        .map(|s| (s.format, s.id))
+        .collect();
     comment.position = position;
     comment
 }

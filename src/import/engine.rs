@@ -28,7 +28,9 @@ use std::net::IpAddr;
 
 use diesel::prelude::*;
 
-use super::source::{Format, Kind, Markup, ReadError, Sink, SourceComment, SourceThread};
+use super::source::{
+    Format, Kind, Markup, ReadError, Sink, SourceComment, SourceThread, SourceUnsubscription,
+};
 use crate::config::{Site, Sites};
 use crate::db::models::{Comment, NewCommentRow, NewThread, Thread};
 use crate::db::queries::{comment_sources, comments as q, threads};
@@ -91,6 +93,8 @@ pub struct Summary {
     pub already_imported: u64,
     /// Replies whose parent is not in the file, kept as comments of their own.
     pub orphans: u64,
+    /// Addresses' wishes for no more notifications, carried over (Causerie's export).
+    pub unsubscriptions: u64,
     /// What was left out, by reason.
     pub skipped: BTreeMap<String, u64>,
     /// Whether ids were kept (a `causerie` import into an empty database).
@@ -150,6 +154,12 @@ impl Summary {
                 self.orphans
             ));
         }
+        if self.unsubscriptions > 0 {
+            out.push_str(&format!(
+                "unsubscriptions carried over: {}\n",
+                self.unsubscriptions
+            ));
+        }
         if self.skipped.is_empty() {
             out.push_str("skipped: none\n");
         } else {
@@ -194,7 +204,7 @@ impl From<ReadError> for ImportError {
 /// What ended the transaction: an error, or the end of a dry run (rolled back).
 enum Outcome {
     Failed(ImportError),
-    Dry(Summary),
+    Dry(Box<Summary>),
 }
 
 impl From<diesel::result::Error> for Outcome {
@@ -249,13 +259,13 @@ pub fn run(
         }
         let summary = importer.summary;
         if options.dry_run {
-            return Err(Outcome::Dry(summary));
+            return Err(Outcome::Dry(Box::new(summary)));
         }
         Ok(summary)
     });
     match result {
         Ok(done) => Ok(done.value),
-        Err(Outcome::Dry(summary)) => Ok(summary),
+        Err(Outcome::Dry(summary)) => Ok(*summary),
         Err(Outcome::Failed(e)) => Err(e),
     }
 }
@@ -310,6 +320,42 @@ impl Sink for Importer<'_, '_> {
     fn comment(&mut self, comment: SourceComment) -> anyhow::Result<()> {
         (self.tick)(1);
         self.take(comment)
+    }
+
+    fn unsubscribed(&mut self, u: SourceUnsubscription) -> anyhow::Result<()> {
+        let Ok(email) = AuthorEmail::parse(&u.email) else {
+            self.summary
+                .skip("unsubscriptions of something that is not an address");
+            return Ok(());
+        };
+        let thread_id = match &u.thread {
+            None => None,
+            Some(key) => match self.threads.get(key) {
+                Some(Slot::Ready {
+                    thread: Some(t), ..
+                }) => Some(t.id),
+                Some(Slot::Ready { site, page, .. }) => {
+                    match threads::find_by_page(self.conn, site, page)? {
+                        Some(t) => Some(t.id),
+                        // A page without comments: nothing to be told of.
+                        None => return Ok(()),
+                    }
+                }
+                _ => {
+                    self.summary
+                        .skip("unsubscriptions from a thread that is not in the file");
+                    return Ok(());
+                }
+            },
+        };
+        crate::db::queries::unsubscribed::add(
+            self.conn,
+            &email.normalized(),
+            thread_id,
+            u.created_at,
+        )?;
+        self.summary.unsubscriptions += 1;
+        Ok(())
     }
 }
 
@@ -421,6 +467,25 @@ impl Importer<'_, '_> {
             self.summary.already_imported += 1;
             return Ok(Took::Stored);
         }
+        // Brought by another route already (imported from WordPress here, and now
+        // from the Causerie export of another instance that imported it too).
+        // It is that comment: remembered under this source too, for its replies.
+        for (other, id) in &c.also_from {
+            if let Some(existing) = comment_sources::find(self.conn, other, &site, id)? {
+                comment_sources::insert(
+                    self.conn,
+                    &comment_sources::CommentSource {
+                        format: format.to_owned(),
+                        site: site.clone(),
+                        source_id: c.id.clone(),
+                        comment_id: existing,
+                        imported_at: self.now,
+                    },
+                )?;
+                self.summary.already_imported += 1;
+                return Ok(Took::Stored);
+            }
+        }
         let parent = match c.parent.as_deref().filter(|p| !p.is_empty() && *p != c.id) {
             None => None,
             Some(p) => match comment_sources::find(self.conn, format, &site, p)? {
@@ -437,7 +502,9 @@ impl Importer<'_, '_> {
             },
         };
         let text = c.text.trim_end();
-        if text.trim().is_empty() {
+        // A deleted comment's text is often gone at the source; it is kept all the
+        // same when deleted, so that its replies stay where they were.
+        if text.trim().is_empty() && c.status != Status::Deleted {
             self.summary.skip("comments without text");
             return Ok(Took::LeftOut);
         }
@@ -448,9 +515,10 @@ impl Importer<'_, '_> {
             None => (None, 0),
             Some(p) => attach(self.conn, p, site_rules.max_depth as i32)?,
         };
-        let html = match c.markup {
-            Markup::Html => sanitize(&c.text),
-            Markup::Markdown => sanitize(&super::markdown::to_html(&c.text)),
+        let html = match (&c.html, c.markup) {
+            (Some(html), _) => crate::sanitize::reclean(html),
+            (None, Markup::Html) => sanitize(&c.text),
+            (None, Markup::Markdown) => sanitize(&super::markdown::to_html(&c.text)),
         };
         let author = clean_name(&c.author);
         let email = c
@@ -526,16 +594,20 @@ impl Importer<'_, '_> {
                 inserted.id
             }
         };
-        comment_sources::insert(
-            self.conn,
-            &comment_sources::CommentSource {
-                comment_id,
-                format: format.to_owned(),
-                site: site.clone(),
-                source_id: c.id.clone(),
-                imported_at: self.now,
-            },
-        )?;
+        let sources = std::iter::once((format, c.id.as_str()))
+            .chain(c.also_from.iter().map(|(f, id)| (f.as_str(), id.as_str())));
+        for (format, source_id) in sources {
+            comment_sources::insert(
+                self.conn,
+                &comment_sources::CommentSource {
+                    format: format.to_owned(),
+                    site: site.clone(),
+                    source_id: source_id.to_owned(),
+                    comment_id,
+                    imported_at: self.now,
+                },
+            )?;
+        }
         *self.summary.comments.entry(c.status.as_str()).or_default() += 1;
         *self.summary.sites.entry(site).or_default() += 1;
         Ok(Took::Stored)

@@ -15,7 +15,7 @@ pub use engine::{parse_map, run, ImportError, Options, Summary};
 
 pub use source::{
     Collect, Format, Kind, Markup, ParseError, Position, ReadError, Sink, SourceComment,
-    SourceThread,
+    SourceThread, SourceUnsubscription,
 };
 
 use std::path::Path;
@@ -35,13 +35,12 @@ pub fn read_file(
     };
     match format {
         Format::Wordpress => wordpress::read(stream()?, sink),
-        Format::Disqus | Format::Isso | Format::Remark42 | Format::Commento | Format::Causerie => {
-            let _ = stream;
-            Err(ReadError::Parse(ParseError::new(
-                Position::Unknown,
-                format!("the {format} importer is being merged"),
-            )))
-        }
+        Format::Disqus => disqus::read(stream()?, sink),
+        Format::Remark42 => remark42::read(stream()?, sink),
+        Format::Causerie => causerie::read(stream()?, sink),
+        // Not streams: a database, and a file read twice.
+        Format::Isso => isso::read_path(path, sink),
+        Format::Commento => commento::read_path(path, sink),
     }
 }
 

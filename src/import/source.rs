@@ -100,6 +100,10 @@ pub struct SourceComment {
     /// The text as the source stores it, kept as the comment's raw input.
     pub text: String,
     pub markup: Markup,
+    /// The HTML the source made of `text` with our whitelist (Causerie's own
+    /// export): checked against the whitelist again rather than rendered anew, so
+    /// that a Markdown comment keeps its rendering.
+    pub html: Option<String>,
     /// Seconds since 1970, UTC.
     pub created_at: i64,
     pub status: Status,
@@ -116,6 +120,10 @@ pub struct SourceComment {
     /// Why a held comment was held, as Causerie stores it (`first_time`,
     /// `links:3:2`, …): only Causerie's own export has it.
     pub hold_reason: Option<String>,
+    /// Other sources the comment came from, as (format, source id): Causerie's own
+    /// export carries the WordPress (or other) id a comment was first imported
+    /// with, so that importing that file again later still adds nothing.
+    pub also_from: Vec<(String, String)>,
     pub position: Position,
 }
 
@@ -131,6 +139,7 @@ impl SourceComment {
             website: None,
             text,
             markup: Markup::Html,
+            html: None,
             created_at,
             status: Status::Approved,
             ip: None,
@@ -140,6 +149,7 @@ impl SourceComment {
             edited_at: None,
             keep_id: None,
             hold_reason: None,
+            also_from: Vec::new(),
             position: Position::default(),
         }
     }
@@ -195,11 +205,25 @@ pub enum ReadError {
     Sink(anyhow::Error),
 }
 
+/// An address that wants no more reply notifications (Causerie's own export).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceUnsubscription {
+    pub email: String,
+    /// The [`SourceThread::key`] of the thread it left, or `None`: every thread.
+    pub thread: Option<String>,
+    pub created_at: i64,
+    pub position: Position,
+}
+
 /// Where a parser puts what it reads, in the file's order. A thread is pushed
 /// before any comment that refers to it.
 pub trait Sink {
     fn thread(&mut self, thread: SourceThread) -> anyhow::Result<()>;
     fn comment(&mut self, comment: SourceComment) -> anyhow::Result<()>;
+    /// After the threads and comments it refers to.
+    fn unsubscribed(&mut self, _unsubscription: SourceUnsubscription) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// How far the parser is, in bytes of the file read so far (the progress bar).
     fn progress(&mut self, _bytes_read: u64) {}
 }
@@ -209,6 +233,7 @@ pub trait Sink {
 pub struct Collect {
     pub threads: Vec<SourceThread>,
     pub comments: Vec<SourceComment>,
+    pub unsubscriptions: Vec<SourceUnsubscription>,
 }
 
 impl Sink for Collect {
@@ -218,6 +243,10 @@ impl Sink for Collect {
     }
     fn comment(&mut self, comment: SourceComment) -> anyhow::Result<()> {
         self.comments.push(comment);
+        Ok(())
+    }
+    fn unsubscribed(&mut self, unsubscription: SourceUnsubscription) -> anyhow::Result<()> {
+        self.unsubscriptions.push(unsubscription);
         Ok(())
     }
 }

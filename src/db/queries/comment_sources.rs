@@ -8,10 +8,10 @@ use crate::db::DbConn;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = comment_sources)]
 pub struct CommentSource {
-    pub comment_id: i64,
     pub format: String,
     pub site: String,
     pub source_id: String,
+    pub comment_id: i64,
     pub imported_at: i64,
 }
 
@@ -37,10 +37,14 @@ pub fn insert(conn: &mut DbConn, row: &CommentSource) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// The sources of the comments `ids` (an export's batch).
-pub fn of_comments(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<CommentSource>> {
+/// The sources of comment `id`, as (format, source id).
+pub fn of_comment(conn: &mut DbConn, id: i64) -> QueryResult<Vec<(String, String)>> {
     comment_sources::table
-        .filter(comment_sources::comment_id.eq_any(ids))
-        .select(CommentSource::as_select())
+        .filter(comment_sources::comment_id.eq(id))
+        .order((
+            comment_sources::format.asc(),
+            comment_sources::source_id.asc(),
+        ))
+        .select((comment_sources::format, comment_sources::source_id))
         .load(conn)
 }
