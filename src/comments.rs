@@ -173,6 +173,17 @@ fn attach_point(
         .filter(|p| p.thread_id == thread_id)
         .filter(|p| matches!(p.status, Status::Approved | Status::Pending))
         .ok_or(PostError::UnknownParent)?;
+    Ok(reply_anchor(conn, parent, max_depth)?)
+}
+
+/// Where a reply to `parent` goes: under it, or under its nearest ancestor above
+/// `max_depth`; returns the parent id and the reply's depth. For readers' replies
+/// and imported ones alike.
+pub fn reply_anchor(
+    conn: &mut DbConn,
+    parent: Comment,
+    max_depth: i32,
+) -> diesel::QueryResult<(Option<i64>, i32)> {
     if max_depth <= 0 {
         return Ok((None, 0));
     }

@@ -346,6 +346,7 @@ fn import(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
+        bar.set_message("0 comments");
         bar
     } else {
         ProgressBar::hidden()
@@ -364,7 +365,7 @@ fn import(
         },
         &mut |n| {
             comments += n;
-            if comments % 97 == 0 {
+            if comments % 97 == 1 {
                 tick_bar.set_message(format!("{comments} comments"));
             }
         },

@@ -268,25 +268,8 @@ impl fmt::Display for PageMoved {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, Settings};
 
-    fn two_sites() -> Sites {
-        let sites = ["blog", "notes"]
-            .iter()
-            .map(|id| {
-                serde_json::json!({
-                    "id": id,
-                    "origins": [format!("https://{id}.example.org")],
-                })
-            })
-            .collect();
-        Config::from_settings(Settings {
-            sites,
-            ..Default::default()
-        })
-        .unwrap()
-        .sites
-    }
+    use crate::sites::tests::two_sites;
 
     #[test]
     fn a_move_is_on_the_site_named_else_the_first_and_takes_urls_for_their_path() {

@@ -463,7 +463,8 @@ fn unescape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn escape(text: &str, in_attribute: bool) -> String {
+/// `text` with `&`, `<`, `>` (and, in an attribute, `"`) escaped.
+pub(crate) fn escape(text: &str, in_attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -121,11 +121,11 @@ pub fn choose<'s>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::{Config, Settings};
 
-    fn two_sites() -> Sites {
+    pub(crate) fn two_sites() -> Sites {
         let sites = ["blog", "notes"]
             .iter()
             .map(|id| {

@@ -534,6 +534,7 @@ mod tests {
         want.ip = Some("192.0.2.0/24".into());
         want.edited_at = Some(NOV_30_8H + 7 * 60 + 30);
         want.keep_id = Some(1);
+        want.html = Some("<p>Très bien ! <b>merci</b></p>".into());
         want.position = Position::Line(12);
         assert_eq!(c, &want);
 

@@ -513,7 +513,7 @@ impl Importer<'_, '_> {
         let site_rules = &self.sites.of_thread(&site).settings;
         let (parent_id, depth) = match parent {
             None => (None, 0),
-            Some(p) => attach(self.conn, p, site_rules.max_depth as i32)?,
+            Some(p) => crate::comments::reply_anchor(self.conn, p, site_rules.max_depth as i32)?,
         };
         let html = match (&c.html, c.markup) {
             (Some(html), _) => crate::sanitize::reclean(html),
@@ -707,26 +707,6 @@ enum Took {
     LeftOut,
     /// Its parent has yet to come.
     Waiting,
-}
-
-/// Where a reply to `parent` goes, as readers' replies do (`max_depth`).
-fn attach(conn: &mut DbConn, parent: Comment, max_depth: i32) -> QueryResult<(Option<i64>, i32)> {
-    if max_depth <= 0 {
-        return Ok((None, 0));
-    }
-    let mut anchor = parent;
-    while anchor.depth >= max_depth {
-        match anchor
-            .parent_id
-            .map(|id| q::find(conn, id))
-            .transpose()?
-            .flatten()
-        {
-            Some(up) => anchor = up,
-            None => break,
-        }
-    }
-    Ok((Some(anchor.id), (anchor.depth + 1).min(max_depth)))
 }
 
 /// `url` with the first `--map` whose FROM starts it rewritten.

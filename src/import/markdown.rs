@@ -11,6 +11,7 @@
 //! extension). Raw HTML in the Markdown is passed on as it is: the sanitizer keeps
 //! only the whitelist.
 
+use crate::sanitize::escape;
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// Renders `markdown` for [`crate::sanitize::sanitize`].
@@ -265,20 +266,6 @@ impl Renderer {
         }
         self.out.push_str(html);
     }
-}
-
-fn escape(text: &str, in_attribute: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if in_attribute => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
