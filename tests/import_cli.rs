@@ -365,6 +365,11 @@ fn wordpress_exports_come_in_whole() {
     );
     assert!(summary.contains("2 pingbacks or trackbacks (--with-pingbacks keeps them)"));
     assert!(
+        summary
+            .contains("1 WordPress entries of type `order_note`, which are not readers' comments"),
+        "{summary}"
+    );
+    assert!(
         summary.contains("kept as comments of their own: 1"),
         "{summary}"
     );

@@ -322,6 +322,10 @@ impl Sink for Importer<'_, '_> {
         self.take(comment)
     }
 
+    fn left_out(&mut self, reason: &str, count: u64) {
+        *self.summary.skipped.entry(reason.to_owned()).or_default() += count;
+    }
+
     fn unsubscribed(&mut self, u: SourceUnsubscription) -> anyhow::Result<()> {
         let Ok(email) = AuthorEmail::parse(&u.email) else {
             self.summary

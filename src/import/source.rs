@@ -224,6 +224,9 @@ pub trait Sink {
     fn unsubscribed(&mut self, _unsubscription: SourceUnsubscription) -> anyhow::Result<()> {
         Ok(())
     }
+    /// Entries the parser leaves out itself, and why (WordPress's private notes):
+    /// counted in the summary.
+    fn left_out(&mut self, _reason: &str, _count: u64) {}
     /// How far the parser is, in bytes of the file read so far (the progress bar).
     fn progress(&mut self, _bytes_read: u64) {}
 }

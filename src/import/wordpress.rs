@@ -60,7 +60,7 @@ use super::source::{
 pub fn read(input: impl BufRead, sink: &mut dyn Sink) -> Result<(), ReadError> {
     let mut parser = Parser::new(input);
     let result = parser.run(sink);
-    parser.log_skipped();
+    parser.log_skipped(sink);
     result
 }
 
@@ -668,8 +668,12 @@ impl<R: BufRead> Parser<R> {
         Ok(())
     }
 
-    fn log_skipped(&self) {
+    fn log_skipped(&self, sink: &mut dyn Sink) {
         for (kind, count) in &self.skipped {
+            sink.left_out(
+                &format!("WordPress entries of type `{kind}`, which are not readers' comments"),
+                *count,
+            );
             tracing::info!(
                 comment_type = %kind,
                 count,
