@@ -24,6 +24,13 @@ const SECRET_NAME: &str = "hmac_secret";
 const SENT_MAIL_KEPT: Duration = crate::clock::days(30);
 /// How long a thread change is kept: every instance has read it long before.
 const THREAD_CHANGES_KEPT: Duration = crate::clock::hours(1);
+/// At SIGTERM or SIGINT, how long requests in flight get to finish (the README says
+/// how long a stop takes: the sum of these three, at most).
+pub const SHUTDOWN_REQUESTS: Duration = Duration::from_secs(10);
+/// Then how long the outbox worker gets to finish the message it is sending.
+pub const SHUTDOWN_OUTBOX: Duration = Duration::from_secs(10);
+/// Then how long the SQLite writer gets to commit and answer what is queued.
+pub const SHUTDOWN_WRITER: Duration = Duration::from_secs(5);
 
 pub struct Application {
     port: u16,
@@ -172,7 +179,10 @@ impl Application {
         .worker_max_blocking_threads(pool_size)
         .client_request_timeout(Duration::from_secs(10))
         .client_disconnect_timeout(Duration::from_secs(2))
-        .shutdown_timeout(10)
+        .shutdown_timeout(SHUTDOWN_REQUESTS.as_secs())
+        // actix-server stops at once on SIGINT, dropping requests in flight: both
+        // signals get the graceful stop here.
+        .shutdown_signal(stop_signal())
         .run();
         Ok(Application {
             port,
@@ -210,13 +220,93 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped, then stops the outbox worker and waits for it: a message
-    /// it had claimed is either recorded or handed back.
+    /// Serves until stopped (SIGTERM or SIGINT: no new connections, requests in
+    /// flight get `SHUTDOWN_REQUESTS` to finish), then stops the outbox worker after
+    /// its current message and waits for it (a message it had claimed is either
+    /// recorded or handed back), then lets the SQLite writer commit and answer what
+    /// is still queued. Each wait is bounded, so the process ends within their sum.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        tracing::info!("the HTTP server has stopped; stopping the outbox worker");
         self.state.outbox.stop();
-        let _ = self.outbox_worker.await;
+        let mut clean = true;
+        match actix_web::rt::time::timeout(SHUTDOWN_OUTBOX, self.outbox_worker).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                clean = false;
+                tracing::error!(error = %e, "the outbox worker had ended abnormally");
+            }
+            Err(_) => {
+                clean = false;
+                tracing::warn!(
+                    "the outbox worker was still sending after {} s; the message it holds \
+                     goes back to the outbox when its claim runs out",
+                    SHUTDOWN_OUTBOX.as_secs()
+                );
+            }
+        }
+        let state = self.state.clone();
+        let drained = actix_web::rt::task::spawn_blocking(move || {
+            state.writer.get().is_none_or(|w| w.drain(SHUTDOWN_WRITER))
+        })
+        .await
+        .unwrap_or(false);
+        if !drained {
+            clean = false;
+            tracing::warn!(
+                "the writer did not finish its queue within {} s; what it had not \
+                 committed was not acknowledged either",
+                SHUTDOWN_WRITER.as_secs()
+            );
+        }
+        if served.is_ok() && clean {
+            tracing::info!("stopped cleanly");
+        }
         served
+    }
+}
+
+/// Resolves at the first SIGTERM or SIGINT (Ctrl-C), saying which; the server then
+/// stops gracefully. Should the handlers not install, the signals keep their default
+/// action (the process ends at once).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                let name = std::future::poll_fn(|cx| {
+                    use std::task::Poll;
+                    if term.poll_recv(cx).is_ready() {
+                        Poll::Ready("SIGTERM")
+                    } else if int.poll_recv(cx).is_ready() {
+                        Poll::Ready("SIGINT")
+                    } else {
+                        Poll::Pending
+                    }
+                })
+                .await;
+                tracing::info!(
+                    "{name} received: no new connections; requests in flight get {} s",
+                    SHUTDOWN_REQUESTS.as_secs()
+                );
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "cannot handle SIGTERM or SIGINT");
+                std::future::pending::<()>().await
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if actix_web::rt::signal::ctrl_c().await.is_ok() {
+            tracing::info!("Ctrl-C received: no new connections");
+        } else {
+            std::future::pending::<()>().await
+        }
     }
 }
 

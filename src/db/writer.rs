@@ -168,6 +168,35 @@ impl Writer {
         answered.await.map_err(|_| WriteError::Stopped)?
     }
 
+    /// At shutdown, once no request can queue more: commits and answers every unit
+    /// already queued, then ends the thread. Waits at most `within`; whether the
+    /// thread ended in that time. Units queued after this are answered `Stopped`.
+    pub fn drain(&self, within: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        let pause = std::time::Duration::from_millis(5);
+        // Behind every unit already queued: the thread commits them all first.
+        loop {
+            match self.jobs.try_send(Job::Stop) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => break,
+                Err(TrySendError::Full(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(pause)
+                }
+                Err(TrySendError::Full(_)) => return false,
+            }
+        }
+        let mut slot = self.thread.lock().unwrap_or_else(|e| e.into_inner());
+        while slot.as_ref().is_some_and(|t| !t.is_finished()) {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(pause);
+        }
+        if let Some(thread) = slot.take() {
+            let _ = thread.join();
+        }
+        true
+    }
+
     /// Ends the writer thread and waits for it: what a bug that escaped every guard
     /// would do. Only for tests of what follows (`/healthz` says so).
     #[doc(hidden)]
