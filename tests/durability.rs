@@ -1,6 +1,7 @@
 //! A `201` means the comment is on disk: the server is killed with SIGKILL the moment
 //! the last `201` arrives, started again on the same database, and every comment it
-//! acknowledged is there.
+//! acknowledged is there. SIGTERM and SIGINT under a load of posts: a clean stop, exit
+//! 0, and again every acknowledged comment there.
 
 mod common;
 
@@ -147,4 +148,122 @@ async fn acknowledged_comments_survive_a_sigkill() {
     server.ready(&client).await;
     let bodies = listed_bodies(&server, &client).await;
     assert_eq!(bodies, acknowledged, "a comment answered 201 was lost");
+}
+
+/// Concurrent posting clients, and posts each sends at most (all fit one listing).
+const CLIENTS: usize = 8;
+const POSTS_PER_CLIENT: usize = 60;
+/// The longest a stop may take: `SHUTDOWN_REQUESTS + SHUTDOWN_OUTBOX + SHUTDOWN_WRITER`
+/// in `startup.rs`, as the README says.
+const STOP_BOUND: Duration = Duration::from_secs(25);
+
+/// SIGTERM or SIGINT in the middle of a load of posts: the process exits 0 within
+/// the bound, says it stopped cleanly, and every comment answered 201 is there.
+async fn a_stop_under_load_loses_no_acknowledged_comment(signal: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mut server = Server::start(dir.path());
+    server.ready(&client).await;
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut clients = Vec::new();
+    for c in 0..CLIENTS {
+        let (client, url, acknowledged) = (
+            client.clone(),
+            server.url("/api/v1/comments"),
+            acknowledged.clone(),
+        );
+        let signal = signal.to_owned();
+        clients.push(tokio::spawn(async move {
+            for n in 0..POSTS_PER_CLIENT {
+                let text = format!("Avant {signal}, commentaire {c}-{n}.");
+                let sent = client
+                    .post(&url)
+                    .json(&json!({
+                        "page": PAGE,
+                        "title": "Arrêt",
+                        "author": "Camille",
+                        "email": format!("camille{c}x{n}@example.org"),
+                        "body": text,
+                    }))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == 201 => {
+                        acknowledged.lock().unwrap().push(format!("<p>{text}</p>"))
+                    }
+                    // Refused while stopping (503): not acknowledged, and allowed.
+                    Ok(_) => {}
+                    // The server no longer accepts connections.
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+    // In the middle of the load.
+    while acknowledged.lock().unwrap().len() < 40 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(server.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} failed");
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < STOP_BOUND,
+            "still running {} s after {signal}",
+            STOP_BOUND.as_secs()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    for c in clients {
+        c.await.unwrap();
+    }
+    // The readers end with the process's output.
+    let log: Vec<String> = server.lines.iter().collect();
+    assert!(
+        status.success(),
+        "exit status {status}:\n{}",
+        log.join("\n")
+    );
+    assert!(
+        log.iter().any(|l| l.contains("stopped cleanly")),
+        "no \"stopped cleanly\" in the log:\n{}",
+        log.join("\n")
+    );
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() < CLIENTS * POSTS_PER_CLIENT,
+        "the load had ended before {signal}"
+    );
+
+    let server = Server::start(dir.path());
+    server.ready(&client).await;
+    let bodies = listed_bodies(&server, &client).await;
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|b| !bodies.contains(b))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "answered 201 and lost after {signal}: {lost:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_under_a_load_of_posts_loses_no_acknowledged_comment_and_exits_0() {
+    a_stop_under_load_loses_no_acknowledged_comment("TERM").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_under_a_load_of_posts_loses_no_acknowledged_comment_and_exits_0() {
+    a_stop_under_load_loses_no_acknowledged_comment("INT").await;
 }
