@@ -1,5 +1,6 @@
 //! The unit of work and the SQLite group-commit writer: one unit that panics fails
-//! alone, and a writer thread that is gone shows on `/healthz`.
+//! alone, a writer thread that is gone shows on `/healthz`, and a drain at shutdown
+//! commits and answers every unit queued.
 
 use causerie::app::Db;
 use causerie::error::ApiError;
@@ -112,4 +113,66 @@ async fn a_post_while_an_import_holds_the_database_is_told_to_retry_and_reads_go
         .post_comment(&comment("/lu", "Dominique", "Pendant l'import"))
         .await;
     assert_eq!(r.status(), 201);
+}
+
+/// At shutdown the writer commits and answers what is queued, then ends: a unit
+/// accepted before the stop is never dropped unanswered.
+#[actix_web::test]
+async fn draining_the_writer_commits_and_answers_every_queued_unit() {
+    let app = spawn_app().await;
+    let Some(writer) = app.state.writer.get() else {
+        // PostgreSQL: no writer thread.
+        return;
+    };
+    // The first unit holds the thread, so that the others are still queued when
+    // the drain begins.
+    let (held, release) = std::sync::mpsc::channel::<()>();
+    let first = writer.write(move |_tx| -> Result<(), ApiError> {
+        let _ = release.recv_timeout(std::time::Duration::from_secs(5));
+        Ok(())
+    });
+    let queued = (0..20).map(|n| {
+        writer.write(move |tx| -> Result<(), ApiError> {
+            causerie::db::queries::threads::find_or_create(
+                tx,
+                causerie::domain::DEFAULT_SITE,
+                &format!("/drain-{n}"),
+                "Vidange",
+                causerie::db::now(),
+            )?;
+            Ok(())
+        })
+    });
+    let queued: Vec<_> = queued.map(Box::pin).collect();
+    let mut first = Box::pin(first);
+    // Polled once each: every unit is in the queue now.
+    let mut all = futures_util::future::join_all(queued);
+    assert!(futures_util::poll!(&mut first).is_pending());
+    assert!(futures_util::poll!(&mut all).is_pending());
+    let state = app.state.clone();
+    let drained = tokio::task::spawn_blocking(move || {
+        state
+            .writer
+            .get()
+            .unwrap()
+            .drain(std::time::Duration::from_secs(10))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    held.send(()).unwrap();
+    assert!(drained.await.unwrap(), "the writer did not drain in time");
+    assert!(matches!(first.await, Ok(Ok(()))));
+    for outcome in all.await {
+        assert!(matches!(outcome, Ok(Ok(()))), "{outcome:?}");
+    }
+    assert_eq!(
+        app.stored("SELECT CAST(COUNT(*) AS TEXT) AS v FROM threads WHERE page LIKE '/drain-%'")
+            .as_deref(),
+        Some("20")
+    );
+    // After the drain, nothing more is accepted, and nothing waits forever.
+    let late = writer.write(|_tx| -> Result<(), ApiError> { Ok(()) }).await;
+    assert!(
+        matches!(late, Err(causerie::db::writer::WriteError::Stopped)),
+        "{late:?}"
+    );
 }
