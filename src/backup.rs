@@ -160,3 +160,141 @@ pub fn migration_state(conn: &mut DbConn) -> anyhow::Result<MigrationState> {
         DbConn::Pg(c) => state::<diesel::pg::Pg, _>(c, &db::POSTGRES_MIGRATIONS),
     }
 }
+
+/// What a restore did.
+#[derive(Debug)]
+pub struct Restored {
+    /// Where the database that was replaced now is (none if there was none).
+    pub kept_aside: Option<PathBuf>,
+    pub comments: i64,
+}
+
+/// The three files of a SQLite database in WAL mode.
+fn with_sidecars(path: &Path) -> [PathBuf; 3] {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    [path.to_owned(), wal.into(), shm.into()]
+}
+
+/// Removes the temporary copy unless the restore went through.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for p in with_sidecars(&self.0) {
+            let _ = std::fs::remove_file(p);
+        }
+        let mut journal = self.0.as_os_str().to_owned();
+        journal.push("-journal");
+        let _ = std::fs::remove_file(PathBuf::from(journal));
+    }
+}
+
+/// Puts the backup `file` in place of the SQLite database at `live`, for a stopped
+/// instance. `file` itself is only read: a copy of it, next to `live`, is checked
+/// (a SQLite database, passing its integrity check, with no migration this binary
+/// does not know) and brought up to date; only then is `live` (with its `-wal` and
+/// `-shm`) moved to `live.before-restore-TIMESTAMP` and the copy renamed into its
+/// place. Refused, with nothing changed, if another process has `live` open.
+pub fn restore_sqlite(live: &Path, file: &Path) -> anyhow::Result<Restored> {
+    use std::io::Read;
+    let nothing = "nothing was replaced";
+    let mut head = [0u8; 16];
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .map_err(|e| anyhow::anyhow!("{}: cannot read it ({e}); {nothing}", file.display()))?;
+    if &head != b"SQLite format 3\0" {
+        anyhow::bail!("{} is not a SQLite database; {nothing}", file.display());
+    }
+    let stamp = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name = live
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("database_url names no file"))?
+        .to_string_lossy()
+        .into_owned();
+    let dir = match live.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let scratch = Scratch(dir.join(format!(".{name}.restoring-{stamp}")));
+    std::fs::copy(file, &scratch.0).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot copy {} next to {name}: {e}; {nothing}",
+            file.display()
+        )
+    })?;
+    let comments = {
+        let mut copy = open_existing_sqlite(&scratch.0)
+            .map_err(|e| anyhow::anyhow!("{}: {e:#}; {nothing}", file.display()))?;
+        integrity(&mut copy).map_err(|why| {
+            anyhow::anyhow!(
+                "{} fails SQLite's integrity check ({why}); {nothing}",
+                file.display()
+            )
+        })?;
+        let state = migration_state(&mut copy)?;
+        if !state.unknown.is_empty() {
+            anyhow::bail!(
+                "{} was written by a newer Causerie (migrations {}); {nothing}",
+                file.display(),
+                state.unknown.join(", ")
+            );
+        }
+        db::migrate(&mut copy).map_err(|e| anyhow::anyhow!("{e:#}; {nothing}"))?;
+        count_comments(&mut copy)?
+    };
+    let kept_aside = if live.exists() {
+        ensure_unused(live)?;
+        let aside = dir.join(format!("{name}.before-restore-{stamp}"));
+        for (from, to) in with_sidecars(live).iter().zip(with_sidecars(&aside)) {
+            if from.exists() {
+                std::fs::rename(from, &to)
+                    .map_err(|e| anyhow::anyhow!("cannot move {} aside: {e}", from.display()))?;
+            }
+        }
+        Some(aside)
+    } else {
+        None
+    };
+    std::fs::rename(&scratch.0, live)
+        .map_err(|e| anyhow::anyhow!("cannot put the copy in place of {}: {e}", live.display()))?;
+    Ok(Restored {
+        kept_aside,
+        comments,
+    })
+}
+
+#[derive(QueryableByName)]
+struct Mode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
+/// Leaving WAL mode needs the database to itself: it fails while the server (or any
+/// other process) has it open. It also folds the `-wal` into the file kept aside.
+fn ensure_unused(live: &Path) -> anyhow::Result<()> {
+    let in_use = || {
+        anyhow::anyhow!(
+            "{} is in use: stop the server (and any other causerie command) first; nothing \
+             was replaced",
+            live.display()
+        )
+    };
+    let mut conn = open_existing_sqlite(live)?;
+    diesel::sql_query("PRAGMA busy_timeout = 200")
+        .execute(&mut conn)
+        .map_err(|_| in_use())?;
+    let mode = diesel::sql_query("PRAGMA journal_mode = DELETE")
+        .get_result::<Mode>(&mut conn)
+        .map_err(|_| in_use())?;
+    if mode.journal_mode != "delete" {
+        return Err(in_use());
+    }
+    Ok(())
+}

@@ -37,6 +37,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Put a backup in place of the SQLite database, for a stopped instance: FILE is
+    /// checked first, and the database it replaces is kept aside.
+    Restore {
+        /// The backup (from `causerie backup`).
+        file: PathBuf,
+    },
     /// Check the database's integrity, its migrations and the configuration (and
     /// with --smtp, that the SMTP server answers): one line each; exits 1 if any fails.
     Check {
@@ -171,6 +177,7 @@ fn main() -> ExitCode {
         }
         Command::Admin { action } => admin(&config, action),
         Command::Backup { file, force } => backup(&config, &file, force),
+        Command::Restore { file } => restore(&config, &file),
         Command::Check { smtp } => return check(&config, smtp),
         Command::MigrateData { from, to, force } => migrate_data(&from, &to, force),
         Command::MoveSite { from, to, merge } => move_site(&config, &from, &to, merge),
@@ -244,6 +251,25 @@ fn backup(config: &Config, file: &std::path::Path, force: bool) -> anyhow::Resul
         done.bytes,
         done.comments
     );
+    Ok(())
+}
+
+fn restore(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    if causerie::db::Backend::of_url(&config.database.url) == Some(causerie::db::Backend::Postgres)
+    {
+        anyhow::bail!("on PostgreSQL, restore a pg_dump with pg_restore");
+    }
+    let live = causerie::backup::sqlite_path(&config.database.url)?;
+    let done = causerie::backup::restore_sqlite(&live, file)?;
+    println!(
+        "restored {} ({} comments) as {}",
+        file.display(),
+        done.comments,
+        live.display()
+    );
+    if let Some(aside) = done.kept_aside {
+        println!("the database it replaced is kept at {}", aside.display());
+    }
     Ok(())
 }
 

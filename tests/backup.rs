@@ -243,3 +243,94 @@ fn check_fails_on_pending_migrations_and_an_unreachable_smtp_server() {
     assert!(said.contains("causerie migrate"), "{said}");
     assert!(said.contains("FAIL smtp server"), "{said}");
 }
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn restore_puts_a_backup_in_place_and_keeps_the_old_database_aside() {
+    let (dir, live) = operator_dir();
+    {
+        let mut conn = db::establish(&url(&live)).unwrap();
+        add_comment(&mut conn);
+        let out = run(dir.path(), &["backup", "copy.db"]);
+        assert!(out.status.success(), "{}", both(&out));
+        // Written after the backup: the restored database does not have it.
+        add_comment(&mut conn);
+    }
+    let out = run(dir.path(), &["restore", "copy.db"]);
+    assert!(out.status.success(), "{}", both(&out));
+    let said = both(&out);
+    assert!(said.contains("(1 comments)"), "{said}");
+    assert!(said.contains("before-restore-"), "{said}");
+
+    let mut now = db::establish(&url(&live)).unwrap();
+    assert_eq!(number(&mut now, "SELECT COUNT(*) AS n FROM comments"), 1);
+    let aside: Vec<String> = entries(dir.path())
+        .into_iter()
+        .filter(|n| n.starts_with("causerie.db.before-restore-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{:?}", entries(dir.path()));
+    let mut old = db::establish(&url(&dir.path().join(&aside[0]))).unwrap();
+    assert_eq!(number(&mut old, "SELECT COUNT(*) AS n FROM comments"), 2);
+    // The backup itself is untouched, and no temporary copy is left behind.
+    assert!(dir.path().join("copy.db").is_file());
+    assert!(
+        !entries(dir.path()).iter().any(|n| n.contains("restoring")),
+        "{:?}",
+        entries(dir.path())
+    );
+}
+
+#[test]
+fn restore_refuses_a_corrupted_or_foreign_file_and_replaces_nothing() {
+    let (dir, live) = operator_dir();
+    let out = run(dir.path(), &["backup", "copy.db"]);
+    assert!(out.status.success(), "{}", both(&out));
+    corrupt(&dir.path().join("copy.db"));
+    std::fs::write(dir.path().join("notes.txt"), "not a database at all").unwrap();
+    let before = entries(dir.path());
+
+    let out = run(dir.path(), &["restore", "copy.db"]);
+    assert!(!out.status.success(), "{}", both(&out));
+    assert!(
+        both(&out).contains("nothing was replaced"),
+        "{}",
+        both(&out)
+    );
+    let out = run(dir.path(), &["restore", "notes.txt"]);
+    assert!(!out.status.success(), "{}", both(&out));
+    assert!(
+        both(&out).contains("is not a SQLite database"),
+        "{}",
+        both(&out)
+    );
+
+    assert_eq!(entries(dir.path()), before);
+    let mut conn = db::establish(&url(&live)).unwrap();
+    assert_eq!(number(&mut conn, "SELECT COUNT(*) AS n FROM threads"), 1);
+}
+
+#[test]
+fn restore_refuses_while_another_process_has_the_database_open() {
+    let (dir, live) = operator_dir();
+    let out = run(dir.path(), &["backup", "copy.db"]);
+    assert!(out.status.success(), "{}", both(&out));
+    // As the server's pool does: open, in WAL mode, having read.
+    let mut server = db::establish(&url(&live)).unwrap();
+    assert_eq!(number(&mut server, "SELECT COUNT(*) AS n FROM threads"), 1);
+
+    let out = run(dir.path(), &["restore", "copy.db"]);
+    assert!(!out.status.success(), "{}", both(&out));
+    assert!(both(&out).contains("stop the server"), "{}", both(&out));
+    assert!(!entries(dir.path())
+        .iter()
+        .any(|n| n.contains("before-restore") || n.contains("restoring")));
+    assert_eq!(number(&mut server, "SELECT COUNT(*) AS n FROM threads"), 1);
+}
