@@ -78,6 +78,57 @@ pub fn backup_sqlite(conn: &mut DbConn, dest: &Path, force: bool) -> anyhow::Res
     })
 }
 
+/// The name of an automatic backup: `causerie-YYYYMMDD-HHMMSS.db`, in UTC, so that
+/// names sort as times do.
+pub fn automatic_name(at: time::OffsetDateTime) -> String {
+    let stamp = at
+        .to_offset(time::UtcOffset::UTC)
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .unwrap_or_default();
+    format!("causerie-{stamp}.db")
+}
+
+fn is_automatic(name: &str) -> bool {
+    name.len() == "causerie-YYYYMMDD-HHMMSS.db".len()
+        && name.starts_with("causerie-")
+        && name.ends_with(".db")
+        && name[9..24]
+            .chars()
+            .enumerate()
+            .all(|(i, c)| if i == 8 { c == '-' } else { c.is_ascii_digit() })
+}
+
+/// One automatic backup into `dir` (created if needed), then the oldest automatic
+/// backups beyond `keep` removed (other files in `dir` are left alone). Returns
+/// what was written and the files removed.
+pub fn backup_into_dir(
+    conn: &mut DbConn,
+    dir: &Path,
+    keep: u32,
+    at: time::OffsetDateTime,
+) -> anyhow::Result<(Summary, Vec<PathBuf>)> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let done = backup_sqlite(conn, &dir.join(automatic_name(at)), false)?;
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_automatic(n))
+        .collect();
+    names.sort();
+    let excess = names.len().saturating_sub(keep as usize);
+    let mut removed = Vec::new();
+    for name in &names[..excess] {
+        let path = dir.join(name);
+        std::fs::remove_file(&path)
+            .map_err(|e| anyhow::anyhow!("cannot remove {}: {e}", path.display()))?;
+        removed.push(path);
+    }
+    Ok((done, removed))
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -297,4 +348,62 @@ fn ensure_unused(live: &Path) -> anyhow::Result<()> {
         return Err(in_use());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn automatic_backups_are_named_by_time_and_the_oldest_beyond_keep_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("live.db");
+        let mut conn = db::establish(&format!("sqlite://{}", live.display())).unwrap();
+        db::migrate(&mut conn).unwrap();
+        let backups = dir.path().join("backups");
+        std::fs::create_dir_all(&backups).unwrap();
+        std::fs::write(backups.join("notes.txt"), "mine").unwrap();
+        let start = time::macros::datetime!(2026-12-01 10:00:00 UTC);
+        for h in 0..4 {
+            let at = start + time::Duration::hours(h);
+            let (done, removed) = backup_into_dir(&mut conn, &backups, 2, at).unwrap();
+            assert_eq!(done.comments, 0);
+            assert_eq!(removed.len(), usize::from(h >= 2));
+        }
+        let mut left: Vec<String> = std::fs::read_dir(&backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "causerie-20261201-120000.db",
+                "causerie-20261201-130000.db",
+                "notes.txt"
+            ]
+        );
+    }
+
+    #[test]
+    fn automatic_backups_are_for_sqlite_and_need_a_positive_interval_and_count() {
+        use crate::config::{Config, Settings};
+        let on = |database_url: &str, every: u32, keep: u32| {
+            Config::from_settings(Settings {
+                database_url: database_url.into(),
+                backup_dir: Some("/var/backups/causerie".into()),
+                backup_every_hours: every,
+                backup_keep: keep,
+                ..Default::default()
+            })
+        };
+        let c = on("sqlite://causerie.db", 6, 3).unwrap();
+        assert_eq!(c.database.backups.every.as_secs(), 6 * 3600);
+        assert_eq!(c.database.backups.keep, 3);
+        assert_eq!(c.to_settings().backup_every_hours, 6);
+        let e = on("postgres://u@h/d", 6, 3).unwrap_err().to_string();
+        assert!(e.contains("backup_dir") && e.contains("pg_dump"), "{e}");
+        assert!(on("sqlite://causerie.db", 0, 3).is_err());
+        assert!(on("sqlite://causerie.db", 6, 0).is_err());
+    }
 }
