@@ -69,6 +69,13 @@ pub struct Settings {
     pub ip_retention_days: u32,
     /// Comments per page of the public list when the client asks for no `limit`.
     pub page_size: u32,
+    /// A folder where the server writes a backup of the SQLite database every
+    /// `backup_every_hours` (`causerie-YYYYMMDD-HHMMSS.db`). Default: none.
+    pub backup_dir: Option<String>,
+    /// Hours between two automatic backups.
+    pub backup_every_hours: u32,
+    /// Automatic backups kept in `backup_dir`; older ones are removed.
+    pub backup_keep: u32,
     /// Database connections kept open (at most) by this instance. On PostgreSQL the
     /// sum over all instances must stay under the server's `max_connections`.
     pub pool_size: u32,
@@ -179,6 +186,9 @@ impl Default for Settings {
             max_depth: 5,
             ip_retention_days: 30,
             page_size: 100,
+            backup_dir: None,
+            backup_every_hours: 24,
+            backup_keep: 7,
             pool_size: 8,
             cache_mb: 8,
             log_format: LogFormat::Text,
@@ -286,6 +296,16 @@ pub struct Database {
     /// `sqlite://PATH` or `postgres://…`; may hold a password: never logged.
     pub url: String,
     pub pool_size: u32,
+    pub backups: Backups,
+}
+
+/// Automatic backups (SQLite): every `every`, into `dir` if set, the newest `keep`
+/// kept.
+#[derive(Debug, Clone)]
+pub struct Backups {
+    pub dir: Option<std::path::PathBuf>,
+    pub every: Duration,
+    pub keep: u32,
 }
 
 /// The abuse limits (section 9 of SPEC), all off when `enabled` is false.
@@ -413,7 +433,12 @@ pub enum ConfigError {
 }
 
 const MINUTE: u64 = 60;
+const HOUR: u64 = 3_600;
 const DAY: u64 = 86_400;
+
+fn hours(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n) * HOUR)
+}
 
 fn minutes(n: u32) -> Duration {
     crate::clock::minutes(n.into())
@@ -533,6 +558,8 @@ impl Config {
             ("login_max_failures", settings.login_max_failures),
             ("smtp_timeout_secs", settings.smtp_timeout_secs),
             ("smtp_retry_base_secs", settings.smtp_retry_base_secs),
+            ("backup_every_hours", settings.backup_every_hours),
+            ("backup_keep", settings.backup_keep),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -545,6 +572,15 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "page_size",
                 message: "must be at most 500".into(),
+            });
+        }
+        if settings.backup_dir.is_some()
+            && crate::db::Backend::of_url(&settings.database_url)
+                != Some(crate::db::Backend::Sqlite)
+        {
+            return Err(ConfigError::Invalid {
+                key: "backup_dir",
+                message: "automatic backups are of SQLite; on PostgreSQL, use pg_dump".into(),
             });
         }
         let from = mail::sender(settings.smtp_from.as_deref(), &public_url)?;
@@ -571,6 +607,9 @@ impl Config {
             max_depth,
             ip_retention_days,
             page_size,
+            backup_dir,
+            backup_every_hours,
+            backup_keep,
             pool_size,
             cache_mb,
             log_format,
@@ -636,6 +675,11 @@ impl Config {
             database: Database {
                 url: database_url,
                 pool_size,
+                backups: Backups {
+                    dir: backup_dir.map(std::path::PathBuf::from),
+                    every: hours(backup_every_hours),
+                    keep: backup_keep,
+                },
             },
             limits: Limits {
                 enabled: limits,
@@ -702,6 +746,13 @@ impl Config {
             max_depth: site.max_depth,
             ip_retention_days: whole(retention.ip, DAY),
             page_size: server.page_size,
+            backup_dir: database
+                .backups
+                .dir
+                .as_ref()
+                .map(|d| d.display().to_string()),
+            backup_every_hours: whole(database.backups.every, HOUR),
+            backup_keep: database.backups.keep,
             pool_size: database.pool_size,
             cache_mb: u32::try_from(server.cache_bytes >> 20).unwrap_or(u32::MAX),
             log_format: server.log_format,

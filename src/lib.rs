@@ -4,6 +4,7 @@ pub mod abuse;
 pub mod app;
 pub mod auth;
 pub mod avatar;
+pub mod backup;
 pub mod cache;
 pub mod clock;
 pub mod comments;

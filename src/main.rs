@@ -28,6 +28,28 @@ enum Command {
     Migrate,
     /// Print the effective settings, secrets masked.
     Config,
+    /// Write a consistent copy of the SQLite database to FILE, while the server runs
+    /// (on PostgreSQL: use pg_dump, or causerie export).
+    Backup {
+        /// The copy to write; it must not exist, unless --force.
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put a backup in place of the SQLite database, for a stopped instance: FILE is
+    /// checked first, and the database it replaces is kept aside.
+    Restore {
+        /// The backup (from `causerie backup`).
+        file: PathBuf,
+    },
+    /// Check the database's integrity, its migrations and the configuration (and
+    /// with --smtp, that the SMTP server answers): one line each; exits 1 if any fails.
+    Check {
+        /// Also connect to the SMTP server of `smtp_url`.
+        #[arg(long)]
+        smtp: bool,
+    },
     /// Manage moderator accounts.
     Admin {
         #[command(subcommand)]
@@ -154,6 +176,9 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Admin { action } => admin(&config, action),
+        Command::Backup { file, force } => backup(&config, &file, force),
+        Command::Restore { file } => restore(&config, &file),
+        Command::Check { smtp } => return check(&config, smtp),
         Command::MigrateData { from, to, force } => migrate_data(&from, &to, force),
         Command::MoveSite { from, to, merge } => move_site(&config, &from, &to, merge),
         Command::Export {
@@ -212,6 +237,116 @@ fn serve(config: Config) -> anyhow::Result<()> {
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+fn backup(config: &Config, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    use causerie::backup;
+    let live = backup::sqlite_path(&config.database.url)?;
+    let mut conn = backup::open_existing_sqlite(&live)?;
+    let done = backup::backup_sqlite(&mut conn, file, force)?;
+    println!(
+        "backed up {} to {}: {} bytes, {} comments",
+        live.display(),
+        done.path.display(),
+        done.bytes,
+        done.comments
+    );
+    Ok(())
+}
+
+fn restore(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    if causerie::db::Backend::of_url(&config.database.url) == Some(causerie::db::Backend::Postgres)
+    {
+        anyhow::bail!("on PostgreSQL, restore a pg_dump with pg_restore");
+    }
+    let live = causerie::backup::sqlite_path(&config.database.url)?;
+    let done = causerie::backup::restore_sqlite(&live, file)?;
+    println!(
+        "restored {} ({} comments) as {}",
+        file.display(),
+        done.comments,
+        live.display()
+    );
+    if let Some(aside) = done.kept_aside {
+        println!("the database it replaced is kept at {}", aside.display());
+    }
+    Ok(())
+}
+
+/// One line per item, `ok` or `FAIL` with why; exit 1 if any failed.
+fn check(config: &Config, smtp: bool) -> ExitCode {
+    use causerie::backup;
+    let mut failed = false;
+    let mut line = |item: &str, result: Result<String, String>| match result {
+        Ok(note) if note.is_empty() => println!("ok   {item}"),
+        Ok(note) => println!("ok   {item}: {note}"),
+        Err(why) => {
+            failed = true;
+            println!("FAIL {item}: {why}");
+        }
+    };
+    // Reaching here means the settings loaded and passed their checks.
+    line("configuration", Ok(String::new()));
+    let conn = match causerie::db::Backend::of_url(&config.database.url) {
+        Some(causerie::db::Backend::Sqlite) => {
+            backup::sqlite_path(&config.database.url).and_then(|p| backup::open_existing_sqlite(&p))
+        }
+        _ => causerie::db::establish(&config.database.url),
+    };
+    match conn {
+        Err(e) => {
+            line("database reachable", Err(format!("{e:#}")));
+            line("database integrity", Err("not checked".into()));
+            line("migrations", Err("not checked".into()));
+        }
+        Ok(mut conn) => {
+            line("database reachable", Ok(String::new()));
+            line(
+                "database integrity",
+                backup::integrity(&mut conn).map(|()| String::new()),
+            );
+            let state = backup::migration_state(&mut conn).map_err(|e| format!("{e:#}"));
+            line(
+                "migrations",
+                state.and_then(|s| {
+                    if !s.unknown.is_empty() {
+                        Err(format!(
+                            "applied by a newer Causerie, unknown to this one: {}",
+                            s.unknown.join(", ")
+                        ))
+                    } else if !s.pending.is_empty() {
+                        Err(format!(
+                            "{} not applied yet (`causerie migrate` applies them): {}",
+                            s.pending.len(),
+                            s.pending.join(", ")
+                        ))
+                    } else {
+                        Ok("all applied".into())
+                    }
+                }),
+            );
+        }
+    }
+    if smtp {
+        let answered = causerie::notify::mailer::Mailer::from_config(config)
+            .map_err(|e| format!("{e:#}"))
+            .map(|mailer| {
+                actix_web::rt::System::new().block_on(async move { mailer.test_connection().await })
+            });
+        line(
+            "smtp server",
+            match answered {
+                Err(e) => Err(e),
+                Ok(None) => Ok("skipped: no smtp_url".into()),
+                Ok(Some(r)) => r.map(|()| "answered".into()),
+            },
+        );
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn admin(config: &Config, action: AdminAction) -> anyhow::Result<()> {

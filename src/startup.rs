@@ -125,6 +125,7 @@ impl Application {
             let _ = state.writer.set(writer);
         }
         spawn_ip_purge(state.clone());
+        spawn_backups(state.clone());
         spawn_cache_follower(state.clone());
         let outbox = crate::notify::worker::Worker::new(
             state.pool.clone(),
@@ -351,6 +352,47 @@ fn spawn_cache_follower(state: web::Data<AppState>) {
             tick.tick().await;
             // `db` catches up after every unit of work; this one does nothing else.
             let _ = state.db(|_, _| Ok::<_, crate::error::ApiError>(())).await;
+        }
+    });
+}
+
+/// With `backup_dir`: a backup of the SQLite database every `backup_every_hours`
+/// (the first one after that long, not at start), the oldest beyond `backup_keep`
+/// removed. On its own connection from the pool, as a reader: writers go on.
+fn spawn_backups(state: web::Data<AppState>) {
+    let backups = state.config.database.backups.clone();
+    let Some(dir) = backups.dir.clone() else {
+        return;
+    };
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(backups.every);
+        // The first tick is immediate.
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let pool = state.pool.clone();
+            let (dir, keep) = (dir.clone(), backups.keep);
+            let done = actix_web::rt::task::spawn_blocking(move || {
+                let mut conn = pool.get()?;
+                crate::backup::backup_into_dir(
+                    &mut conn,
+                    &dir,
+                    keep,
+                    time::OffsetDateTime::now_utc(),
+                )
+            })
+            .await;
+            match done {
+                Ok(Ok((summary, removed))) => tracing::info!(
+                    path = %summary.path.display(),
+                    bytes = summary.bytes,
+                    comments = summary.comments,
+                    removed = removed.len(),
+                    "automatic backup written"
+                ),
+                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "automatic backup failed"),
+                Err(e) => tracing::error!(error = %e, "automatic backup failed"),
+            }
         }
     });
 }

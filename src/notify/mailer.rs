@@ -71,6 +71,27 @@ impl Mailer {
         })
     }
 
+    /// Connects to the SMTP server and says hello (`causerie check --smtp`): `None`
+    /// without `smtp_url`, else whether it answered, or why not (password blanked).
+    pub async fn test_connection(&self) -> Option<Result<(), String>> {
+        let Mailer::Smtp {
+            transport,
+            secrets,
+            timeout,
+        } = self
+        else {
+            return None;
+        };
+        Some(
+            match tokio::time::timeout(*timeout * 4, transport.test_connection()).await {
+                Ok(Ok(true)) => Ok(()),
+                Ok(Ok(false)) => Err("the server did not answer NOOP".into()),
+                Ok(Err(e)) => Err(scrub(&e.to_string(), secrets)),
+                Err(_) => Err("timed out".into()),
+            },
+        )
+    }
+
     pub fn logs_only(&self) -> bool {
         matches!(self, Mailer::Log)
     }
