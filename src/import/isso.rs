@@ -63,6 +63,16 @@ pub fn read_path(path: &Path, sink: &mut dyn Sink) -> Result<(), ReadError> {
             record += 1;
             let position = Position::Record(record);
             let Converted { id, tid, comment } = comment_from_row(row, position)?;
+            // `id > ?` in id order can only go forward; a damaged file (a broken
+            // index) can hand the same rows back forever. Stop rather than loop.
+            if id <= last_id || record > total {
+                return Err(ParseError::new(
+                    position,
+                    "the database is damaged: its comments come back out of order \
+                     (`sqlite3 FILE 'PRAGMA integrity_check'` says more)",
+                )
+                .into());
+            }
             last_id = id;
             if !seen_threads.contains(&tid) {
                 let thread = thread(&mut conn, &thread_sql, id, tid, position)?;
@@ -628,6 +638,23 @@ mod tests {
         );
         // Nothing was written beside it either.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Found by the fuzzer: a damaged file whose rows came back in a loop, read
+    /// until the memory ran out.
+    #[test]
+    fn a_damaged_file_that_hands_rows_back_in_a_loop_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("damaged.db");
+        std::fs::copy("tests/fixtures/import/isso/damaged-out-of-order.db", &path).unwrap();
+        let mut sink = Collect::default();
+        let result = read_path(&path, &mut sink);
+        assert!(matches!(result, Err(ReadError::Parse(_))), "{result:?}");
+        assert!(
+            sink.comments.len() < 10_000,
+            "{} comments",
+            sink.comments.len()
+        );
     }
 
     #[test]
