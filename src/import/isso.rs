@@ -646,7 +646,11 @@ mod tests {
     fn a_damaged_file_that_hands_rows_back_in_a_loop_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("damaged.db");
-        std::fs::copy("tests/fixtures/import/isso/damaged-out-of-order.sqlite", &path).unwrap();
+        std::fs::copy(
+            "tests/fixtures/import/isso/damaged-out-of-order.sqlite",
+            &path,
+        )
+        .unwrap();
         let mut sink = Collect::default();
         let result = read_path(&path, &mut sink);
         assert!(matches!(result, Err(ReadError::Parse(_))), "{result:?}");
