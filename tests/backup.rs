@@ -3,25 +3,15 @@
 
 mod common;
 
+use common::process::{causerie_in as causerie, output_text as both};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use causerie::db::{self, DbConn};
 use diesel::prelude::*;
-
-fn causerie(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_causerie"));
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("CAUSERIE_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("RUST_LOG", "warn").env("NO_COLOR", "1");
-    cmd
-}
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     causerie(dir)
@@ -29,14 +19,6 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the binary runs")
-}
-
-fn both(o: &Output) -> String {
-    common::process::strip_ansi(&format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    ))
 }
 
 fn sql(conn: &mut DbConn, statement: &str) {

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::process::output_text as text;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -38,16 +40,8 @@ impl Owner {
     }
 
     fn causerie(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_causerie"));
-        cmd.current_dir(self.dir.path());
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("CAUSERIE_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.env("RUST_LOG", "warn")
-            .env("NO_COLOR", "1")
-            .env("CAUSERIE_CONFIG", self.dir.path().join("causerie.toml"));
+        let mut cmd = common::process::causerie_in(self.dir.path());
+        cmd.env("CAUSERIE_CONFIG", self.dir.path().join("causerie.toml"));
         cmd
     }
 
@@ -74,14 +68,6 @@ impl Owner {
             .unwrap()
             .n
     }
-}
-
-fn text(o: &Output) -> String {
-    common::process::strip_ansi(&format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    ))
 }
 
 #[test]

@@ -5,34 +5,16 @@
 
 mod common;
 
+use common::process::{causerie_in as causerie, output_text as both};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use causerie::db::{self, DbConn};
 use diesel::prelude::*;
 
-fn causerie(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_causerie"));
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("CAUSERIE_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("RUST_LOG", "warn").env("NO_COLOR", "1");
-    cmd
-}
-
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn both(o: &Output) -> String {
-    common::process::strip_ansi(&format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    ))
 }
 
 fn sql(conn: &mut DbConn, statement: &str) {

@@ -5,31 +5,13 @@
 
 mod common;
 
+use common::process::{causerie_in as causerie, output_text as both};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use causerie::db::{self, DbConn};
 use diesel::prelude::*;
-
-fn causerie(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_causerie"));
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("CAUSERIE_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("RUST_LOG", "warn").env("NO_COLOR", "1");
-    cmd
-}
-
-fn both(o: &Output) -> String {
-    common::process::strip_ansi(&format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    ))
-}
 
 fn sql(conn: &mut DbConn, statement: &str) {
     diesel::sql_query(statement)
