@@ -19,6 +19,8 @@ pub struct AppState {
     pub cache: crate::cache::ThreadCache,
     /// SQLite's group-commit writer (unset on PostgreSQL).
     pub writer: std::sync::OnceLock<crate::db::writer::Writer>,
+    /// Whether the database has room to write (`/healthz`'s `disk_full`).
+    pub space: crate::health::Space,
 }
 
 /// Runs database work off the async workers: `state.db(|conn, st| …)` for reads,
@@ -64,23 +66,39 @@ impl Db for web::Data<AppState> {
         T: Send + 'static,
         E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
     {
-        if let Some(writer) = self.writer.get() {
+        let done = if let Some(writer) = self.writer.get() {
             let state = self.clone();
             // The writer thread runs `after_commit` for the whole group.
-            return match writer.write(move |tx| work(tx, &state)).await {
+            match writer.write(move |tx| work(tx, &state)).await {
                 Ok(result) => result.map_err(Into::into),
                 Err(e) => Err(e.into()),
-            };
+            }
+        } else {
+            let state = self.clone();
+            web::block(move || {
+                let mut conn = state.pool.get()?;
+                let done = crate::db::transaction(&mut conn, |tx| work(tx, &state));
+                let written = done.as_ref().is_ok_and(|d| d.outbox_written);
+                state.after_commit(&mut conn, written);
+                done.map(|d| d.value).map_err(Into::into)
+            })
+            .await
+            .map_err(ApiError::from)
+            .and_then(|r| r)
+        };
+        match done {
+            Ok(value) => {
+                self.space.write_succeeded();
+                Ok(value)
+            }
+            Err(e) => {
+                let e = e.seen_through();
+                if matches!(e, ApiError::NoRoom) {
+                    self.space.write_failed_for_room();
+                }
+                Err(e)
+            }
         }
-        let state = self.clone();
-        web::block(move || {
-            let mut conn = state.pool.get()?;
-            let done = crate::db::transaction(&mut conn, |tx| work(tx, &state));
-            let written = done.as_ref().is_ok_and(|d| d.outbox_written);
-            state.after_commit(&mut conn, written);
-            done.map(|d| d.value).map_err(Into::into)
-        })
-        .await?
     }
 }
 

@@ -39,6 +39,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// 503: no database connection could be had in time.
     Unavailable,
+    /// 503: the database has no room left to write (its disk is full).
+    NoRoom,
     /// 500: logged, never shown.
     Internal(anyhow::Error),
 }
@@ -46,6 +48,15 @@ pub enum ApiError {
 impl ApiError {
     pub fn internal(e: impl Into<anyhow::Error>) -> ApiError {
         ApiError::Internal(e.into())
+    }
+
+    /// An internal error whose cause is a database with no room to write becomes
+    /// [`ApiError::NoRoom`], whichever service wrapped it.
+    pub fn seen_through(self) -> ApiError {
+        match self {
+            ApiError::Internal(cause) if no_room_in(&cause) => ApiError::NoRoom,
+            other => other,
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -58,7 +69,7 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::NoRoom => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,7 +83,7 @@ impl ApiError {
             ApiError::TooLarge => "payload_too_large",
             ApiError::TooMany { .. } => "too_many_requests",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Unavailable => "unavailable",
+            ApiError::Unavailable | ApiError::NoRoom => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -88,6 +99,7 @@ impl ApiError {
             ApiError::TooLarge => Msg::BodyTooLarge,
             ApiError::UnsupportedMediaType => Msg::WrongContentType,
             ApiError::Unavailable => Msg::Unavailable,
+            ApiError::NoRoom => Msg::NoRoom,
             ApiError::Internal(_) => Msg::Internal,
         }
     }
@@ -104,6 +116,9 @@ impl ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> ApiError {
+        if crate::health::is_no_room_error(&e) {
+            return ApiError::NoRoom;
+        }
         ApiError::Internal(e.into())
     }
 }
@@ -123,6 +138,7 @@ impl From<crate::db::writer::WriteError> for ApiError {
                 tracing::warn!(error = %e, "the writer cannot take this unit now");
                 ApiError::Unavailable
             }
+            WriteError::Commit(ref cause) if crate::health::is_no_room(cause) => ApiError::NoRoom,
             other => ApiError::Internal(other.into()),
         }
     }
@@ -134,6 +150,15 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+fn no_room_in(cause: &anyhow::Error) -> bool {
+    cause.chain().any(|e| {
+        e.downcast_ref::<diesel::result::Error>()
+            .is_some_and(crate::health::is_no_room_error)
+            || e.downcast_ref::<crate::db::writer::WriteError>()
+                .is_some_and(|w| matches!(w, crate::db::writer::WriteError::Commit(c) if crate::health::is_no_room(c)))
+    })
+}
+
 /// Re-exported under a name that says what it is: the pool's timeout error.
 pub mod r2d2_error {
     pub use diesel::r2d2::PoolError;
@@ -141,6 +166,8 @@ pub mod r2d2_error {
 
 /// Seconds a client is asked to wait after a `503`.
 pub const UNAVAILABLE_RETRY_AFTER: &str = "5";
+/// `Retry-After` of a 503 because the database's disk is full, in seconds.
+pub const NO_ROOM_RETRY_AFTER: &str = "60";
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -198,6 +225,10 @@ impl ResponseError for ApiError {
             // is full): the embed keeps the text and tries again.
             ApiError::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER));
+            }
+            // Space is freed by a person, not in a moment.
+            ApiError::NoRoom => {
+                response.insert_header((header::RETRY_AFTER, NO_ROOM_RETRY_AFTER));
             }
             _ => {}
         }

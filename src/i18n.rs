@@ -100,6 +100,7 @@ pub enum Msg {
     NotFound,
     Internal,
     Unavailable,
+    NoRoom,
     FormExpired,
     FormInvalid,
     CheckFields,
@@ -206,6 +207,12 @@ impl Msg {
             }
             (Unavailable, En) => "The server is busy; please try again in a moment.",
             (Unavailable, Fr) => "Le serveur est occupé ; veuillez réessayer dans un instant.",
+            (NoRoom, En) => {
+                "The server has no room left to store comments right now; nothing was saved, please try again later."
+            }
+            (NoRoom, Fr) => {
+                "Le serveur n’a plus de place pour enregistrer les commentaires ; rien n’a été enregistré, veuillez réessayer plus tard."
+            }
             (FormExpired, En) => "This form is too old; please send it again.",
             (FormExpired, Fr) => "Ce formulaire est trop ancien ; veuillez l’envoyer de nouveau.",
             (FormInvalid, En) => "This form was not issued by this site; please send it again.",

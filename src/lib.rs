@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod health;
 pub mod i18n;
 pub mod import;
 pub mod moderation;

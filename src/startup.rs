@@ -106,7 +106,9 @@ impl Application {
         let public_url = config.server.public_url.clone();
         let cache = crate::cache::ThreadCache::new(config.server.cache_bytes);
         cache.start_after(queries::thread_changes::latest(&mut *pool.get()?)?);
+        let space = crate::health::Space::for_database(&config.database.url);
         let state = web::Data::new(AppState {
+            space,
             config,
             pool,
             secret,

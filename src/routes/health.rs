@@ -4,8 +4,8 @@ use diesel::connection::SimpleConnection;
 use crate::app::{AppState, Db};
 
 /// `GET /healthz` (SPEC §13): 200 when comments can be written, else 503 with the
-/// reason: the SQLite writer thread is gone (every post would fail), or the database
-/// does not answer.
+/// reason: the SQLite writer thread is gone (every post would fail), the database
+/// does not answer, or it has no room left to write (`crate::health`).
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     if state.writer.get().is_some_and(|w| !w.is_alive()) {
         return unavailable("writer");
@@ -14,10 +14,12 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         .db(|conn, _| conn.batch_execute("SELECT 1"))
         .await
         .is_ok();
-    if ok {
-        HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
-    } else {
+    if !ok {
         unavailable("database")
+    } else if state.space.is_full() {
+        unavailable("disk_full")
+    } else {
+        HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
     }
 }
 

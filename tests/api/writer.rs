@@ -176,3 +176,90 @@ async fn draining_the_writer_commits_and_answers_every_queued_unit() {
         "{late:?}"
     );
 }
+
+/// Every connection of the pool capped at `pages` pages (SQLite's `max_page_count`,
+/// which is per connection): past it, a write fails as on a full disk.
+async fn cap_database_pages(app: &crate::helpers::TestApp, pages: Option<i64>) {
+    use diesel::connection::SimpleConnection;
+    let state = app.state.clone();
+    tokio::task::spawn_blocking(move || {
+        let held: Vec<_> = (0..state.pool.max_size())
+            .map(|_| state.pool.get().expect("a connection"))
+            .collect();
+        for mut conn in held {
+            let cap = match pages {
+                // Not below the database's size: SQLite keeps it at that size then.
+                Some(pages) => format!("PRAGMA max_page_count = {pages};"),
+                None => "PRAGMA max_page_count = 1073741823;".to_owned(),
+            };
+            conn.batch_execute(&cap).expect("max_page_count");
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[actix_web::test]
+async fn a_full_disk_answers_503_keeps_nothing_half_written_and_shows_on_healthz() {
+    let app = spawn_app().await;
+    if app.state.writer.get().is_none() {
+        eprintln!("skipped on PostgreSQL: its disk cannot be filled from a test");
+        return;
+    }
+    app.create(&comment("/full", "Camille", "Avant")).await;
+    let pages: i64 = app
+        .stored("SELECT CAST(page_count AS TEXT) AS v FROM pragma_page_count()")
+        .unwrap()
+        .parse()
+        .unwrap();
+    cap_database_pages(&app, Some(pages)).await;
+
+    // Long comments, until one needs a page the database may not take.
+    let long = "Une phrase assez longue pour remplir des pages. ".repeat(150);
+    let mut refused = None;
+    for i in 0..40 {
+        let r = app
+            .post_comment(&comment("/full", &format!("Lecteur {i}"), &long))
+            .await;
+        if r.status() != 201 {
+            refused = Some(r);
+            break;
+        }
+    }
+    let refused = refused.expect("a post past the cap is refused");
+    assert_eq!(refused.status(), 503);
+    assert_eq!(
+        refused.headers()["retry-after"],
+        causerie::error::NO_ROOM_RETRY_AFTER
+    );
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "unavailable");
+    assert!(
+        body["message"].as_str().unwrap().contains("no room"),
+        "{body}"
+    );
+
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        json!({"status": "unavailable", "reason": "disk_full"})
+    );
+
+    // Room again: the next post is stored, and /healthz says so at once.
+    cap_database_pages(&app, None).await;
+    app.create(&comment("/full", "Dominique", "Après")).await;
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // What was refused left nothing behind; what was stored before is all there.
+    let listed = app.list("/full").await["comments"]
+        .as_array()
+        .unwrap()
+        .len();
+    let stored: usize = app
+        .stored("SELECT CAST(COUNT(*) AS TEXT) AS v FROM comments")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(listed, stored);
+}
