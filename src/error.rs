@@ -142,11 +142,21 @@ pub mod r2d2_error {
 /// Seconds a client is asked to wait after a `503`.
 pub const UNAVAILABLE_RETRY_AFTER: &str = "5";
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// SPEC's error shape, as every `/api/v1` route answers an error.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// What went wrong, for programs: `invalid_input`, `malformed_json`, `not_found`,
+    /// `origin_not_allowed`, `site_mismatch`, `thread_closed`, `token_missing`,
+    /// `token_invalid`, `edit_window_closed`, `duplicate`, `payload_too_large`,
+    /// `unsupported_media_type`, `too_many_requests`, `unavailable`.
+    #[schema(example = "invalid_input")]
     error: &'a str,
+    /// The same for people, in the reader's language (`Content-Language`).
     message: String,
+    /// With `invalid_input`: each wrong field and what is wrong with it.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(required = false)]
     fields: BTreeMap<&'a str, String>,
 }
 
