@@ -45,8 +45,9 @@ pub struct ThreadPage {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // read from the query string by hand, every wrong one at once
 struct ListParams {
-    /// The page's URL path, without query string or fragment.
-    #[param(example = "/2024/hello")]
+    /// The page's URL path, without query string or fragment (a full URL stands
+    /// for its path).
+    #[param(example = "/2024/hello", pattern = r"^\s*(/|https?://)")]
     page: String,
     /// Comments per answer (default: `page_size` of `GET /api/v1/config`).
     #[param(minimum = 1, maximum = 500)]
@@ -224,23 +225,26 @@ pub struct Created {
 pub struct NewCommentRequest {
     /// The site's id; default: the site whose origins hold `Origin`, else the first.
     site: Option<String>,
-    /// The page's URL path, without query string or fragment.
-    #[schema(example = "/2024/hello")]
+    /// The page's URL path, without query string or fragment (a full URL stands
+    /// for its path).
+    #[schema(example = "/2024/hello", pattern = r"^\s*(/|https?://)")]
     page: String,
     /// The page's title, which the thread takes from its first published comment.
     title: Option<String>,
     /// The id of the comment replied to.
     #[schema(minimum = 1)]
     parent: Option<i64>,
-    /// At most 245 bytes.
+    /// Not blank; at most 245 bytes.
+    #[schema(pattern = r"\S")]
     author: String,
     /// Private, never shown; at most 100 bytes.
-    #[schema(format = Email)]
+    #[schema(format = Email, pattern = r"\S")]
     email: String,
     /// An absolute `http(s)` URL, at most 200 bytes.
     #[schema(format = "uri")]
     website: Option<String>,
-    /// Text with the whitelist's HTML, at most 65,525 bytes.
+    /// Not blank: text with the whitelist's HTML, at most 65,525 bytes.
+    #[schema(pattern = r"\S")]
     body: String,
     /// Email the author when an approved reply appears.
     notify_replies: Option<bool>,
@@ -334,6 +338,7 @@ fn comment_id(raw: &str) -> Result<i64, ApiError> {
 #[allow(dead_code)]
 pub struct EditRequest {
     /// The new text, as `body` of a new comment.
+    #[schema(pattern = r"\S")]
     body: String,
 }
 
