@@ -260,16 +260,29 @@ pub fn remove(
 
 /// A comment as the public sees it. Built only from the fields that may be shown:
 /// there is deliberately no email here, nor anything derived from it but the HMAC key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Comment)]
 pub struct PublicComment {
+    #[schema(minimum = 1)]
     pub id: i64,
+    /// The comment this one replies to, `null` for a comment on the page itself.
+    #[schema(required = true, minimum = 1)]
     pub parent: Option<i64>,
     pub author: String,
+    #[schema(required = true, format = "uri")]
     pub website: Option<String>,
+    /// The URL of the author's avatar (`/avatar/KEY.svg`), the same for the same
+    /// email without revealing it.
     pub avatar: String,
+    /// Sanitized HTML: only the tags of the whitelist (`GET /api/v1/config`).
     pub body: String,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    /// RFC 3339, `null` unless the author or a moderator edited it.
+    #[schema(required = true, format = DateTime)]
     pub edited_at: Option<String>,
+    /// Written by a moderator of the site.
     pub moderator: bool,
 }
 

@@ -169,11 +169,21 @@ pub const UNAVAILABLE_RETRY_AFTER: &str = "5";
 /// `Retry-After` of a 503 because the database's disk is full, in seconds.
 pub const NO_ROOM_RETRY_AFTER: &str = "60";
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// SPEC's error shape, as every `/api/v1` route answers an error.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// What went wrong, for programs: `invalid_input`, `malformed_json`, `not_found`,
+    /// `origin_not_allowed`, `site_mismatch`, `thread_closed`, `token_missing`,
+    /// `token_invalid`, `edit_window_closed`, `duplicate`, `payload_too_large`,
+    /// `unsupported_media_type`, `too_many_requests`, `unavailable`.
+    #[schema(example = "invalid_input")]
     error: &'a str,
+    /// The same for people, in the reader's language (`Content-Language`).
     message: String,
+    /// With `invalid_input`: each wrong field and what is wrong with it.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(required = false)]
     fields: BTreeMap<&'a str, String>,
 }
 

@@ -139,6 +139,8 @@ impl Application {
         let outbox_worker = outbox.spawn();
         let pool_size = state.config.database.pool_size as usize;
         let server_state = state.clone();
+        // The API's description, made once, before the first request.
+        routes::api::openapi::description();
         let server = HttpServer::new(move || {
             let state = server_state.clone();
             App::new()

@@ -4,7 +4,15 @@ use std::str::FromStr;
 /// Where a comment stands in moderation. Stored as its `as_str` text
 /// (`comments.status`); see `db::text`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, diesel::AsExpression, diesel::FromSqlRow,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]

@@ -16,6 +16,7 @@ mod import;
 mod move_page;
 mod nojs;
 mod notify;
+mod openapi;
 mod privacy;
 mod sites;
 mod writer;

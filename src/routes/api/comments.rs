@@ -1,14 +1,15 @@
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::app::{AppState, Db};
 use crate::cache::{Key, Rendered};
 use crate::comments::{self as service, rfc3339, PublicComment};
 use crate::db::{now, queries};
 use crate::domain::{CommentBody, FieldErrors, PageKey, ThreadKey};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::i18n::Msg;
 use crate::routes::{
     check_origin, if_none_match, origin_site, request_site, site_param, truncated_ip,
@@ -18,21 +19,61 @@ use super::{parse_comment, text_field};
 
 const MAX_LIMIT: i64 = 500;
 
-#[derive(Serialize)]
-struct ThreadPage {
+/// A thread's approved comments, oldest first, one page of them.
+#[derive(Serialize, ToSchema)]
+pub struct ThreadPage {
     site: String,
+    /// The page's key: its URL path, normalized (`/a/` is `/a`).
     page: String,
+    /// `null` until a comment of the thread is published.
+    #[schema(required = true)]
     title: Option<String>,
+    /// Whether new comments are taken.
     open: bool,
+    /// Approved comments in the whole thread.
     count: i64,
     comments: Vec<PublicComment>,
     /// Whether more comments follow this page of them.
     more: bool,
     /// Pass as `cursor` to get the next page; `null` on the last.
+    #[schema(required = true)]
+    cursor: Option<String>,
+}
+
+/// The query of `GET /api/v1/comments`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read from the query string by hand, every wrong one at once
+struct ListParams {
+    /// The page's URL path, without query string or fragment (a full URL stands
+    /// for its path).
+    #[param(example = "/2024/hello", pattern = r"^\s*(/|https?://)")]
+    page: String,
+    /// Comments per answer (default: `page_size` of `GET /api/v1/config`).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// The `cursor` of the previous answer, for the next page.
     cursor: Option<String>,
 }
 
 /// `GET /api/v1/comments?[site=S&]page=P[&limit=N][&cursor=C]`
+#[utoipa::path(
+    operation_id = "listComments",
+    tag = "comments",
+    params(super::SiteParam, ListParams),
+    responses(
+        (status = 200, description = "The thread, an empty one for a page without comments.", body = ThreadPage,
+            headers(("ETag" = String, description = "Send it back in `If-None-Match`."))),
+        (status = 304, description = "Nothing changed since the `ETag` sent in `If-None-Match`.",
+            headers(("ETag" = String))),
+        (status = 403, description = "`site_mismatch`: the request's `Origin` belongs to another site than `site`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no site has this id.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: `page` missing or not a path, `limit` or `cursor` out of range.", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is busy; try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u32))),
+    )
+)]
+#[get("/comments")]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let site = request_site(&req, &state.config, site_param(&req).as_deref(), false)?;
     let site_id = site.id.to_string();
@@ -164,15 +205,74 @@ fn read_thread(
     ))
 }
 
-#[derive(Serialize)]
-struct Created {
+/// A comment as posted: `approved` (published) or `pending` (held for moderation).
+#[derive(Serialize, ToSchema)]
+pub struct Created {
     comment: PublicComment,
     status: crate::domain::Status,
+    /// Secret: `Authorization: Bearer EDIT_TOKEN` edits or removes the comment
+    /// until `editable_until`.
     edit_token: String,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     editable_until: String,
 }
 
+/// What `POST /api/v1/comments` reads. The handler reads these fields one by one
+/// (`parse_comment`), so that every wrong field is reported at once.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewCommentRequest {
+    /// The site's id; default: the site whose origins hold `Origin`, else the first.
+    site: Option<String>,
+    /// The page's URL path, without query string or fragment (a full URL stands
+    /// for its path).
+    #[schema(example = "/2024/hello", pattern = r"^\s*(/|https?://)")]
+    page: String,
+    /// The page's title, which the thread takes from its first published comment.
+    title: Option<String>,
+    /// The id of the comment replied to.
+    #[schema(minimum = 1)]
+    parent: Option<i64>,
+    /// Not blank; at most 245 bytes.
+    #[schema(pattern = r"\S")]
+    author: String,
+    /// Private, never shown; at most 100 bytes.
+    #[schema(format = Email, pattern = r"\S")]
+    email: String,
+    /// An absolute `http(s)` URL, at most 200 bytes.
+    #[schema(format = "uri")]
+    website: Option<String>,
+    /// Not blank: text with the whitelist's HTML, at most 65,525 bytes.
+    #[schema(pattern = r"\S")]
+    body: String,
+    /// Email the author when an approved reply appears.
+    notify_replies: Option<bool>,
+    /// The `form_token` of `GET /api/v1/config`.
+    form_token: Option<String>,
+}
+
 /// `POST /api/v1/comments`
+#[utoipa::path(
+    operation_id = "postComment",
+    tag = "comments",
+    request_body(content = NewCommentRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Posted: published, or held for moderation.", body = Created),
+        (status = 400, description = "`malformed_json`: the body is not a JSON object.", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`: `Origin` is none of the site's; `site_mismatch`: it is another site's; `thread_closed`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no site has this id, or no comment of the thread is `parent`.", body = ErrorBody),
+        (status = 409, description = "`duplicate`: the same comment was just posted.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the body is over 128 KiB.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: every wrong field in `fields`.", body = ErrorBody),
+        (status = 429, description = "`too_many_requests`: wait `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u32))),
+        (status = 503, description = "`unavailable`: the database is busy; try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u32))),
+    )
+)]
+#[post("/comments")]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -233,7 +333,42 @@ fn comment_id(raw: &str) -> Result<i64, ApiError> {
         .ok_or(ApiError::NotFound(Msg::UnknownComment))
 }
 
+/// What `PUT /api/v1/comments/{id}` reads.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EditRequest {
+    /// The new text, as `body` of a new comment.
+    #[schema(pattern = r"\S")]
+    body: String,
+}
+
+/// A comment as edited, and where it stands.
+#[derive(Serialize, ToSchema)]
+pub struct Edited {
+    comment: PublicComment,
+    status: crate::domain::Status,
+}
+
 /// `PUT /api/v1/comments/{id}` with `Authorization: Bearer TOKEN` and `{"body"}`.
+#[utoipa::path(
+    operation_id = "editComment",
+    tag = "comments",
+    params(("id" = i64, Path, minimum = 1, description = "The comment's id.")),
+    request_body(content = EditRequest, content_type = "application/json"),
+    security(("edit_token" = [])),
+    responses(
+        (status = 200, description = "Edited.", body = Edited),
+        (status = 400, description = "`malformed_json`: the body is not a JSON object.", body = ErrorBody),
+        (status = 403, description = "`token_missing`, `token_invalid`, `edit_window_closed`; `origin_not_allowed`, `site_mismatch`: sent from another site's page.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such comment.", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the body is over 128 KiB.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`.", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: `body` missing or wrong.", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is busy; try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u32))),
+    )
+)]
+#[put("/comments/{id}")]
 pub async fn edit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -268,13 +403,27 @@ pub async fn edit(
             )
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "comment": PublicComment::new(&updated, &state.secret, &state.config.server.public_url),
-        "status": updated.status,
-    })))
+    Ok(HttpResponse::Ok().json(Edited {
+        comment: PublicComment::new(&updated, &state.secret, &state.config.server.public_url),
+        status: updated.status,
+    }))
 }
 
 /// `DELETE /api/v1/comments/{id}` with `Authorization: Bearer TOKEN`.
+#[utoipa::path(
+    operation_id = "deleteComment",
+    tag = "comments",
+    params(("id" = i64, Path, minimum = 1, description = "The comment's id.")),
+    security(("edit_token" = [])),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 403, description = "`token_missing`, `token_invalid`, `edit_window_closed`; `origin_not_allowed`, `site_mismatch`: sent from another site's page.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such comment.", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the database is busy; try again after `Retry-After` seconds.", body = ErrorBody,
+            headers(("Retry-After" = u32))),
+    )
+)]
+#[delete("/comments/{id}")]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,

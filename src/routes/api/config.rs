@@ -1,16 +1,90 @@
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use std::collections::BTreeMap;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::app::AppState;
+use crate::config::ModerationMode;
 use crate::domain::{AUTHOR_MAX, BODY_MAX, EMAIL_MAX, WEBSITE_MAX};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::i18n::{Lang, Words};
 use crate::routes::{request_site, site_param};
 use crate::sanitize::{whitelist_markup, WHITELIST};
 
+/// What the embed needs to build the form of a site.
+#[derive(Serialize, ToSchema)]
+pub struct EmbedConfig {
+    /// Signed: the time the form appeared. Send it back as `form_token` with the
+    /// comment; a comment posted too soon after is held.
+    form_token: String,
+    /// The name of the trap field that people leave empty (a comment that fills
+    /// it is held).
+    #[schema(example = "homepage")]
+    honeypot: &'static str,
+    #[schema(example = json!(["author", "email", "body"]))]
+    required: [&'static str; 3],
+    #[schema(example = json!(["website", "notify_replies", "parent"]))]
+    optional: [&'static str; 3],
+    limits: Limits,
+    /// The HTML tags a comment may use, each with its allowed attributes.
+    whitelist: Vec<AllowedTag>,
+    /// The same, as `<tag attribute="">` markup to show readers.
+    whitelist_markup: String,
+    /// The sentence that tells readers which HTML they may use, per language.
+    whitelist_help: BTreeMap<&'static str, String>,
+    /// Seconds during which an author may edit or remove their comment.
+    edit_window: i64,
+    moderation: ModerationMode,
+    /// How deep replies nest.
+    max_depth: u32,
+    /// Comments per page of `GET /api/v1/comments` unless `limit` says otherwise.
+    page_size: u32,
+    /// The languages Causerie speaks.
+    #[schema(example = json!(["en", "fr"]))]
+    languages: Vec<&'static str>,
+    /// The site's language.
+    #[schema(example = "en")]
+    default_language: &'static str,
+    site: SiteRef,
+}
+
+/// The limits of the form's fields, in bytes.
+#[derive(Serialize, ToSchema)]
+struct Limits {
+    author: usize,
+    email: usize,
+    website: usize,
+    body: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+struct AllowedTag {
+    tag: &'static str,
+    attributes: &'static [&'static str],
+}
+
+#[derive(Serialize, ToSchema)]
+struct SiteRef {
+    #[schema(example = "default")]
+    id: String,
+    name: String,
+}
+
 /// `GET /api/v1/config`: all the embed needs to build the form.
 /// It also hands out a signed `form_token` (the time the form appeared), so it is
 /// never cached.
+#[utoipa::path(
+    operation_id = "getConfig",
+    tag = "embed",
+    params(super::SiteParam),
+    responses(
+        (status = 200, description = "The site's form: fields, limits, whitelist, edit window, moderation, languages. Never cached.", body = EmbedConfig),
+        (status = 403, description = "`site_mismatch`: the request's `Origin` belongs to another site than `site`.", body = ErrorBody),
+        (status = 404, description = "`not_found`: no site has this id.", body = ErrorBody),
+    )
+)]
+#[get("/config")]
 pub async fn config(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -18,40 +92,46 @@ pub async fn config(
     let chosen = request_site(&req, &state.config, site_param(&req).as_deref(), false)?;
     let site = &chosen.settings;
     let markup = whitelist_markup();
-    let help: serde_json::Map<String, serde_json::Value> = Lang::ALL
+    let whitelist_help = Lang::ALL
         .iter()
         .map(|l| {
             (
-                l.code().to_owned(),
-                json!(format!("{} {}", Words::of(*l).whitelist_intro, markup)),
+                l.code(),
+                format!("{} {}", Words::of(*l).whitelist_intro, markup),
             )
         })
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(json!({
-            "form_token": state.secret.sign("form", &crate::db::now().to_string()),
-            "honeypot": crate::abuse::HONEYPOT,
-            "required": ["author", "email", "body"],
-            "optional": ["website", "notify_replies", "parent"],
-            "limits": {
-                "author": AUTHOR_MAX,
-                "email": EMAIL_MAX,
-                "website": WEBSITE_MAX,
-                "body": BODY_MAX,
+        .json(EmbedConfig {
+            form_token: state.secret.sign("form", &crate::db::now().to_string()),
+            honeypot: crate::abuse::HONEYPOT,
+            required: ["author", "email", "body"],
+            optional: ["website", "notify_replies", "parent"],
+            limits: Limits {
+                author: AUTHOR_MAX,
+                email: EMAIL_MAX,
+                website: WEBSITE_MAX,
+                body: BODY_MAX,
             },
-            "whitelist": WHITELIST
+            whitelist: WHITELIST
                 .iter()
-                .map(|t| json!({"tag": t.name, "attributes": t.attributes}))
-                .collect::<Vec<_>>(),
-            "whitelist_markup": markup,
-            "whitelist_help": help,
-            "edit_window": crate::clock::secs(site.edit_window),
-            "moderation": site.moderation.as_str(),
-            "max_depth": site.max_depth,
-            "page_size": state.config.server.page_size,
-            "languages": Lang::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
-            "default_language": site.lang.code(),
-            "site": {"id": chosen.id.as_str(), "name": chosen.name},
-        })))
+                .map(|t| AllowedTag {
+                    tag: t.name,
+                    attributes: t.attributes,
+                })
+                .collect(),
+            whitelist_markup: markup,
+            whitelist_help,
+            edit_window: crate::clock::secs(site.edit_window),
+            moderation: site.moderation,
+            max_depth: site.max_depth,
+            page_size: state.config.server.page_size,
+            languages: Lang::ALL.iter().map(|l| l.code()).collect(),
+            default_language: site.lang.code(),
+            site: SiteRef {
+                id: chosen.id.to_string(),
+                name: chosen.name.clone(),
+            },
+        }))
 }

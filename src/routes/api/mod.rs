@@ -1,16 +1,24 @@
 //! The public JSON API under `/api/v1` (SPEC section 5).
 
+//!
+//! Every route is a handler with `#[utoipa::path]`, registered through
+//! `utoipa_actix_web` in [`scope`]: it is in `GET /api/v1/openapi.json`
+//! ([`openapi`]) by construction, and `tests/api/openapi.rs` holds the real answers
+//! against it.
+
 pub mod comments;
 pub mod config;
 pub mod counts;
+pub mod openapi;
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{HttpServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::web;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
+use utoipa_actix_web::OpenApiFactory;
 
 use crate::comments::{AuthorActionError, PostError};
 use crate::domain::{CommentInput, FieldErrors, NewComment};
@@ -23,22 +31,46 @@ use super::request_lang;
 pub const MAX_BODY: usize = 128 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .wrap(from_fn(in_reader_lang))
-            .app_data(json_config())
-            .route("/comments", web::get().to(comments::list))
-            .route("/comments", web::post().to(comments::create))
-            .route("/comments/{id}", web::put().to(comments::edit))
-            .route("/comments/{id}", web::delete().to(comments::delete))
-            .route("/counts", web::get().to(counts::counts))
-            .route("/config", web::get().to(config::config))
-            .default_service(web::to(not_found)),
-    );
+    cfg.service(scope());
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound(Msg::NotFound))
+/// The API: its routes, each one documented (`service` takes only handlers with
+/// `#[utoipa::path]`), and what they share.
+pub fn scope() -> impl HttpServiceFactory + OpenApiFactory + 'static {
+    utoipa_actix_web::scope("/api/v1")
+        .wrap(from_fn(in_reader_lang))
+        .app_data(json_config())
+        .service(comments::list)
+        .service(comments::create)
+        .service(comments::edit)
+        .service(comments::delete)
+        .service(counts::counts)
+        .service(config::config)
+        .service(openapi::openapi_json)
+        .default_service(web::to(not_found))
+}
+
+/// `?site=`, which every route of the API that reads a site takes (SPEC section 10).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read from the query string by `routes::site_param`
+pub struct SiteParam {
+    /// The site's id; without it, the site whose origins hold the request's
+    /// `Origin`, else the first site.
+    #[param(example = "default")]
+    site: Option<String>,
+}
+
+/// No route answers: a documented path with another method is `405` with `Allow`
+/// (as actix answers for a resource that has no route for the method), anything
+/// else SPEC's `404`.
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    match openapi::description().methods_at(req.path()) {
+        Some(methods) => Ok(HttpResponse::MethodNotAllowed()
+            .insert_header(header::Allow(methods))
+            .finish()),
+        None => Err(ApiError::NotFound(Msg::NotFound)),
+    }
 }
 
 /// Says an [`ApiError`] again in the reader's language (`Accept-Language`, else the
