@@ -62,6 +62,16 @@ pub fn backup_sqlite(conn: &mut DbConn, dest: &Path, force: bool) -> anyhow::Res
         std::fs::remove_file(dest)
             .map_err(|e| anyhow::anyhow!("cannot replace {}: {e}", dest.display()))?;
     }
+    if let Some(folder) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !folder.is_dir() {
+            anyhow::bail!(
+                "cannot write {}: the folder {} does not exist (create it first, e.g. mkdir -p {})",
+                dest.display(),
+                folder.display(),
+                folder.display()
+            );
+        }
+    }
     let target = dest
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("{}: the path is not UTF-8", dest.display()))?;

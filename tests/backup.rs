@@ -151,6 +151,19 @@ fn a_backup_path_with_a_quote_is_written_where_asked() {
 }
 
 #[test]
+fn a_backup_into_a_missing_folder_says_which_folder_to_create() {
+    let (dir, _live) = operator_dir();
+    let out = run(dir.path(), &["backup", "backups/today.db"]);
+    assert!(!out.status.success());
+    let said = both(&out);
+    assert!(
+        said.contains("the folder backups does not exist") && said.contains("mkdir -p backups"),
+        "{said}"
+    );
+    assert!(!dir.path().join("backups").exists());
+}
+
+#[test]
 fn backup_on_postgresql_says_what_to_use_instead() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
