@@ -19,6 +19,8 @@ pub struct AppState {
     pub cache: crate::cache::ThreadCache,
     /// SQLite's group-commit writer (unset on PostgreSQL).
     pub writer: std::sync::OnceLock<crate::db::writer::Writer>,
+    /// What `/metrics` shows; this application's own (tests run several at once).
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// Runs database work off the async workers: `state.db(|conn, st| …)` for reads,

@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod import;
+pub mod metrics;
 pub mod moderation;
 pub mod moving;
 pub mod notify;
