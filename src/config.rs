@@ -1121,6 +1121,29 @@ mod tests {
     }
 
     #[test]
+    fn metrics_default_to_loopback_and_their_token_is_masked() {
+        let c = Config::from_settings(Settings::default()).unwrap();
+        assert!(c.server.metrics.enabled);
+        let loopback: Vec<String> = c
+            .server
+            .metrics
+            .allow
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(loopback, ["127.0.0.0/8", "::1/128"]);
+        let c = Config::from_settings(Settings {
+            metrics_token: Some("tok-zz9-secret".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let shown = c.to_masked_toml();
+        assert!(!shown.contains("tok-zz9-secret"), "{shown}");
+        assert!(!format!("{c:?}").contains("tok-zz9-secret"));
+        assert_eq!(c.server.metrics.token.as_deref(), Some("tok-zz9-secret"));
+    }
+
+    #[test]
     fn accepts_postgres_and_masks_its_password() {
         for url in [
             "postgres://causerie:s3cret-pw@db.example.org/causerie?sslmode=require",

@@ -17,6 +17,8 @@ use subtle::ConstantTimeEq;
 use crate::app::AppState;
 use crate::db::queries;
 
+const SCRAPE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Counts the request under its route pattern and status, and times it.
 pub async fn count(
     req: ServiceRequest,
@@ -27,11 +29,14 @@ pub async fn count(
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
     let method = req.method().clone();
+    // Known before routing (the resource map is built at start), so that an error
+    // that escapes as `Err` is counted under its route too.
+    let route = req.match_pattern();
     let done = next.call(req).await;
     if let Some(metrics) = metrics {
-        let (route, status) = match &done {
-            Ok(res) => (res.request().match_pattern(), res.status()),
-            Err(e) => (None, e.as_response_error().status_code()),
+        let status = match &done {
+            Ok(res) => res.status(),
+            Err(e) => e.as_response_error().status_code(),
         };
         metrics.request(&method, route, status.as_u16(), started.elapsed());
     }
@@ -50,7 +55,9 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     }
     let st = state.clone();
     let waiting = web::block(move || {
-        let mut conn = st.pool.get().ok()?;
+        // A busy pool must not hold the scrape for the pool's whole 10 s: without a
+        // connection soon, the outbox's depth is left as last read.
+        let mut conn = st.pool.get_timeout(SCRAPE_WAIT).ok()?;
         queries::outbox::waiting_by_kind(&mut conn)
             .inspect_err(|e| tracing::warn!(error = %e, "metrics: cannot count the outbox"))
             .ok()
