@@ -605,9 +605,32 @@ def table(res: dict) -> str:
         f"{emb['causerie']['gzip']:,} B (embed.js {emb['causerie']['js']:,} + embed.css "
         f"{emb['causerie']['css']:,}, as served) | — | "
         f"{ratio(emb['causerie']['gzip'], emb['isso']['gzip'])} | | |")
+    if "causerie_metrics_off" in rd:
+        on, off = rd["causerie"], rd["causerie_metrics_off"]
+        con, coff = cpu_per_req(on), cpu_per_req(off)
+        lines += [
+            "",
+            f"The cost of `/metrics`: the same reads of the hot page ({cfg['read_conns']} "
+            "connections), from Causerie as configured by default (`metrics = on`: every "
+            "request counted and timed) and from a second Causerie on the same database "
+            "with `metrics = off`, taking turns with the others.",
+            "",
+            "| reads of the hot page | metrics on | metrics off | on / off |",
+            "|---|---:|---:|---:|",
+            f"| requests/s | {fmt_rps(on['rps'])} | {fmt_rps(off['rps'])} | "
+            f"{ratio(on['rps'], off['rps'])} |",
+        ]
+        for p in ("p50", "p99"):
+            lines.append(f"| {p} latency | {fmt_ms(on['latency_us'][p])} | "
+                         f"{fmt_ms(off['latency_us'][p])} | "
+                         f"{ratio(on['latency_us'][p], off['latency_us'][p])} |")
+        def us1(x):
+            return "—" if x is None else f"{x:,.1f} µs"
+        lines.append(f"| server CPU time per request | {us1(con)} | {us1(coff)} | "
+                     f"{ratio(con, coff)} |")
     errs = []
     for kind in ("read", "counts", "posts"):
-        for e in ("isso", "causerie", "ceiling"):
+        for e in ("isso", "causerie", "causerie_metrics_off", "ceiling"):
             r = R[kind].get(e)
             if r and r["errors_total"]:
                 errs.append(f"{e} {kind}: {r['errors']}" + (
@@ -1101,14 +1124,31 @@ require-email = false
     if e_hot != c_hot:
         failures.append("the ceiling does not serve Causerie's bytes")
 
+    # --- the same Causerie with `metrics = off`, on the same database: what counting
+    # every request costs
+    n_port = free_port()
+    n_base = f"http://127.0.0.1:{n_port}"
+    n_env = dict(c_env, CAUSERIE_LISTEN=f"127.0.0.1:{n_port}", CAUSERIE_METRICS="off")
+    nometrics = Server("causerie-metrics-off", [args.causerie_bin], n_env,
+                       tmp / "causerie-metrics-off.log", f"{n_base}/healthz")
+    nometrics.start()
+    st, _, n_hot = http("GET", f"{n_base}/api/v1/comments?page={HOT_PAGE}")
+    if st != 200 or without_times(n_hot) != without_times(c_hot):
+        failures.append(f"causerie with metrics off: {st}, not the same hot page")
+    st, _, _ = http("GET", f"{n_base}/metrics")
+    if st != 404:
+        failures.append(f"causerie with metrics off: /metrics answered {st}, not 404")
+
     R: dict = {"read": {}, "counts": {}, "posts": {}, "sizes": {
         "hot_page_bytes": {"causerie": len(c_hot), "isso": len(i_hot)}}}
     secs, warm, rounds = cfg["round_secs"], cfg["warmup_secs"], cfg["rounds"]
     pids = {"isso": lambda: [isso.pid] + children(isso.pid),
-            "causerie": lambda: [causerie.pid], "ceiling": lambda: [ceiling.pid]}
+            "causerie": lambda: [causerie.pid], "ceiling": lambda: [ceiling.pid],
+            "causerie_metrics_off": lambda: [nometrics.pid]}
     read_urls = {
         "isso": f"{i_base}/?uri={HOT_PAGE}",
         "causerie": f"{c_base}/api/v1/comments?page={HOT_PAGE}",
+        "causerie_metrics_off": f"{n_base}/api/v1/comments?page={HOT_PAGE}",
         "ceiling": f"{e_base}/api/v1/comments?page={HOT_PAGE}",
     }
     # Each measure runs in `rounds` rounds of `secs`, the engines taking turns, so
@@ -1123,6 +1163,18 @@ require-email = false
             runs[e].append(wrk(f"read-{e}-{n + 1}", url, "fixed.lua", cfg["read_conns"],
                                secs, out, pids=pids[e]()))
     R["read"] = {e: combine(v) for e, v in runs.items()}
+    nometrics.stop()
+    # The instance with metrics on counted every read it answered, under the pattern.
+    st, _, body = http("GET", f"{c_base}/metrics")
+    m = re.search(r'^causerie_http_requests_total\{method="GET",route="/api/v1/comments",'
+                  r'status="200"\} (\d+)$', body.decode(errors="replace"), re.M)
+    counted = int(m.group(1)) if m else 0
+    answered = sum(r["requests"] for r in runs["causerie"])
+    R["metrics"] = {"status": st, "reads_counted": counted, "reads_answered": answered}
+    print(f"  /metrics: {st}, {counted:,} reads counted, wrk saw {answered:,} in the "
+          f"measured rounds", flush=True)
+    if st != 200 or counted < answered:
+        failures.append(f"/metrics: {st}, {counted} reads counted of at least {answered}")
 
     print(f"== counts of {COUNT_PAGES} pages, {cfg['read_conns']} connections, "
           f"{rounds} × {secs} s each", flush=True)

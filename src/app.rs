@@ -21,6 +21,8 @@ pub struct AppState {
     pub writer: std::sync::OnceLock<crate::db::writer::Writer>,
     /// Whether the database has room to write (`/healthz`'s `disk_full`).
     pub space: crate::health::Space,
+    /// What `/metrics` shows; this application's own (tests run several at once).
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// Runs database work off the async workers: `state.db(|conn, st| …)` for reads,

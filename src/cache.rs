@@ -81,11 +81,17 @@ pub struct ThreadCache {
     entries: Cache<Key, Arc<Rendered>, BodyWeight>,
     pages: Mutex<HashMap<ThreadKey, PageState>>,
     seen: Mutex<Seen>,
+    counters: crate::metrics::CacheCounters,
 }
 
 impl ThreadCache {
     /// A cache holding about `bytes` of rendered answers.
     pub fn new(bytes: u64) -> ThreadCache {
+        ThreadCache::counted(bytes, Default::default())
+    }
+
+    /// A cache whose hits and misses go to `counters` (the application's metrics).
+    pub fn counted(bytes: u64, counters: crate::metrics::CacheCounters) -> ThreadCache {
         ThreadCache {
             entries: Cache::with_weighter(
                 (bytes / 16_384).max(16) as usize,
@@ -94,11 +100,17 @@ impl ThreadCache {
             ),
             pages: Mutex::new(HashMap::new()),
             seen: Mutex::new(Seen::default()),
+            counters,
         }
     }
 
     pub fn get(&self, key: &Key, now: i64) -> Option<Arc<Rendered>> {
-        self.entries.get(key).filter(|r| now < r.valid_until)
+        let found = self.entries.get(key).filter(|r| now < r.valid_until);
+        match found {
+            Some(_) => self.counters.hits.inc(),
+            None => self.counters.misses.inc(),
+        };
+        found
     }
 
     /// The page's generation, to pass to [`ThreadCache::fill`] after reading it.

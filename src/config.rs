@@ -115,6 +115,17 @@ pub struct Settings {
     /// believed; from anyone else the header is ignored.
     #[serde(deserialize_with = "comma_list")]
     pub trusted_proxies: Vec<String>,
+    /// `on` or `off`: the `/metrics` page for Prometheus (`off`: it answers 404 and
+    /// nothing is counted per request).
+    #[serde(deserialize_with = "on_off")]
+    pub metrics: bool,
+    /// Addresses or CIDR blocks allowed to read `/metrics` (the client's address as
+    /// `trusted_proxies` tells it). Comma-separated in the environment.
+    #[serde(deserialize_with = "comma_list")]
+    pub metrics_allow: Vec<String>,
+    /// A secret that lets anyone who sends `Authorization: Bearer TOKEN` read
+    /// `/metrics`, from any address. Default: none.
+    pub metrics_token: Option<String>,
     /// The sites this instance serves (`[[sites]]`, only in the file). None: one
     /// site, `default`, from the settings above.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -205,6 +216,9 @@ impl Default for Settings {
             max_comments_per_thread_per_ip_per_hour: 10,
             min_form_seconds: 3,
             trusted_proxies: Vec::new(),
+            metrics: true,
+            metrics_allow: vec!["127.0.0.0/8".into(), "::1/128".into()],
+            metrics_token: None,
             sites: Vec::new(),
         }
     }
@@ -282,9 +296,30 @@ pub struct Server {
     /// Memory for rendered threads, in bytes (0: no cache).
     pub cache_bytes: u64,
     pub log_format: LogFormat,
+    pub metrics: Metrics,
     /// Whether `public_url` and `origins` were derived from `listen` (and so follow
     /// the port actually bound when `listen` asks for port 0).
     derived: Derived,
+}
+
+/// Who may read `/metrics`, if it is served at all.
+#[derive(Clone)]
+pub struct Metrics {
+    pub enabled: bool,
+    /// `metrics_allow` parsed.
+    pub allow: Vec<ipnet::IpNet>,
+    /// `metrics_token`; never logged nor shown.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics")
+            .field("enabled", &self.enabled)
+            .field("allow", &self.allow)
+            .field("token", &self.token.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -531,20 +566,14 @@ impl Config {
                 })
                 .collect::<Result<Vec<_>, _>>()?
         };
-        let trusted_proxies = settings
-            .trusted_proxies
-            .iter()
-            .map(|p| {
-                p.parse::<ipnet::IpNet>()
-                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| ConfigError::Invalid {
-                        key: "trusted_proxies",
-                        message: format!(
-                            "`{p}` is not an address or a CIDR block such as 10.0.0.0/8"
-                        ),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let trusted_proxies = networks("trusted_proxies", &settings.trusted_proxies)?;
+        let metrics_allow = networks("metrics_allow", &settings.metrics_allow)?;
+        let metrics_token = settings
+            .metrics_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
         if crate::db::Backend::of_url(&settings.database_url).is_none() {
             return Err(ConfigError::Invalid {
                 key: "database_url",
@@ -628,6 +657,9 @@ impl Config {
             max_comments_per_thread_per_ip_per_hour,
             min_form_seconds,
             trusted_proxies: _,
+            metrics,
+            metrics_allow: _,
+            metrics_token: _,
             sites: site_entries,
         } = settings;
         let sites_configured = !site_entries.is_empty();
@@ -669,6 +701,11 @@ impl Config {
                 page_size,
                 cache_bytes: u64::from(cache_mb) << 20,
                 log_format,
+                metrics: Metrics {
+                    enabled: metrics,
+                    allow: metrics_allow,
+                    token: metrics_token,
+                },
                 derived: Derived {
                     public_url: given_public_url.is_none(),
                     origins: given_origins.is_empty() && !sites_configured,
@@ -775,6 +812,9 @@ impl Config {
                 .iter()
                 .map(|n| n.to_string())
                 .collect(),
+            metrics: server.metrics.enabled,
+            metrics_allow: server.metrics.allow.iter().map(|n| n.to_string()).collect(),
+            metrics_token: server.metrics.token.clone(),
             sites: if configured {
                 sites
                     .iter()
@@ -791,6 +831,9 @@ impl Config {
         let mut shown = self.to_settings();
         shown.smtp_url = shown.smtp_url.as_deref().map(mask_password);
         shown.database_url = mask_password(&shown.database_url);
+        if shown.metrics_token.is_some() {
+            shown.metrics_token = Some("********".into());
+        }
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot show settings: {e}\n"))
     }
 
@@ -1011,7 +1054,23 @@ fn some_comma_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>
     comma_list(d).map(Some)
 }
 
-/// `limits` is `on`/`off` (also `true`/`false`).
+/// A list of addresses or CIDR blocks (`key`'s), each an error naming the key if it
+/// is neither.
+fn networks(key: &'static str, given: &[String]) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    given
+        .iter()
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    key,
+                    message: format!("`{p}` is not an address or a CIDR block such as 10.0.0.0/8"),
+                })
+        })
+        .collect()
+}
+
+/// `limits` and `metrics` are `on`/`off` (also `true`/`false`).
 fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -1061,6 +1120,29 @@ mod tests {
         let shown = Config::from_settings(s).unwrap().to_masked_toml();
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("****"), "{shown}");
+    }
+
+    #[test]
+    fn metrics_default_to_loopback_and_their_token_is_masked() {
+        let c = Config::from_settings(Settings::default()).unwrap();
+        assert!(c.server.metrics.enabled);
+        let loopback: Vec<String> = c
+            .server
+            .metrics
+            .allow
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(loopback, ["127.0.0.0/8", "::1/128"]);
+        let c = Config::from_settings(Settings {
+            metrics_token: Some("tok-zz9-secret".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let shown = c.to_masked_toml();
+        assert!(!shown.contains("tok-zz9-secret"), "{shown}");
+        assert!(!format!("{c:?}").contains("tok-zz9-secret"));
+        assert_eq!(c.server.metrics.token.as_deref(), Some("tok-zz9-secret"));
     }
 
     #[test]

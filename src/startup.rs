@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 
 use crate::app::{AppState, Db};
@@ -45,7 +45,15 @@ pub struct Application {
 /// must see the threads where they are (`causerie move-site` moves the threads of
 /// before sites to the site it is told, not to the first).
 pub fn open_migrated(config: &Config) -> anyhow::Result<DbPool> {
-    let pool = db::connect(&config.database.url, config.database.pool_size)?;
+    open_pool(config, None)
+}
+
+/// `open_migrated`, with a handler told of the pool's checkouts (the metrics).
+fn open_pool(
+    config: &Config,
+    events: Option<Box<dyn diesel::r2d2::HandleEvent>>,
+) -> anyhow::Result<DbPool> {
+    let pool = db::connect_observed(&config.database.url, config.database.pool_size, events)?;
     let mut conn = pool.get()?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {
@@ -57,7 +65,10 @@ pub fn open_migrated(config: &Config) -> anyhow::Result<DbPool> {
 /// Opens the database, applies migrations, gives the threads of before sites to
 /// their site, and loads (or creates) the instance secret.
 pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
-    let pool = open_migrated(config)?;
+    prepare(open_migrated(config)?, config)
+}
+
+fn prepare(pool: DbPool, config: &Config) -> anyhow::Result<(DbPool, Secret)> {
     let mut conn = pool.get()?;
     let adopted = crate::sites::adopt_threads_of_default(&mut conn, &config.sites)?;
     if adopted > 0 {
@@ -75,7 +86,9 @@ pub fn open_database(config: &Config) -> anyhow::Result<(DbPool, Secret)> {
 
 impl Application {
     pub async fn build(mut config: Config) -> anyhow::Result<Application> {
-        let (pool, secret) = open_database(&config)?;
+        let sqlite = db::Backend::of_url(&config.database.url) == Some(db::Backend::Sqlite);
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::new(sqlite));
+        let (pool, secret) = prepare(open_pool(&config, Some(metrics.pool_events()))?, &config)?;
         let mailer = crate::notify::mailer::Mailer::from_config(&config)?;
         {
             let mut conn = pool.get()?;
@@ -104,7 +117,8 @@ impl Application {
         let port = bound.port();
         config.adopt_bound_address(bound);
         let public_url = config.server.public_url.clone();
-        let cache = crate::cache::ThreadCache::new(config.server.cache_bytes);
+        let cache =
+            crate::cache::ThreadCache::counted(config.server.cache_bytes, metrics.cache_counters());
         cache.start_after(queries::thread_changes::latest(&mut *pool.get()?)?);
         let space = crate::health::Space::for_database(&config.database.url);
         let state = web::Data::new(AppState {
@@ -115,15 +129,20 @@ impl Application {
             outbox: Default::default(),
             cache,
             writer: Default::default(),
+            metrics,
         });
-        if db::Backend::of_url(&state.config.database.url) == Some(db::Backend::Sqlite) {
+        if sqlite {
             // The writer holds the state weakly: it stops when the application is dropped.
             let weak = std::sync::Arc::downgrade(&state.clone().into_inner());
-            let writer = db::writer::Writer::spawn(state.pool.clone(), move |conn, written| {
-                if let Some(st) = weak.upgrade() {
-                    st.after_commit(conn, written);
-                }
-            })?;
+            let writer = db::writer::Writer::spawn(
+                state.pool.clone(),
+                state.metrics.writer_groups(),
+                move |conn, written| {
+                    if let Some(st) = weak.upgrade() {
+                        st.after_commit(conn, written);
+                    }
+                },
+            )?;
             let _ = state.writer.set(writer);
         }
         spawn_ip_purge(state.clone());
@@ -135,6 +154,7 @@ impl Application {
             state.config.clone(),
             state.secret.clone(),
             mailer,
+            state.metrics.clone(),
         );
         let outbox_worker = outbox.spawn();
         let pool_size = state.config.database.pool_size as usize;
@@ -156,10 +176,21 @@ impl Application {
                 .wrap(tracing_actix_web::TracingLogger::<
                     crate::telemetry::RouteSpan,
                 >::new())
+                // Outside the logger: its time is counted too.
+                .wrap(Condition::new(
+                    state.config.server.metrics.enabled,
+                    from_fn(routes::metrics::count),
+                ))
                 .configure(routes::api::configure)
                 .configure(routes::admin::configure)
                 .route("/", web::get().to(routes::index::index))
                 .route("/healthz", web::get().to(routes::health::healthz))
+                .configure(|cfg| {
+                    // Off: no such page (the default service's 404).
+                    if state.config.server.metrics.enabled {
+                        cfg.route("/metrics", web::get().to(routes::metrics::metrics));
+                    }
+                })
                 .route("/demo", web::get().to(routes::demo::demo))
                 .configure(routes::embed::configure)
                 .route("/t", web::get().to(routes::thread_page::show))

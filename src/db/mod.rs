@@ -171,10 +171,22 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
 /// Opens the pool of `size` connections for `database_url` (creating a SQLite file if
 /// needed). The URL is never echoed in errors: it may hold a password.
 pub fn connect(database_url: &str, size: u32) -> anyhow::Result<DbPool> {
+    connect_observed(database_url, size, None)
+}
+
+/// `connect`, with a handler told of each checkout and timeout (the metrics).
+pub fn connect_observed(
+    database_url: &str,
+    size: u32,
+    events: Option<Box<dyn diesel::r2d2::HandleEvent>>,
+) -> anyhow::Result<DbPool> {
     let manager = Manager::new(database_url)?;
     let mut builder = Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(10));
+    if let Some(events) = events {
+        builder = builder.event_handler(events);
+    }
     match manager.backend() {
         Backend::Sqlite => {
             let path = manager.target.clone();

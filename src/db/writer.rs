@@ -119,9 +119,11 @@ impl Drop for Liveness {
 impl Writer {
     /// Starts the writer thread on a connection of `pool`. `after_commit` runs on the
     /// writer's connection after each group, told whether a unit wrote an outbox
-    /// message (cache invalidation, waking the outbox).
+    /// message (cache invalidation, waking the outbox). Each group's size goes to
+    /// `group_sizes` (the metrics), if given.
     pub fn spawn(
         pool: DbPool,
+        group_sizes: Option<prometheus_client::metrics::histogram::Histogram>,
         after_commit: impl Fn(&mut DbConn, bool) + Send + 'static,
     ) -> std::io::Result<Writer> {
         let (jobs, queue) = sync_channel::<Job>(QUEUE);
@@ -131,7 +133,7 @@ impl Writer {
             .name("causerie-writer".into())
             .spawn(move || {
                 let _liveness = liveness;
-                run(pool, queue, after_commit)
+                run(pool, queue, group_sizes, after_commit)
             })?;
         Ok(Writer {
             jobs,
@@ -209,7 +211,12 @@ impl Writer {
     }
 }
 
-fn run(pool: DbPool, queue: Receiver<Job>, after_commit: impl Fn(&mut DbConn, bool)) {
+fn run(
+    pool: DbPool,
+    queue: Receiver<Job>,
+    group_sizes: Option<prometheus_client::metrics::histogram::Histogram>,
+    after_commit: impl Fn(&mut DbConn, bool),
+) {
     while let Ok(Job::Unit(first)) = queue.recv() {
         let mut group = vec![first];
         let mut stop = false;
@@ -234,6 +241,9 @@ fn run(pool: DbPool, queue: Receiver<Job>, after_commit: impl Fn(&mut DbConn, bo
             }
         };
         let conn: &mut DbConn = &mut conn;
+        if let Some(sizes) = &group_sizes {
+            sizes.observe(group.len() as f64);
+        }
         let (outcomes, written) = commit_group(conn, &mut group);
         // The commit is done: a failure here must neither undo it nor end the thread.
         if catch_unwind(AssertUnwindSafe(|| after_commit(conn, written))).is_err() {

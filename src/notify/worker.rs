@@ -62,6 +62,8 @@ struct Inner {
     config: Config,
     secret: Secret,
     mailer: Mailer,
+    /// Counts each delivery's outcome.
+    metrics: Arc<crate::metrics::Metrics>,
     /// Held for each batch, so that `run_once` and the background loop take turns
     /// and `run_once` returns with nothing of its own still in flight.
     turn: tokio::sync::Mutex<()>,
@@ -74,6 +76,7 @@ impl Worker {
         config: Config,
         secret: Secret,
         mailer: Mailer,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Worker {
         Worker {
             inner: Arc::new(Inner {
@@ -82,6 +85,7 @@ impl Worker {
                 config,
                 secret,
                 mailer,
+                metrics,
                 turn: tokio::sync::Mutex::new(()),
             }),
         }
@@ -212,6 +216,7 @@ impl Worker {
                     }
                     Render::Broken(error) => {
                         q::mark_attempt_failed(conn, id, ticket, &error, OutboxStatus::Failed, at)?;
+                        inner.metrics.delivery(crate::metrics::Delivery::Failed);
                         Ok(None)
                     }
                 }
@@ -243,8 +248,10 @@ impl Worker {
     async fn record(&self, m: &OutboxMessage, ticket: i64, result: Result<(), SendFailure>) {
         let id = m.id;
         let kind = m.kind;
+        use crate::metrics::Delivery;
         match result {
             Ok(()) => {
+                self.inner.metrics.delivery(Delivery::Sent);
                 let smtp = !self.inner.mailer.logs_only();
                 let res = self
                     .db(move |conn, _| -> QueryResult<usize> {
@@ -273,6 +280,11 @@ impl Worker {
                 } else {
                     OutboxStatus::Queued
                 };
+                self.inner.metrics.delivery(if give_up {
+                    Delivery::Failed
+                } else {
+                    Delivery::Retry
+                });
                 let base = crate::clock::secs(self.inner.config.mail.retry_base);
                 let next = now() + retry_delay(base, failures);
                 let error = failure.error.clone();

@@ -10,6 +10,7 @@ pub mod embed;
 pub mod health;
 pub mod html;
 pub mod index;
+pub mod metrics;
 pub mod thread_page;
 pub mod unsubscribe;
 

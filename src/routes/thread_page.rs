@@ -292,14 +292,17 @@ pub async fn post(
             let res = state
                 .write(move |tx, st| {
                     let site = st.config.sites.of_thread(site_id.as_str());
-                    service::post(tx, &st.config, site, &submission, ip.as_deref(), now()).map_err(
-                        |e| match e {
+                    service::post(tx, &st.config, site, &submission, ip.as_deref(), now())
+                        .inspect_err(|e| st.metrics.comment_refused(e))
+                        .map_err(|e| match e {
                             PostError::Db(db) => ApiError::from(db),
                             other => ApiError::from(other),
-                        },
-                    )
+                        })
                 })
                 .await;
+            if let Ok(posted) = &res {
+                state.metrics.comment_written(posted.comment.status);
+            }
             match res {
                 Ok(posted) => {
                     let base = thread_href(site.id.as_str(), page.as_str(), lang);

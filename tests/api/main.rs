@@ -13,6 +13,7 @@ mod cache;
 mod comments;
 mod helpers;
 mod import;
+mod metrics;
 mod move_page;
 mod nojs;
 mod notify;

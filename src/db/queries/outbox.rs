@@ -444,6 +444,16 @@ pub fn counts(
     .collect()
 }
 
+/// How many messages wait to be sent (drafts and queued), by kind: the outbox's
+/// depth, for the metrics.
+pub fn waiting_by_kind(conn: &mut DbConn) -> QueryResult<Vec<(OutboxKind, i64)>> {
+    outbox::table
+        .filter(outbox::status.eq_any(OutboxStatus::WAITING))
+        .group_by(outbox::kind)
+        .select((outbox::kind, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// The latest messages a moderator of `scope` may see, newest first.
 pub fn latest(
     conn: &mut DbConn,

@@ -297,8 +297,11 @@ pub async fn create(
         .write(move |tx, st| {
             let site = st.config.sites.of_thread(site_id.as_str());
             service::post(tx, &st.config, site, &submission, ip.as_deref(), now())
+                .inspect_err(|e| st.metrics.comment_refused(e))
         })
         .await?;
+    // Committed: counted with the status it really got (spam too).
+    state.metrics.comment_written(posted.comment.status);
     let status = posted.status;
     tracing::info!(comment = posted.comment.id, %status, "comment posted");
     Ok(HttpResponse::Created().json(Created {
