@@ -83,7 +83,8 @@ impl ApiError {
             ApiError::TooLarge => "payload_too_large",
             ApiError::TooMany { .. } => "too_many_requests",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::Unavailable | ApiError::NoRoom => "unavailable",
+            ApiError::Unavailable => "unavailable",
+            ApiError::NoRoom => "storage_full",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -176,7 +177,7 @@ pub struct ErrorBody<'a> {
     /// What went wrong, for programs: `invalid_input`, `malformed_json`, `not_found`,
     /// `origin_not_allowed`, `site_mismatch`, `thread_closed`, `token_missing`,
     /// `token_invalid`, `edit_window_closed`, `duplicate`, `payload_too_large`,
-    /// `unsupported_media_type`, `too_many_requests`, `unavailable`.
+    /// `unsupported_media_type`, `too_many_requests`, `unavailable`, `storage_full`.
     #[schema(example = "invalid_input")]
     error: &'a str,
     /// The same for people, in the reader's language (`Content-Language`).

@@ -385,14 +385,14 @@ mod tests {
         let get = actix_web::http::Method::GET;
         m.request(
             &get,
-            Some("/api/v1/comments/{id}".into()),
+            Some("/unsubscribe/{token}".into()),
             200,
             Duration::from_millis(3),
         );
         m.request(&get, None, 404, Duration::from_millis(1));
         let text = m.encode();
         assert!(text.contains(
-            r#"causerie_http_requests_total{method="GET",route="/api/v1/comments/{id}",status="200"} 1"#
+            r#"causerie_http_requests_total{method="GET",route="/unsubscribe/{token}",status="200"} 1"#
         ), "{text}");
         assert!(
             text.contains(r#"route="(no route)",status="404"} 1"#),

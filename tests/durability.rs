@@ -5,95 +5,16 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command};
-use std::sync::mpsc::Receiver;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use common::process::Server;
+
 const PAGE: &str = "/durable";
 const ROUNDS: usize = 5;
 const POSTS_PER_ROUND: usize = 10;
-
-/// `causerie serve` on a port of its choosing, publishing at once, limits off so that
-/// many posts in a row from one address are all accepted.
-struct Server {
-    child: Child,
-    port: u16,
-    lines: Receiver<String>,
-}
-
-impl Server {
-    fn start(dir: &Path) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_causerie"));
-        cmd.current_dir(dir);
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("CAUSERIE_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.arg("serve")
-            .env("CAUSERIE_LISTEN", "127.0.0.1:0")
-            .env("CAUSERIE_MODERATION", "none")
-            .env("CAUSERIE_LIMITS", "off")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1");
-        let (child, lines) = common::process::spawn_logged(cmd);
-        // Built before waiting, so that a server that never starts is killed on drop.
-        let mut server = Server {
-            child,
-            port: 0,
-            lines,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut log = Vec::new();
-        server.port = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = server
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("the server did not start:\n{}", log.join("\n")));
-            if let Some(rest) = line.split("listening on port ").nth(1) {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                break digits.parse().expect("a port number");
-            }
-            log.push(line);
-        };
-        server
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// Polls `/healthz` until it answers 200, for at most 10 seconds.
-    async fn ready(&self, client: &reqwest::Client) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(r) = client.get(self.url("/healthz")).send().await {
-                if r.status() == 200 {
-                    return;
-                }
-            }
-            assert!(Instant::now() < deadline, "/healthz never answered 200");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    /// SIGKILL: no shutdown, no flush, no chance to finish anything.
-    fn kill_now(mut self) {
-        self.child.kill().expect("SIGKILL sent");
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn listed_bodies(server: &Server, client: &reqwest::Client) -> Vec<String> {
     let r = client

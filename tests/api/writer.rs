@@ -233,7 +233,7 @@ async fn a_full_disk_answers_503_keeps_nothing_half_written_and_shows_on_healthz
         causerie::error::NO_ROOM_RETRY_AFTER
     );
     let body: serde_json::Value = refused.json().await.unwrap();
-    assert_eq!(body["error"], "unavailable");
+    assert_eq!(body["error"], "storage_full");
     assert!(
         body["message"].as_str().unwrap().contains("no room"),
         "{body}"

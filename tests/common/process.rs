@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
 
 /// The `causerie` binary, to run in `dir`: none of the caller's `CAUSERIE_…`
 /// variables, quiet logs, no colour.
@@ -72,4 +73,89 @@ pub fn strip_ansi(s: &str) -> String {
         }
     }
     out
+}
+
+/// `causerie serve` in `dir`, on a port of its choosing, publishing at once, limits off
+/// (many posts in a row from one address are all accepted), with `env` besides; its
+/// log is read line by line. Killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    pub lines: Receiver<String>,
+}
+
+impl Server {
+    pub fn start(dir: &Path) -> Server {
+        Server::start_with(dir, &[])
+    }
+
+    pub fn start_with(dir: &Path, env: &[(&str, &str)]) -> Server {
+        let mut cmd = causerie_in(dir);
+        cmd.arg("serve")
+            .env("CAUSERIE_LISTEN", "127.0.0.1:0")
+            .env("CAUSERIE_MODERATION", "none")
+            .env("CAUSERIE_LIMITS", "off")
+            .env("RUST_LOG", "info");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let (child, lines) = spawn_logged(cmd);
+        // Built before waiting, so that a server that never starts is killed on drop.
+        let mut server = Server {
+            child,
+            port: 0,
+            lines,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut log = Vec::new();
+        server.port = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = server
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("the server did not start:\n{}", log.join("\n")));
+            if let Some(rest) = line.split("listening on port ").nth(1) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                break digits.parse().expect("a port number");
+            }
+            log.push(line);
+        };
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Polls `/healthz` until it answers 200, for at most 10 seconds.
+    pub async fn ready(&self, client: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(r) = client.get(self.url("/healthz")).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "/healthz never answered 200");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The log lines written so far.
+    pub fn log_so_far(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+
+    /// SIGKILL: no shutdown, no flush, no chance to finish anything.
+    pub fn kill_now(mut self) {
+        self.child.kill().expect("SIGKILL sent");
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
