@@ -89,7 +89,8 @@ impl ApiError {
         }
     }
 
-    fn message(&self) -> Msg {
+    /// What the reader is told (a page says it beside the form).
+    pub fn message(&self) -> Msg {
         match self {
             ApiError::Invalid(_) => Msg::CheckFields,
             ApiError::BadRequest { msg, .. }

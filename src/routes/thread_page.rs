@@ -323,8 +323,18 @@ pub async fn post(
                     retry_after: wait,
                     msg,
                 }) => {
-                    retry_after = Some(wait);
+                    retry_after = Some((StatusCode::TOO_MANY_REQUESTS, wait.to_string()));
                     Err((msg, FieldErrors::new()))
+                }
+                // Busy, or out of disk space: the form again, the text kept, and when
+                // to try again.
+                Err(e @ (ApiError::Unavailable | ApiError::NoRoom)) => {
+                    let wait = match e {
+                        ApiError::NoRoom => crate::error::NO_ROOM_RETRY_AFTER,
+                        _ => crate::error::UNAVAILABLE_RETRY_AFTER,
+                    };
+                    retry_after = Some((StatusCode::SERVICE_UNAVAILABLE, wait.to_owned()));
+                    Err((e.message(), FieldErrors::new()))
                 }
                 Err(other) => return Err(PageError::from_api(Look::Reader, lang, other)),
             }
@@ -351,9 +361,9 @@ pub async fn post(
     view.notice = Some(problem.text(lang));
     view.notice_is_error = true;
     Ok(match retry_after {
-        Some(wait) => {
-            let mut r = render_thread(view, StatusCode::TOO_MANY_REQUESTS);
-            if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+        Some((status, wait)) => {
+            let mut r = render_thread(view, status);
+            if let Ok(v) = header::HeaderValue::from_str(&wait) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
             }
             r

@@ -246,6 +246,29 @@ async fn a_full_disk_answers_503_keeps_nothing_half_written_and_shows_on_healthz
         json!({"status": "unavailable", "reason": "disk_full"})
     );
 
+    // The form without JavaScript: the page again, the reader's text in it.
+    let typed = format!("Sans JavaScript. {long}");
+    let fields = crate::nojs::filled_form(
+        &app,
+        "/t?page=/full",
+        &[
+            ("author", "Camille"),
+            ("email", "camille@example.org"),
+            ("body", &typed),
+        ],
+    )
+    .await;
+    let r = crate::nojs::post_form(&app, &fields).await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.headers()["retry-after"],
+        causerie::error::NO_ROOM_RETRY_AFTER
+    );
+    let page = crate::nojs::page_of_response(r).await;
+    let doc = page.doc();
+    assert!(crate::nojs::text_of(&doc, ".cz-notice.cz-error").contains("no room"));
+    assert_eq!(crate::nojs::text_of(&doc, "textarea#cz-body"), typed);
+
     // Room again: the next post is stored, and /healthz says so at once.
     cap_database_pages(&app, None).await;
     app.create(&comment("/full", "Dominique", "Après")).await;

@@ -268,7 +268,7 @@ pub struct NewCommentRequest {
         (status = 422, description = "`invalid_input`: every wrong field in `fields`.", body = ErrorBody),
         (status = 429, description = "`too_many_requests`: wait `Retry-After` seconds.", body = ErrorBody,
             headers(("Retry-After" = u32))),
-        (status = 503, description = "`unavailable`: the database is busy; try again after `Retry-After` seconds.", body = ErrorBody,
+        (status = 503, description = "`unavailable`: the database is busy; `storage_full`: its disk is full, nothing was saved. Try again after `Retry-After` seconds.", body = ErrorBody,
             headers(("Retry-After" = u32))),
     )
 )]
@@ -367,7 +367,7 @@ pub struct Edited {
         (status = 413, description = "`payload_too_large`: the body is over 128 KiB.", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: the body is not `application/json`.", body = ErrorBody),
         (status = 422, description = "`invalid_input`: `body` missing or wrong.", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is busy; try again after `Retry-After` seconds.", body = ErrorBody,
+        (status = 503, description = "`unavailable`: the database is busy; `storage_full`: its disk is full, nothing was saved. Try again after `Retry-After` seconds.", body = ErrorBody,
             headers(("Retry-After" = u32))),
     )
 )]
@@ -422,7 +422,7 @@ pub async fn edit(
         (status = 204, description = "Removed."),
         (status = 403, description = "`token_missing`, `token_invalid`, `edit_window_closed`; `origin_not_allowed`, `site_mismatch`: sent from another site's page.", body = ErrorBody),
         (status = 404, description = "`not_found`: no such comment.", body = ErrorBody),
-        (status = 503, description = "`unavailable`: the database is busy; try again after `Retry-After` seconds.", body = ErrorBody,
+        (status = 503, description = "`unavailable`: the database is busy; `storage_full`: its disk is full, nothing was saved. Try again after `Retry-After` seconds.", body = ErrorBody,
             headers(("Retry-After" = u32))),
     )
 )]
