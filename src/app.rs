@@ -19,6 +19,8 @@ pub struct AppState {
     pub cache: crate::cache::ThreadCache,
     /// SQLite's group-commit writer (unset on PostgreSQL).
     pub writer: std::sync::OnceLock<crate::db::writer::Writer>,
+    /// The database's refusals of connections: requests fail fast while it is away.
+    pub reach: std::sync::Arc<crate::db::Reach>,
     /// Whether the database has room to write (`/healthz`'s `disk_full`).
     pub space: crate::health::Space,
     /// What `/metrics` shows; this application's own (tests run several at once).
@@ -54,9 +56,9 @@ impl Db for web::Data<AppState> {
     {
         let state = self.clone();
         web::block(move || {
-            let mut conn = state.pool.get()?;
+            let mut conn = crate::db::checkout(&state.pool, &state.reach)?;
             let done = work(&mut conn, &state).map_err(Into::into);
-            state.after_commit(&mut conn, false);
+            state.after_read(&mut conn);
             done
         })
         .await?
@@ -78,7 +80,7 @@ impl Db for web::Data<AppState> {
         } else {
             let state = self.clone();
             web::block(move || {
-                let mut conn = state.pool.get()?;
+                let mut conn = crate::db::checkout(&state.pool, &state.reach)?;
                 let done = crate::db::transaction(&mut conn, |tx| work(tx, &state));
                 let written = done.as_ref().is_ok_and(|d| d.outbox_written);
                 state.after_commit(&mut conn, written);
@@ -105,6 +107,17 @@ impl Db for web::Data<AppState> {
 }
 
 impl AppState {
+    /// What follows a read: what other instances changed is dropped from the cache.
+    /// If the changes cannot be read (the database away), what is cached is still
+    /// served: nothing was written here.
+    pub fn after_read(&self, conn: &mut DbConn) {
+        let now = crate::db::now();
+        if let Err(e) = self.cache.catch_up(conn, now) {
+            tracing::debug!(error = %e, "could not read the thread changes; cache kept");
+            self.cache.could_not_catch_up(now);
+        }
+    }
+
     /// What follows a unit of work, once committed (or rolled back).
     pub fn after_commit(&self, conn: &mut DbConn, outbox_written: bool) {
         // Whatever this unit (or another instance) changed, no cached page may show

@@ -81,6 +81,8 @@ pub struct ThreadCache {
     entries: Cache<Key, Arc<Rendered>, BodyWeight>,
     pages: Mutex<HashMap<ThreadKey, PageState>>,
     seen: Mutex<Seen>,
+    /// Since when the changes could not be read (the database away), if they could not.
+    unsure_since: Mutex<Option<i64>>,
     counters: crate::metrics::CacheCounters,
 }
 
@@ -100,6 +102,7 @@ impl ThreadCache {
             ),
             pages: Mutex::new(HashMap::new()),
             seen: Mutex::new(Seen::default()),
+            unsure_since: Mutex::new(None),
             counters,
         }
     }
@@ -164,8 +167,28 @@ impl ThreadCache {
         self.entries.clear();
     }
 
-    /// Reads the changes recorded since the last call and drops those pages.
+    /// The changes could not be read, and nothing was written meanwhile here: what is
+    /// cached stays served (the database is away, so nothing can change it but a
+    /// write this instance would have made) until they can be read again.
+    pub fn could_not_catch_up(&self, now: i64) {
+        if let Ok(mut unsure) = self.unsure_since.lock() {
+            unsure.get_or_insert(now);
+        }
+    }
+
+    /// Reads the changes recorded since the last call and drops those pages. After
+    /// changes could not be read for longer than a late commit may take, the gaps it
+    /// watched may be gone: then everything is dropped once, to be read afresh.
     pub fn catch_up(&self, conn: &mut DbConn, now: i64) -> diesel::QueryResult<usize> {
+        let dropped = self.catch_up_changes(conn, now)?;
+        let unsure = self.unsure_since.lock().ok().and_then(|mut u| u.take());
+        if unsure.is_some_and(|since| now - since >= LATE_COMMIT_WINDOW_SECS) {
+            self.clear();
+        }
+        Ok(dropped)
+    }
+
+    fn catch_up_changes(&self, conn: &mut DbConn, now: i64) -> diesel::QueryResult<usize> {
         let (last_id, gaps): (i64, Vec<i64>) = match self.seen.lock() {
             Ok(mut seen) => {
                 seen.gaps
@@ -229,6 +252,34 @@ mod tests {
         assert!(cache.get(&key("/a", 0), 0).is_none());
         assert!(cache.get(&key("/a", 10), 0).is_none());
         assert!(cache.get(&key("/b", 0), 0).is_some());
+    }
+
+    #[test]
+    fn a_short_outage_keeps_the_cache_and_a_long_one_drops_it_once_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let mut conn = crate::db::establish(&url).unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        let cache = ThreadCache::new(1 << 20);
+        cache.fill(key("/a", 0), cache.generation(&t("/a")), rendered("a"));
+
+        cache.could_not_catch_up(1_000);
+        cache.could_not_catch_up(1_001);
+        assert!(cache.get(&key("/a", 0), 0).is_some(), "kept while away");
+        cache
+            .catch_up(&mut conn, 1_000 + LATE_COMMIT_WINDOW_SECS - 1)
+            .unwrap();
+        assert!(cache.get(&key("/a", 0), 0).is_some(), "a short outage");
+
+        cache.could_not_catch_up(2_000);
+        cache
+            .catch_up(&mut conn, 2_000 + LATE_COMMIT_WINDOW_SECS)
+            .unwrap();
+        assert!(cache.get(&key("/a", 0), 0).is_none(), "a long outage");
+        // Once: what is cached after it stays.
+        cache.fill(key("/a", 0), cache.generation(&t("/a")), rendered("a"));
+        cache.catch_up(&mut conn, 3_000).unwrap();
+        assert!(cache.get(&key("/a", 0), 0).is_some());
     }
 
     #[test]

@@ -127,7 +127,9 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<r2d2_error::PoolError> for ApiError {
     fn from(e: r2d2_error::PoolError) -> ApiError {
-        tracing::warn!(error = %e, "no database connection available");
+        // Said by `db::checkout`: once per outage, or per request when the pool is
+        // exhausted.
+        tracing::debug!(error = %e, "no database connection available");
         ApiError::Unavailable
     }
 }

@@ -45,15 +45,21 @@ pub struct Application {
 /// must see the threads where they are (`causerie move-site` moves the threads of
 /// before sites to the site it is told, not to the first).
 pub fn open_migrated(config: &Config) -> anyhow::Result<DbPool> {
-    open_pool(config, None)
+    open_pool(config, None, None)
 }
 
 /// `open_migrated`, with a handler told of the pool's checkouts (the metrics).
 fn open_pool(
     config: &Config,
     events: Option<Box<dyn diesel::r2d2::HandleEvent>>,
+    reach: Option<&std::sync::Arc<db::Reach>>,
 ) -> anyhow::Result<DbPool> {
-    let pool = db::connect_observed(&config.database.url, config.database.pool_size, events)?;
+    let pool = db::connect_observed(
+        &config.database.url,
+        config.database.pool_size,
+        events,
+        reach,
+    )?;
     let mut conn = pool.get()?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {
@@ -88,7 +94,11 @@ impl Application {
     pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         let sqlite = db::Backend::of_url(&config.database.url) == Some(db::Backend::Sqlite);
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::new(sqlite));
-        let (pool, secret) = prepare(open_pool(&config, Some(metrics.pool_events()))?, &config)?;
+        let reach = db::Reach::new();
+        let (pool, secret) = prepare(
+            open_pool(&config, Some(metrics.pool_events()), Some(&reach))?,
+            &config,
+        )?;
         let mailer = crate::notify::mailer::Mailer::from_config(&config)?;
         {
             let mut conn = pool.get()?;
@@ -123,6 +133,7 @@ impl Application {
         let space = crate::health::Space::for_database(&config.database.url);
         let state = web::Data::new(AppState {
             space,
+            reach,
             config,
             pool,
             secret,

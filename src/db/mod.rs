@@ -20,12 +20,14 @@
 
 pub mod models;
 pub mod queries;
+pub mod reach;
 pub mod schema;
 mod text;
 pub mod transfer;
 pub mod tx;
 pub mod writer;
 
+pub use reach::{checkout, Reach};
 pub use tx::{transaction, Done, Tx};
 
 use std::time::Duration;
@@ -171,14 +173,16 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
 /// Opens the pool of `size` connections for `database_url` (creating a SQLite file if
 /// needed). The URL is never echoed in errors: it may hold a password.
 pub fn connect(database_url: &str, size: u32) -> anyhow::Result<DbPool> {
-    connect_observed(database_url, size, None)
+    connect_observed(database_url, size, None, None)
 }
 
-/// `connect`, with a handler told of each checkout and timeout (the metrics).
+/// `connect`, with a handler told of each checkout and timeout (the metrics), and
+/// one told of each connection the database refused (`reach::checkout` fails fast).
 pub fn connect_observed(
     database_url: &str,
     size: u32,
     events: Option<Box<dyn diesel::r2d2::HandleEvent>>,
+    reach: Option<&std::sync::Arc<Reach>>,
 ) -> anyhow::Result<DbPool> {
     let manager = Manager::new(database_url)?;
     let mut builder = Pool::builder()
@@ -186,6 +190,9 @@ pub fn connect_observed(
         .connection_timeout(Duration::from_secs(10));
     if let Some(events) = events {
         builder = builder.event_handler(events);
+    }
+    if let Some(reach) = reach {
+        builder = builder.error_handler(reach.handler());
     }
     match manager.backend() {
         Backend::Sqlite => {

@@ -18,6 +18,7 @@ mod move_page;
 mod nojs;
 mod notify;
 mod openapi;
+mod outage;
 mod privacy;
 mod sites;
 mod writer;
