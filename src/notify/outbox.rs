@@ -242,17 +242,22 @@ fn for_moderators(
     };
     // Moderators may see the title a held comment proposes, said to be only that;
     // the public sees the page's path until a published comment names it.
-    let title = match (thread.public_title(), &comment.page_title) {
-        (Some(t), _) => t.to_owned(),
-        (None, Some(p)) if !p.trim().is_empty() => format!("{p} ({})", w.title_proposed),
-        (None, _) => thread.page.clone(),
+    let (title, title_note) = match (thread.public_title(), &comment.page_title) {
+        (Some(t), _) => (t.to_owned(), None),
+        (None, Some(p)) if !p.trim().is_empty() => (p.clone(), Some(w.title_proposed)),
+        (None, _) => (thread.page.clone(), None),
     };
+    let mut subject = subject(w, lead, &title);
+    if let Some(note) = title_note {
+        subject.push_str(&format!(" ({note})"));
+    }
     let mail = ModeratorMail {
         w,
         lang,
-        subject: subject(w, lead, &title),
+        subject,
         intro,
         title,
+        title_note,
         thread_url: thread_url(config, &thread, lang, comment.id),
         author: comment.author.clone(),
         email: comment.email.clone(),

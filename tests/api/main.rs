@@ -20,4 +20,5 @@ mod notify;
 mod openapi;
 mod privacy;
 mod sites;
+mod titles;
 mod writer;
