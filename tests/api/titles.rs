@@ -282,3 +282,34 @@ async fn moderators_emails_mark_a_held_comments_title_as_proposed() {
     );
     assert_eq!(app.list("/f").await["title"], Value::Null);
 }
+
+#[actix_web::test]
+async fn the_form_without_javascript_follows_the_same_rule() {
+    use crate::nojs::{filled_form, post_form};
+    let app = spawn_app_with(|s| s.moderation = ModerationMode::All).await;
+    let typed = |title: &'static str| {
+        [
+            ("author", "Spammer"),
+            ("email", "spam@example.org"),
+            ("website", ""),
+            ("body", "cheap pills"),
+            ("title", title),
+        ]
+    };
+    // A held comment whose form was given another title.
+    let mut fields = filled_form(&app, "/t?page=/g", &typed(SCAM)).await;
+    fields.retain(|(k, v)| k != "title" || v == SCAM);
+    assert_eq!(post_form(&app, &fields).await.status(), 303);
+    let id: i64 = app
+        .stored("SELECT CAST(id AS TEXT) AS v FROM comments")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let everything = public_views(&app, "/g").await;
+    assert!(!everything.contains("SCAM"), "{everything}");
+    assert_eq!(app.list("/g").await["title"], Value::Null);
+    // Approved, it names the page.
+    let m = log_in(&app).await;
+    assert_eq!(m.act("approve", id).await.status(), 303);
+    assert_eq!(app.list("/g").await["title"], SCAM);
+}
