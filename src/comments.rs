@@ -93,8 +93,9 @@ pub fn post(
     let body_html = &submission.body_html;
     let email = input.email.normalized();
     crate::abuse::serialize_author(tx, ip, &email)?;
-    let title = input.title.as_deref().unwrap_or(input.page.as_str());
-    let thread = threads::find_or_create(tx, site.id.as_str(), input.page.as_str(), title, now)?;
+    // The request's title is not the thread's yet: only a published comment's is
+    // (SPEC section 5), so a held spammer cannot name the page.
+    let thread = threads::find_or_create(tx, site.id.as_str(), input.page.as_str(), "", now)?;
     let rules = &site.settings;
     if !thread_open(&thread, rules, now) {
         return Err(PostError::ThreadClosed);
@@ -131,8 +132,14 @@ pub fn post(
             ip,
             edit_token_hash: Some(&submission.edit_token_hash),
             created_at: now,
+            page_title: input.title.as_deref(),
         },
     )?;
+    if verdict.status == Status::Approved {
+        if let Some(title) = input.title.as_deref() {
+            threads::adopt_title(tx, thread.id, title)?;
+        }
+    }
     // Its emails are decided with it, in this transaction (written and sent later,
     // outside).
     crate::notify::comment_posted(tx, config, site, &comment, now)?;

@@ -90,6 +90,8 @@ fn add_comment(
             ip,
             edit_token_hash: Some("secret-hash-never-exported"),
             created_at,
+            // A held comment proposes a title (below); the others sent none.
+            page_title: (status == Status::Pending).then_some("Titre proposé"),
         },
     )
     .unwrap()
@@ -104,6 +106,8 @@ fn fill(conn: &mut DbConn) -> Ids {
         .unwrap()
         .id;
     threads::set_closed(conn, "blog", "/2026/fermé", true).unwrap();
+    // A moderator named this one: the lock travels with the title.
+    threads::rename(conn, closed, "Fermé <b>tôt</b>").unwrap();
     let note = threads::find_or_create(conn, "notes", "/x", "", T0 + 120)
         .unwrap()
         .id;
@@ -251,7 +255,8 @@ fn expected_threads(ids: Ids) -> [Value; 3] {
         json!({"id": ids.hello, "site": "blog", "page": "/2026/bonjour",
                "title": "Bonjour, ça va ?", "closed": false, "created_at": time(0)}),
         json!({"id": ids.closed, "site": "blog", "page": "/2026/fermé",
-               "title": "Fermé <b>tôt</b>", "closed": true, "created_at": time(60)}),
+               "title": "Fermé <b>tôt</b>", "title_locked": true, "closed": true,
+               "created_at": time(60)}),
         json!({"id": ids.note, "site": "notes", "page": "/x", "title": "", "closed": false,
                "created_at": time(120)}),
     ]
@@ -286,7 +291,7 @@ fn expected_comments(ids: Ids) -> [Value; 6] {
                "body_raw": "En attente", "body_html": html("En attente"),
                "status": "pending", "hold_reason": "first_time", "moderator": false,
                "notify_replies": false, "ip": null, "created_at": time(5400),
-               "edited_at": null}),
+               "edited_at": null, "page_title": "Titre proposé"}),
         json!({"id": ids.deleted, "thread": ids.closed, "parent": ids.pending, "depth": 1,
                "author": "Effacé", "email": "efface@example.fr", "website": null,
                "body_raw": "supprimé", "body_html": html("supprimé"),
@@ -452,13 +457,14 @@ fn our_parser_reads_our_export_back_field_for_field() {
                 key,
                 url,
                 title,
+                title_locked,
                 closed,
                 id,
                 site,
                 created_at,
                 position: _,
             } = t.clone();
-            (key, url, title, closed, id, site, created_at)
+            (key, url, title, title_locked, closed, id, site, created_at)
         })
         .collect();
     let s = |v: &str| v.to_owned();
@@ -470,6 +476,7 @@ fn our_parser_reads_our_export_back_field_for_field() {
                 s("/2026/bonjour"),
                 Some(s("Bonjour, ça va ?")),
                 false,
+                false,
                 Some(ids.hello),
                 Some(s("blog")),
                 Some(T0)
@@ -479,6 +486,7 @@ fn our_parser_reads_our_export_back_field_for_field() {
                 s("/2026/fermé"),
                 Some(s("Fermé <b>tôt</b>")),
                 true,
+                true,
                 Some(ids.closed),
                 Some(s("blog")),
                 Some(T0 + 60)
@@ -487,6 +495,7 @@ fn our_parser_reads_our_export_back_field_for_field() {
                 ids.note.to_string(),
                 s("/x"),
                 Some(s("")),
+                false,
                 false,
                 Some(ids.note),
                 Some(s("notes")),
@@ -523,8 +532,10 @@ fn our_parser_reads_our_export_back_field_for_field() {
             hold_reason,
             html,
             also_from,
+            page_title,
             position: _,
         } = c.clone();
+        assert_eq!(page_title, row.page_title);
         assert_eq!(html.as_deref(), Some(row.body_html.as_str()));
         assert!(also_from.is_empty(), "none of these was imported");
         assert_eq!(id, row.id.to_string());

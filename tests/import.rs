@@ -58,6 +58,7 @@ fn thread(key: &str, url: &str) -> Record {
         key: key.into(),
         url: url.into(),
         title: Some(format!("Titre {key}")),
+        title_locked: false,
         closed: false,
         id: None,
         site: None,
@@ -478,6 +479,75 @@ fn a_causerie_import_into_an_empty_database_keeps_ids() {
             .unwrap();
         assert_ne!(reply.id, 41);
         assert_eq!(reply.parent_author.as_deref(), Some("Auteur 40"));
+    });
+}
+
+/// One text column (`v`) of every row of `query`.
+fn texts(conn: &mut DbConn, query: &str) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct V {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    diesel::sql_query(query)
+        .load::<V>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.v)
+        .collect()
+}
+
+#[test]
+fn a_causerie_import_keeps_a_moderators_title_and_a_held_comments_proposed_one() {
+    on_both(|conn| {
+        // A thread a moderator named, and one no published comment has named yet,
+        // whose held comment proposes a title.
+        let mut named = thread("7", "/nommee");
+        let mut untitled = thread("8", "/sans-titre");
+        if let (Record::Thread(a), Record::Thread(b)) = (&mut named, &mut untitled) {
+            a.title = Some("Nommée par la modération".into());
+            a.title_locked = true;
+            b.title = Some(String::new());
+        }
+        let mut held = comment("50", "8", None);
+        held.status = Status::Pending;
+        held.page_title = Some("  Titre\nproposé  ".into());
+        let records = [named, untitled, c("49", "7", None), Record::Comment(held)];
+        run(conn, &Options::new(Format::Causerie), &records);
+        assert_eq!(
+            texts(
+                conn,
+                "SELECT page || '|' || title || '|' || CAST(title_locked AS TEXT) AS v \
+                 FROM threads ORDER BY page"
+            ),
+            texts(
+                conn,
+                "SELECT '/nommee|Nommée par la modération|' || CAST(true AS TEXT) AS v \
+                 UNION ALL SELECT '/sans-titre||' || CAST(false AS TEXT)"
+            ),
+        );
+        assert_eq!(
+            texts(
+                conn,
+                "SELECT page_title AS v FROM comments WHERE page_title IS NOT NULL"
+            ),
+            ["Titre proposé"],
+            "kept, trimmed, on one line"
+        );
+        // Approved later, the held comment names its thread.
+        let id: i64 = causerie::db::schema::comments::table
+            .filter(causerie::db::schema::comments::page_title.is_not_null())
+            .select(causerie::db::schema::comments::id)
+            .first(conn)
+            .unwrap();
+        causerie::db::queries::comments::set_status(conn, id, Status::Approved).unwrap();
+        assert_eq!(
+            texts(
+                conn,
+                "SELECT title AS v FROM threads WHERE page = '/sans-titre'"
+            ),
+            ["Titre proposé"]
+        );
     });
 }
 

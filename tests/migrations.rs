@@ -743,3 +743,98 @@ fn the_previous_releases_database_upgrades_losing_nothing_postgres() {
     the_previous_release_upgrades_losing_nothing(&mut conn);
     drop(conn);
 }
+
+// ---------------------------------------------------------------------------
+// Thread titles: the columns that say where a title came from
+
+/// The version that added `threads.title_locked` and `comments.page_title`.
+const TITLES: &str = "20261201000300";
+
+/// A database as the release before titles left it (threads on two sites, one whose
+/// only comment is held, one with no title), upgraded: every thread keeps its title,
+/// which is public already, none is locked, and no comment proposes one.
+fn threads_keep_their_titles_on_upgrade(conn: &mut DbConn) {
+    match conn {
+        DbConn::Sqlite(c) => migrate_before(c, db::SQLITE_MIGRATIONS, TITLES),
+        DbConn::Pg(c) => migrate_before(c, db::POSTGRES_MIGRATIONS, TITLES),
+    }
+    for statement in [
+        "INSERT INTO threads (site, page, title, closed, created_at) \
+         VALUES ('default', '/a', 'Bonjour', false, 100)",
+        "INSERT INTO threads (site, page, title, closed, created_at) \
+         VALUES ('blog', '/a', 'Held <b>only</b>', true, 110)",
+        "INSERT INTO threads (site, page, title, closed, created_at) \
+         VALUES ('blog', '/empty', '', false, 120)",
+        "INSERT INTO comments (thread_id, depth, author, email, body_raw, body_html, status, \
+         moderator, notify_replies, created_at) \
+         SELECT id, 0, 'Zoé', 'z@example.org', 'x', '<p>x</p>', \
+         CASE WHEN site = 'blog' THEN 'pending' ELSE 'approved' END, false, false, 200 \
+         FROM threads",
+    ] {
+        run(conn, statement);
+    }
+    let threads = "SELECT CAST(id AS TEXT) || '|' || site || '|' || page || '|' || title || '|' \
+                   || CAST(closed AS TEXT) || '|' || CAST(created_at AS TEXT) AS v \
+                   FROM threads ORDER BY id";
+    let comments = "SELECT CAST(id AS TEXT) || '|' || CAST(thread_id AS TEXT) || '|' || status \
+                    AS v FROM comments ORDER BY id";
+    let (threads_before, comments_before) = (texts(conn, threads), texts(conn, comments));
+    assert_eq!(threads_before.len(), 3);
+    assert_eq!(comments_before.len(), 3);
+
+    db::migrate(conn).unwrap();
+    assert_eq!(
+        texts(conn, threads),
+        threads_before,
+        "every thread, its title kept"
+    );
+    assert_eq!(texts(conn, comments), comments_before, "every comment");
+    assert_eq!(
+        number(conn, "SELECT COUNT(*) FROM threads WHERE title_locked"),
+        0,
+        "no title is locked by the upgrade"
+    );
+    assert_eq!(
+        number(
+            conn,
+            "SELECT COUNT(*) FROM comments WHERE page_title IS NOT NULL"
+        ),
+        0
+    );
+    // The application reads them as before: the public title of each.
+    let titles: Vec<Option<String>> = causerie::db::schema::threads::table
+        .order(causerie::db::schema::threads::id)
+        .select(causerie::db::models::Thread::as_select())
+        .load(conn)
+        .unwrap()
+        .iter()
+        .map(|t| t.public_title().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            Some("Bonjour".to_owned()),
+            Some("Held <b>only</b>".to_owned()),
+            None
+        ]
+    );
+}
+
+#[test]
+fn threads_keep_their_titles_on_upgrade_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("titles.db").display());
+    let mut conn = db::establish(&url).unwrap();
+    threads_keep_their_titles_on_upgrade(&mut conn);
+}
+
+#[test]
+fn threads_keep_their_titles_on_upgrade_postgres() {
+    let Some(server) = common::postgres::server_or_skip("the thread titles upgrade") else {
+        return;
+    };
+    let database = common::postgres::TestDatabase::create(&server);
+    let mut conn = db::establish(&database.url).unwrap();
+    threads_keep_their_titles_on_upgrade(&mut conn);
+    drop(conn);
+}

@@ -180,6 +180,9 @@ fn populate(sqlite_url: &str) {
         "Et <b>une autre</b> http://example.org",
         t + 120,
     );
+    // A title a moderator chose, locked, and comments that each carry the title
+    // their request sent: migrate-data carries both.
+    assert!(causerie::db::queries::threads::rename(conn, first.thread_id, "Nommé").unwrap());
     let spam = post(conn, &config, &secret, "Spammeur", None, "Achetez", t + 180);
     db::transaction(conn, |tx| {
         admin::apply(tx, &config, spam.id, Action::Spam, t + 190)
@@ -249,6 +252,14 @@ fn migrate_data_moves_every_row_from_sqlite_to_postgres() {
     let sqlite_url = format!("sqlite://{}", dir.path().join("site.db").display());
     populate(&sqlite_url);
     let before = everything(&mut db::establish(&sqlite_url).unwrap());
+    assert!(before
+        .threads
+        .iter()
+        .all(|t| t.title_locked && t.title == "Nommé"));
+    assert!(before
+        .comments
+        .iter()
+        .any(|c| c.page_title.as_deref() == Some("Un article")));
     assert!(before.comments.len() >= 6 && !before.sessions.is_empty());
     assert!(before.outbox.iter().any(|m| m.status == OutboxStatus::Sent));
     assert!(before

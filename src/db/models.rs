@@ -12,9 +12,25 @@ pub struct Thread {
     /// The site's id (`[[sites]]`); `default` without sites.
     pub site: String,
     pub page: String,
+    /// The public title, '' while no published comment has given one: use
+    /// [`Thread::public_title`].
     pub title: String,
     pub closed: bool,
     pub created_at: i64,
+    /// A moderator named the thread; no request changes its title any more.
+    pub title_locked: bool,
+}
+
+impl Thread {
+    /// The title the public sees, if a published comment (or a moderator) gave one.
+    pub fn public_title(&self) -> Option<&str> {
+        Some(self.title.as_str()).filter(|t| !t.is_empty())
+    }
+
+    /// The public title, or else the page's path: what a heading or a subject shows.
+    pub fn title_or_page(&self) -> &str {
+        self.public_title().unwrap_or(self.page.as_str())
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -25,6 +41,7 @@ pub struct NewThread<'a> {
     pub title: &'a str,
     pub closed: bool,
     pub created_at: i64,
+    pub title_locked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
@@ -47,6 +64,8 @@ pub struct Comment {
     pub edit_token_hash: Option<String>,
     pub created_at: i64,
     pub edited_at: Option<i64>,
+    /// The page title this comment's request sent (not public while it is held).
+    pub page_title: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -67,6 +86,7 @@ pub struct NewCommentRow<'a> {
     pub ip: Option<&'a str>,
     pub edit_token_hash: Option<&'a str>,
     pub created_at: i64,
+    pub page_title: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -7,9 +7,12 @@ diesel::table! {
         id -> BigInt,
         site -> Text,
         page -> Text,
+        /// The public title; '' until a published comment gives one.
         title -> Text,
         closed -> Bool,
         created_at -> BigInt,
+        /// A moderator named the thread: requests no longer change its title.
+        title_locked -> Bool,
     }
 }
 
@@ -32,6 +35,9 @@ diesel::table! {
         edit_token_hash -> Nullable<Text>,
         created_at -> BigInt,
         edited_at -> Nullable<BigInt>,
+        /// The page title the comment's request sent; the thread takes it when the
+        /// comment is published.
+        page_title -> Nullable<Text>,
     }
 }
 

@@ -125,7 +125,9 @@ fn parse_parent(s: &str) -> Result<Option<i64>, Msg> {
     }
 }
 
-fn parse_title(s: &str) -> Result<Option<String>, Msg> {
+/// A page title as a request or a moderator gives it: trimmed, at most
+/// [`TITLE_MAX`] bytes, on one line; `None` when blank.
+pub fn parse_title(s: &str) -> Result<Option<String>, Msg> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);

@@ -80,11 +80,20 @@ pub struct ThreadRecord {
     #[serde(default)]
     pub site: String,
     pub page: String,
+    /// The public title; '' while no published comment has given one.
     #[serde(default)]
     pub title: String,
+    /// A moderator named the thread: requests no longer change its title. Written
+    /// only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub title_locked: bool,
     #[serde(default)]
     pub closed: bool,
     pub created_at: Time,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl From<Thread> for ThreadRecord {
@@ -94,6 +103,7 @@ impl From<Thread> for ThreadRecord {
             site: t.site,
             page: t.page,
             title: t.title,
+            title_locked: t.title_locked,
             closed: t.closed,
             created_at: Time(t.created_at),
         }
@@ -137,6 +147,10 @@ pub struct CommentRecord {
     /// that importing the same file again, on another Causerie, adds nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceRecord>,
+    /// The page title the comment's request sent: a held comment gives it to its
+    /// thread when approved. Written only when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_title: Option<String>,
 }
 
 /// One source of an imported comment: its format and its id there.
@@ -167,6 +181,7 @@ impl From<Comment> for CommentRecord {
             created_at: Time(c.created_at),
             edited_at: c.edited_at.map(Time),
             sources: Vec::new(),
+            page_title: c.page_title,
         }
     }
 }

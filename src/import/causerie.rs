@@ -328,6 +328,7 @@ impl<'de> Visitor<'de> for Records<'_, '_> {
                     Some(t) => {
                         positive("id", t.id)?;
                         let thread = SourceThread {
+                            title_locked: t.title_locked,
                             key: t.id.to_string(),
                             url: t.page,
                             title: Some(t.title),
@@ -432,6 +433,7 @@ fn source_comment(c: CommentRecord, position: Position) -> SourceComment {
         .filter(|s| s.format != "causerie")
         .map(|s| (s.format, s.id))
         .collect();
+    comment.page_title = c.page_title.filter(|t| !t.trim().is_empty());
     comment.position = position;
     comment
 }
@@ -479,6 +481,7 @@ mod tests {
             got.threads,
             [
                 SourceThread {
+                    title_locked: false,
                     key: "1".into(),
                     url: "/2026/bonjour".into(),
                     title: Some("Bonjour, ça va ?".into()),
@@ -489,6 +492,7 @@ mod tests {
                     position: Position::Line(7),
                 },
                 SourceThread {
+                    title_locked: false,
                     key: "2".into(),
                     url: "/2026/ferme".into(),
                     title: Some("Fermé <b>tôt</b>".into()),
@@ -500,6 +504,7 @@ mod tests {
                     position: Position::Line(8),
                 },
                 SourceThread {
+                    title_locked: false,
                     key: "5".into(),
                     url: "/x".into(),
                     title: Some(String::new()),

@@ -344,6 +344,7 @@ fn push(
     let key = format!("{}{}", comment.domain, comment.url);
     if !seen_threads.contains(&key) {
         let thread = SourceThread {
+            title_locked: false,
             key: key.clone(),
             url: format!("https://{key}"),
             title: None,

@@ -305,6 +305,7 @@ impl<R: BufRead> Parser<R> {
             ParseError::new(start.position(), "a <thread> without a dsq:id attribute")
         })?;
         let mut thread = SourceThread {
+            title_locked: false,
             key,
             url: String::new(),
             title: None,
@@ -669,6 +670,7 @@ mod tests {
 
     fn thread(key: &str, url: &str, title: Option<&str>, closed: bool, line: u64) -> SourceThread {
         SourceThread {
+            title_locked: false,
             key: key.into(),
             url: url.into(),
             title: title.map(Into::into),

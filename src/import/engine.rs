@@ -282,6 +282,7 @@ enum Slot {
         site: String,
         page: String,
         title: Option<String>,
+        title_locked: bool,
         closed: bool,
         keep_id: Option<i64>,
         /// When the source says the thread began; else its first comment's time.
@@ -387,6 +388,7 @@ impl Importer<'_, '_> {
                 .as_deref()
                 .map(|s| truncate(s.trim(), TITLE_MAX))
                 .filter(|s| !s.is_empty()),
+            title_locked: t.title_locked,
             closed: t.closed,
             keep_id: t.id.filter(|_| self.keep_ids),
             created_at: t.created_at,
@@ -538,6 +540,11 @@ impl Importer<'_, '_> {
         let ip = c.ip.as_deref().and_then(truncate_address);
         // Why a comment waits, as the source stored it (our own export): only for
         // comments that still wait.
+        let page_title = c
+            .page_title
+            .as_deref()
+            .map(|t| crate::domain::strip_controls(&truncate(t.trim(), TITLE_MAX)))
+            .filter(|t| !t.is_empty());
         let hold_reason = c
             .hold_reason
             .as_deref()
@@ -563,6 +570,7 @@ impl Importer<'_, '_> {
                     edit_token_hash: None,
                     created_at: c.created_at,
                     edited_at: c.edited_at,
+                    page_title: page_title.clone(),
                 };
                 diesel::insert_into(comments::table)
                     .values(&row)
@@ -588,6 +596,7 @@ impl Importer<'_, '_> {
                         ip: ip.as_deref(),
                         edit_token_hash: None,
                         created_at: c.created_at,
+                        page_title: page_title.as_deref(),
                     },
                 )?;
                 if c.edited_at.is_some() {
@@ -623,6 +632,7 @@ impl Importer<'_, '_> {
             site,
             page,
             title,
+            title_locked,
             closed,
             keep_id,
             created_at,
@@ -646,7 +656,9 @@ impl Importer<'_, '_> {
             }
             None => {
                 let created_at = created_at.unwrap_or(c.created_at).min(self.now);
-                let title = title.clone().unwrap_or_else(|| page.clone());
+                // No title in the source: none in public either, until a published
+                // comment's request gives one (the page shows its path meanwhile).
+                let title = title.clone().unwrap_or_default();
                 let created = match keep_id {
                     Some(id) => {
                         let row = Thread {
@@ -656,6 +668,7 @@ impl Importer<'_, '_> {
                             title,
                             closed: *closed,
                             created_at,
+                            title_locked: *title_locked,
                         };
                         diesel::insert_into(threads_table::table)
                             .values(&row)
@@ -669,6 +682,7 @@ impl Importer<'_, '_> {
                             title: &title,
                             closed: *closed,
                             created_at,
+                            title_locked: *title_locked,
                         };
                         crate::per_backend!(&mut *self.conn, |conn| diesel::insert_into(
                             threads_table::table

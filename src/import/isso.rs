@@ -330,6 +330,7 @@ fn thread(
     let url = non_blank(row.uri)
         .ok_or_else(|| ParseError::new(position, format!("thread {tid} has no `uri`")))?;
     Ok(SourceThread {
+        title_locked: false,
         key: tid.to_string(),
         url,
         title: non_blank(row.title),

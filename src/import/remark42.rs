@@ -215,6 +215,7 @@ fn thread(
     check(comment, position)?;
     let url = comment.locator.url.clone();
     Ok(SourceThread {
+        title_locked: false,
         key: url.clone(),
         closed: header.read_only.contains(&url),
         url,

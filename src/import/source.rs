@@ -48,7 +48,12 @@ pub struct SourceThread {
     /// The page's URL (or path) as the source has it, query string and all: the
     /// importer rewrites it (`--map`), picks the site by its host and takes its path.
     pub url: String,
+    /// The page's title: public once the thread is stored (the site owner's own
+    /// data, unlike a reader's request).
     pub title: Option<String>,
+    /// A moderator named the thread (only Causerie's own export says so): later
+    /// requests do not change its title.
+    pub title_locked: bool,
     /// Closed to new comments.
     pub closed: bool,
     /// For a `causerie` import into an empty database: the thread's own id.
@@ -124,6 +129,9 @@ pub struct SourceComment {
     /// export carries the WordPress (or other) id a comment was first imported
     /// with, so that importing that file again later still adds nothing.
     pub also_from: Vec<(String, String)>,
+    /// The page title the comment's request sent (only Causerie's own export has
+    /// it): a held comment gives it to its thread when approved.
+    pub page_title: Option<String>,
     pub position: Position,
 }
 
@@ -150,6 +158,7 @@ impl SourceComment {
             keep_id: None,
             hold_reason: None,
             also_from: Vec::new(),
+            page_title: None,
             position: Position::default(),
         }
     }

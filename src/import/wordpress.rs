@@ -640,6 +640,7 @@ impl<R: BufRead> Parser<R> {
             }
             let title = decode_html_references(&item.title);
             sink.thread(SourceThread {
+                title_locked: false,
                 key: item.post_id.clone(),
                 url: url.clone(),
                 title: (!title.is_empty()).then_some(title),
@@ -908,6 +909,7 @@ mod tests {
         assert_eq!(
             thread(&c, "12"),
             &SourceThread {
+                title_locked: false,
                 key: "12".into(),
                 url: "https://carnet.example.fr/?p=12".into(),
                 title: Some("L’été à Montréal & Québec".into()),
@@ -1110,6 +1112,7 @@ mod tests {
         assert_eq!(
             c.threads,
             [SourceThread {
+                title_locked: false,
                 key: "7".into(),
                 url: "http://vieux.example.org/2010/01/hiver/".into(),
                 title: Some("L’hiver & la neige".into()),

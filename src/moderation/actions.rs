@@ -171,6 +171,7 @@ pub fn reply_within(
         ip: None,
         edit_token_hash: None,
         created_at: now,
+        page_title: None,
     };
     let inserted = comments::insert(tx, &row)?;
     crate::notify::comment_approved(tx, config, &inserted, now)?;

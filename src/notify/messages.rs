@@ -23,6 +23,8 @@ pub struct ModeratorMail {
     pub subject: String,
     pub intro: &'static str,
     pub title: String,
+    /// Said after the title when it is only the one a held comment proposes.
+    pub title_note: Option<&'static str>,
     pub thread_url: String,
     pub author: String,
     pub email: String,

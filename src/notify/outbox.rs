@@ -180,8 +180,8 @@ fn for_replied(
     let mail = ReplyMail {
         w,
         lang,
-        subject: subject(w, w.subject_reply, &thread.title),
-        title: thread.title.clone(),
+        subject: subject(w, w.subject_reply, thread.title_or_page()),
+        title: thread.title_or_page().to_owned(),
         replier: reply.author.clone(),
         by_moderator: reply.moderator,
         reply_text: reply.body_raw.clone(),
@@ -240,12 +240,24 @@ fn for_moderators(
     } else {
         (w.subject_new, w.new_intro)
     };
+    // Moderators may see the title a held comment proposes, said to be only that;
+    // the public sees the page's path until a published comment names it.
+    let (title, title_note) = match (thread.public_title(), &comment.page_title) {
+        (Some(t), _) => (t.to_owned(), None),
+        (None, Some(p)) if !p.trim().is_empty() => (p.clone(), Some(w.title_proposed)),
+        (None, _) => (thread.page.clone(), None),
+    };
+    let mut subject = subject(w, lead, &title);
+    if let Some(note) = title_note {
+        subject.push_str(&format!(" ({note})"));
+    }
     let mail = ModeratorMail {
         w,
         lang,
-        subject: subject(w, lead, &thread.title),
+        subject,
         intro,
-        title: thread.title.clone(),
+        title,
+        title_note,
         thread_url: thread_url(config, &thread, lang, comment.id),
         author: comment.author.clone(),
         email: comment.email.clone(),

@@ -46,7 +46,7 @@ pub fn lookup(
         return Ok(None);
     }
     let (title, page) = threads::find(conn, comment.thread_id)?
-        .map(|t| (t.title, t.page))
+        .map(|t| (t.title_or_page().to_owned(), t.page))
         .unwrap_or_default();
     Ok(Some(Subscription {
         email: comment.email.trim().to_lowercase(),

@@ -52,7 +52,12 @@ pub struct ThreadView {
     /// The thread's site, sent back by the form.
     pub site: String,
     pub page: String,
+    /// The heading: the thread's public title, else the page's own (`default_title`).
     pub title: String,
+    /// What the form sends as the page's title: the public title, or the page's own
+    /// title when one is known (the demo's, or what the reader's post sent); never
+    /// the bare path, which would otherwise name the thread after its address.
+    pub form_title: String,
     pub open: bool,
     pub comments: Vec<CommentView>,
     pub notice: Option<String>,
@@ -152,9 +157,19 @@ pub async fn load_view(
         words: Words::of(lang),
         site: site.id.to_string(),
         page: page.as_str().to_owned(),
+        form_title: thread
+            .as_ref()
+            .and_then(|t| t.public_title())
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                Some(default_title.clone())
+                    .filter(|d| d != page.as_str())
+                    .unwrap_or_default()
+            }),
         title: thread
             .as_ref()
-            .map(|t| t.title.clone())
+            .and_then(|t| t.public_title())
+            .map(str::to_owned)
             .unwrap_or(default_title),
         open: thread
             .as_ref()
@@ -411,6 +426,7 @@ mod tests {
             edit_token_hash: None,
             created_at: 0,
             edited_at: None,
+            page_title: None,
         }
     }
 

@@ -9,6 +9,7 @@ use crate::helpers::{comment, spawn_app};
 
 fn records(sink: &mut dyn Sink) -> anyhow::Result<()> {
     sink.thread(SourceThread {
+        title_locked: false,
         key: "12".into(),
         url: "http://127.0.0.1/importe/?p=12".into(),
         title: Some("Un article importé".into()),

@@ -21,4 +21,5 @@ mod openapi;
 mod outage;
 mod privacy;
 mod sites;
+mod titles;
 mod writer;

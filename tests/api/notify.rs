@@ -142,7 +142,9 @@ async fn moderators_get_the_held_comment_with_working_one_click_links() {
     let m = &sink.to(MODERATOR)[0];
     assert_eq!(
         m.subject(),
-        "Comment awaiting moderation on “Rachat de Cloudwatt par Orange”"
+        "Comment awaiting moderation on “Rachat de Cloudwatt par Orange” \
+         (title proposed by this comment)",
+        "a held comment's title is only proposed: the page has no public title yet"
     );
     assert_eq!(m.mail_from, "causerie@127.0.0.1");
     assert!(m.header("From").unwrap().contains("causerie@127.0.0.1"));

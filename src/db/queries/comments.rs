@@ -122,10 +122,24 @@ pub fn update_body(
         .get_result(c))
 }
 
+/// Gives comment `id` its status. A comment published this way (a moderator's
+/// approval, a one-click link) gives its thread the page title its request sent, if
+/// the thread has none yet: held, it named nothing publicly.
 pub fn set_status(conn: &mut DbConn, id: i64, status: Status) -> QueryResult<usize> {
-    diesel::update(comments::table.find(id))
+    let n = diesel::update(comments::table.find(id))
         .set(comments::status.eq(status))
-        .execute(conn)
+        .execute(conn)?;
+    if n > 0 && status == Status::Approved {
+        let found: Option<(i64, Option<String>)> = comments::table
+            .find(id)
+            .select((comments::thread_id, comments::page_title))
+            .first(conn)
+            .optional()?;
+        if let Some((thread_id, Some(title))) = found {
+            crate::db::queries::threads::adopt_title(conn, thread_id, &title)?;
+        }
+    }
+    Ok(n)
 }
 
 /// Forgets the truncated IP of comments older than `before`; returns how many.

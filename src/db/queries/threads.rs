@@ -35,7 +35,8 @@ pub fn find_by_page_for_update(
     find_by_page(conn, site, page)
 }
 
-/// The thread of `page` on `site`, created with `title` if this is its first comment.
+/// The thread of `page` on `site`, created with `title` if this is its first comment
+/// (a reader's comment creates it with '': no public title until one is published).
 /// Two first comments at once (two instances on PostgreSQL) make one thread: the
 /// second INSERT waits for the first and, (site, page) being unique, does nothing;
 /// the SELECT after it then sees the thread committed by the first.
@@ -55,6 +56,7 @@ pub fn find_or_create(
         title,
         closed: false,
         created_at: now,
+        title_locked: false,
     };
     crate::per_backend!(conn, |c| diesel::insert_into(threads::table)
         .values(&row)
@@ -65,6 +67,32 @@ pub fn find_or_create(
         .filter(threads::page.eq(page))
         .select(Thread::as_select())
         .first(conn)
+}
+
+/// Gives thread `id` the title `title` if it has no public title yet and no moderator
+/// named it: a published comment's page title. Returns whether it took it.
+pub fn adopt_title(conn: &mut DbConn, id: i64, title: &str) -> QueryResult<bool> {
+    if title.trim().is_empty() {
+        return Ok(false);
+    }
+    diesel::update(
+        threads::table
+            .find(id)
+            .filter(threads::title.eq(""))
+            .filter(threads::title_locked.eq(false)),
+    )
+    .set(threads::title.eq(title))
+    .execute(conn)
+    .map(|n| n > 0)
+}
+
+/// A moderator names thread `id`: its public title from now on, which no request
+/// changes (`title_locked`). Returns whether the thread exists.
+pub fn rename(conn: &mut DbConn, id: i64, title: &str) -> QueryResult<bool> {
+    diesel::update(threads::table.find(id))
+        .set((threads::title.eq(title), threads::title_locked.eq(true)))
+        .execute(conn)
+        .map(|n| n > 0)
 }
 
 pub fn set_closed(conn: &mut DbConn, site: &str, page: &str, closed: bool) -> QueryResult<usize> {

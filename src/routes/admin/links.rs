@@ -89,9 +89,11 @@ pub async fn confirm(
         return Err(refusal(lang, &LinkState::OtherSite));
     }
     let w = AdminWords::of(lang);
-    let (site, page, title) = thread
-        .map(|t| (t.site, t.page, t.title))
+    let title = thread
+        .as_ref()
+        .map(|t| super::queue::title_for_moderators(w, t, &comment))
         .unwrap_or_default();
+    let (site, page) = thread.map(|t| (t.site, t.page)).unwrap_or_default();
     Ok(render(
         Look::Admin,
         lang,

@@ -56,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/moderate", web::post().to(queue::moderate))
             .route("/threads", web::post().to(queue::thread))
             .route("/threads/move", web::post().to(move_page::move_thread))
+            .route("/threads/title", web::post().to(queue::rename))
             .route("/comments/{id}", web::get().to(queue::edit_form))
             .route("/comments/{id}", web::post().to(queue::edit_save))
             .route("/comments/{id}/reply", web::post().to(queue::reply))

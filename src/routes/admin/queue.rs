@@ -61,8 +61,26 @@ pub struct SiteChoice {
 pub struct ThreadBox {
     site: String,
     page: String,
-    title: String,
+    /// The public title, `None` while no published comment has given one.
+    title: Option<String>,
+    /// A moderator named it.
+    locked: bool,
     open: bool,
+}
+
+/// The title a moderator sees for comment `c`'s page: the thread's public title, or
+/// else the one the comment's request proposed, said to be only that, or else the
+/// page's path.
+pub(super) fn title_for_moderators(
+    w: &AdminWords,
+    t: &crate::db::models::Thread,
+    c: &crate::db::models::Comment,
+) -> String {
+    match (t.public_title(), c.page_title.as_deref()) {
+        (Some(title), _) => title.to_owned(),
+        (None, Some(p)) if !p.trim().is_empty() => format!("{p} ({})", w.title_proposed),
+        (None, _) => t.page.clone(),
+    }
 }
 
 #[derive(Template)]
@@ -217,6 +235,7 @@ pub(super) async fn queue_page(
     let items = rows
         .into_iter()
         .map(|(c, t)| Item {
+            title: title_for_moderators(w, &t, &c),
             actions: Action::ALL
                 .into_iter()
                 .filter(|a| a.applies_to(c.status))
@@ -242,12 +261,13 @@ pub(super) async fn queue_page(
             }),
             site_id: t.site,
             page: t.page,
-            title: t.title,
             moderator: c.moderator,
         })
         .collect();
     let notice = if flag_in(query, "moved") {
         Some(w.moved)
+    } else if flag_in(query, "renamed") {
+        Some(w.renamed)
     } else if flag_in(query, "merged") {
         Some(w.merged)
     } else {
@@ -287,9 +307,10 @@ pub(super) async fn queue_page(
             tabs,
             status: status.as_str(),
             thread: thread.map(|(t, open)| ThreadBox {
+                title: t.public_title().map(str::to_owned),
                 site: t.site,
+                locked: t.title_locked,
                 page: t.page,
-                title: t.title,
                 open,
             }),
             items,
@@ -455,6 +476,68 @@ pub async fn thread(
     Ok(see_other(&with_flag(&back, "done")))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RenameForm {
+    csrf: String,
+    back: Option<String>,
+    site: String,
+    page: String,
+    title: String,
+}
+
+/// `POST /admin/threads/title`: a moderator names the page's thread. The title is
+/// public at once and locked: no reader's request changes it afterwards.
+pub async fn rename(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<RenameForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let back = safe_back(form.back.as_deref());
+    if forged(&req, &state, &session, &form.csrf) {
+        return Ok(see_other(&with_flag(&back, "forged")));
+    }
+    let lang = admin_lang(&req, None);
+    let w = AdminWords::of(lang);
+    let Ok(page) = PageKey::parse(&form.page) else {
+        return Err(says(StatusCode::NOT_FOUND, lang, w.not_found));
+    };
+    let site = match form.site.trim() {
+        "" => state.config.sites.first().id.to_string(),
+        named => named.to_owned(),
+    };
+    if !session.sites.allows(&site) {
+        return Ok(see_other(&with_flag(&back, "forged")));
+    }
+    let title = match crate::domain::parse_title(&form.title) {
+        Ok(Some(title)) => title,
+        Ok(None) => return Err(says(StatusCode::UNPROCESSABLE_ENTITY, lang, w.rename_blank)),
+        Err(m) => {
+            let text = format!("{}: {}", w.rename_label, m.text(lang));
+            return Err(says(StatusCode::UNPROCESSABLE_ENTITY, lang, &text));
+        }
+    };
+    let (s, t) = (site.clone(), title.clone());
+    let renamed = state
+        .write(move |tx, _| -> Result<bool, ApiError> {
+            Ok(
+                match queries::threads::find_by_page(tx, &s, page.as_str())? {
+                    Some(thread) => queries::threads::rename(tx, thread.id, &t)?,
+                    None => false,
+                },
+            )
+        })
+        .await
+        .on_page(Look::Admin, lang)?;
+    if !renamed {
+        return Err(says(StatusCode::NOT_FOUND, lang, w.not_found));
+    }
+    tracing::info!(moderator = %session.name, site = %site, page = %form.page, "thread renamed");
+    Ok(see_other(&with_flag(&back, "renamed")))
+}
+
 #[derive(Template)]
 #[template(path = "admin/edit.html")]
 struct EditPage {
@@ -493,7 +576,10 @@ fn load_comment(conn: &mut DbConn, scope: &SiteScope, id: i64) -> Result<Option<
         return Ok(None);
     };
     let t = queries::threads::find(conn, c.thread_id)?;
-    let (site, page, title) = t.map(|t| (t.site, t.page, t.title)).unwrap_or_default();
+    let (site, page, title) = t
+        .map(|t| (t.title_or_page().to_owned(), t))
+        .map(|(title, t)| (t.site, t.page, title))
+        .unwrap_or_default();
     if !scope.allows(&site) {
         return Ok(None);
     }

@@ -182,10 +182,11 @@ fn read_thread(
     let valid_until = service::closes_at(&thread, rules)
         .filter(|_| open)
         .unwrap_or(i64::MAX);
+    let title = thread.public_title().map(str::to_owned);
     let body = ThreadPage {
         site: thread.site,
         page: thread.page,
-        title: Some(thread.title),
+        title,
         open,
         count,
         cursor: if more {
@@ -229,7 +230,8 @@ pub struct NewCommentRequest {
     /// for its path).
     #[schema(example = "/2024/hello", pattern = r"^\s*(/|https?://)")]
     page: String,
-    /// The page's title, which the thread takes from its first published comment.
+    /// The page's title, which the thread takes from its first published comment
+    /// (a held comment's names nothing until it is approved).
     title: Option<String>,
     /// The id of the comment replied to.
     #[schema(minimum = 1)]
