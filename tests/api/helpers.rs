@@ -290,3 +290,49 @@ pub async fn login_attempt(
 pub async fn log_in(app: &TestApp) -> Moderator {
     crate::common::moderator::log_in(&app.address, "admin", PASSWORD).await
 }
+
+/// Where a redirect sends the client.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get(reqwest::header::LOCATION)
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// An admin form at `path` (posted with `fields`, coming back to `back`) refuses a
+/// client without a session (to the login page) and a moderator without its CSRF
+/// token or with a wrong one (back, with `forged=1`). Returns the moderator.
+pub async fn assert_admin_form_needs_session_and_csrf(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    back: &str,
+) -> Moderator {
+    let r = app
+        .client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/admin/login"));
+
+    let m = log_in(app).await;
+    for csrf in ["", "0000"] {
+        let mut all = vec![("csrf", csrf), ("back", back)];
+        all.extend_from_slice(fields);
+        let r = m
+            .client
+            .post(app.url(path))
+            .form(&all)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(location(&r), format!("{back}&forged=1"));
+    }
+    m
+}

@@ -7,7 +7,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::input_value;
-use crate::helpers::{comment, log_in, spawn_app, spawn_app_with, Moderator, TestApp};
+use crate::helpers::{
+    assert_admin_form_needs_session_and_csrf, comment, location, log_in, spawn_app, spawn_app_with,
+    Moderator, TestApp,
+};
 use causerie::config::{ModerationMode, Settings};
 
 fn ids(list: &Value) -> Vec<i64> {
@@ -17,10 +20,6 @@ fn ids(list: &Value) -> Vec<i64> {
         .iter()
         .map(|c| c["id"].as_i64().unwrap())
         .collect()
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// Posts the move form as the page filter view of `from` holds it.
@@ -195,30 +194,13 @@ async fn the_move_form_needs_a_session_and_its_csrf_token() {
     let app = spawn_app().await;
     app.create(&comment("/a", "Camille", "sur a")).await;
     let fields = [("site", "default"), ("from", "/a"), ("to", "/b")];
-    let r = app
-        .client
-        .post(app.url("/admin/threads/move"))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    assert!(location(&r).starts_with("/admin/login"));
-
-    let m = log_in(&app).await;
-    for csrf in ["", "0000"] {
-        let mut all = vec![("csrf", csrf), ("back", "/admin?page=%2Fa")];
-        all.extend_from_slice(&fields);
-        let r = m
-            .client
-            .post(app.url("/admin/threads/move"))
-            .form(&all)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        assert_eq!(location(&r), "/admin?page=%2Fa&forged=1");
-    }
+    let m = assert_admin_form_needs_session_and_csrf(
+        &app,
+        "/admin/threads/move",
+        &fields,
+        "/admin?page=%2Fa",
+    )
+    .await;
     // The right token, from another site's page.
     let mut all = vec![("csrf", m.csrf.as_str())];
     all.extend_from_slice(&fields);

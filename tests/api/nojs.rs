@@ -1,12 +1,12 @@
 //! The no-JavaScript thread page `/t?page=P`, its plain form posting to `/t`, and the
 //! demo page `/demo`, seen as a browser without JavaScript sees them.
 
-use reqwest::header::{HeaderMap, ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, LOCATION, ORIGIN};
+use reqwest::header::{HeaderMap, ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY, ORIGIN};
 use reqwest::StatusCode;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::json;
 
-use crate::helpers::{comment, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{comment, location, spawn_app, spawn_app_with, TestApp};
 use causerie::config::ModerationMode;
 
 /// The tags and attributes the seed's form documents, as its help sentence lists them.
@@ -117,15 +117,6 @@ pub fn stored_count(app: &TestApp) -> i64 {
         .unwrap()
         .parse()
         .unwrap()
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get(LOCATION)
-        .expect("a Location header")
-        .to_str()
-        .unwrap()
-        .to_owned()
 }
 
 fn with(fields: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {

@@ -7,7 +7,10 @@
 use serde_json::{json, Value};
 
 use crate::common::input_value;
-use crate::helpers::{comment, log_in, spawn_app, spawn_app_with, Moderator, TestApp};
+use crate::helpers::{
+    assert_admin_form_needs_session_and_csrf, comment, location, log_in, spawn_app, spawn_app_with,
+    Moderator, TestApp,
+};
 use crate::smtp::SmtpSink;
 use causerie::config::ModerationMode;
 
@@ -17,10 +20,6 @@ fn with_title(page: &str, author: &str, body: &str, title: &str) -> Value {
     let mut c = comment(page, author, body);
     c["title"] = json!(title);
     c
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// Everything a reader can fetch about `page`: the API's thread, its count, the
@@ -206,33 +205,15 @@ async fn the_rename_form_refuses_a_missing_csrf_token_and_a_title_too_long_or_bl
         .await;
     let fields = [("site", "default"), ("page", "/e"), ("title", "Autre")];
 
-    // No session: the login page.
-    let r = app
-        .client
-        .post(app.url("/admin/threads/title"))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    assert!(location(&r).starts_with("/admin/login"));
-
-    // A session, without its CSRF token or with a wrong one: nothing changes, and
-    // the view says why.
-    let m = log_in(&app).await;
-    for csrf in ["", "0000"] {
-        let mut all = vec![("csrf", csrf), ("back", "/admin?page=%2Fe")];
-        all.extend_from_slice(&fields);
-        let r = m
-            .client
-            .post(app.url("/admin/threads/title"))
-            .form(&all)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        assert_eq!(location(&r), "/admin?page=%2Fe&forged=1");
-    }
+    // No session: the login page; a session without its CSRF token or with a wrong
+    // one: nothing changes, and the view says why.
+    let m = assert_admin_form_needs_session_and_csrf(
+        &app,
+        "/admin/threads/title",
+        &fields,
+        "/admin?page=%2Fe",
+    )
+    .await;
     let (_, view) = m.page("/admin?page=%2Fe&forged=1").await;
     assert!(view.contains("This form has expired"), "{view}");
     assert_eq!(app.list("/e").await["title"], "Titre");
