@@ -8,6 +8,8 @@
 # may be set there), and overlay storage if the kernel mounts it, else vfs (a full
 # copy of the image per container: slower, same result).
 
+. contrib/test/ports.sh
+
 podman_root=$PWD/target/contrib-podman
 mkdir -p "$podman_root"
 if [ ! -f "$podman_root/driver" ]; then
@@ -55,12 +57,3 @@ make_base_image() {
   rm -f "$tar"
 }
 
-free_port() {
-  local candidate
-  for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
-  done
-  echo "FAIL: no free port" >&2
-  return 1
-}

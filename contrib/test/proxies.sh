@@ -11,6 +11,7 @@
 # X-Forwarded-For the proxy sets. Any mismatch fails loudly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. contrib/test/ports.sh
 
 binary=$PWD/target/release/causerie
 [ -x "$binary" ] || { echo "FAIL: $binary is missing: run cargo build --release" >&2; exit 1; }
@@ -41,15 +42,6 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-
-free_port() {
-  local candidate
-  for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return; fi
-  done
-  fail "no free port"
-}
 
 # replace FILE FROM TO: FROM (a fixed string) must be in FILE.
 replace() {
