@@ -397,10 +397,28 @@ def process_cpu(pids: list[int]) -> float:
     return total / HZ
 
 
+def settle(limit_s: float = 15.0, quiet: float = 0.10) -> float:
+    """Waits (at most `limit_s`) until the machine is quiet: less than `quiet` of its
+    CPU busy over a quarter of a second. The server measured before may still be
+    working through requests its clients gave up on (Isso's workers finish the requests
+    they had read, for seconds after wrk stopped): without the wait, whoever is measured
+    next pays for it. Returns the seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit_s:
+        b0, c0 = machine_busy()
+        time.sleep(0.25)
+        b1, c1 = machine_busy()
+        if c1 > c0 and (b1 - b0) / (c1 - c0) < quiet:
+            break
+    return time.monotonic() - t0
+
+
 def wrk(name: str, url: str, script: str, conns: int, secs: int, out: Path, env=None,
         pids: list[int] | None = None) -> dict:
-    """One wrk run. With `pids` (the server's processes), also accounts for the CPU:
-    the server's, wrk's, and what other processes on the machine took meanwhile."""
+    """One wrk run, once the machine is quiet. With `pids` (the server's processes),
+    also accounts for the CPU: the server's, wrk's, and what other processes on the
+    machine took meanwhile."""
+    settle()
     threads = min(2, conns)
     busy0, total0 = machine_busy()
     srv0 = process_cpu(pids or [])
@@ -545,7 +563,8 @@ def table(res: dict) -> str:
         f"{cfg['total_comments']:,} comments over {cfg['pages']:,} pages; the hot page has "
         f"{HOT_COMMENTS} comments of about 150 characters. wrk, 2 threads, on the same machine "
         f"as the servers; each measure {cfg['rounds']} × {cfg['round_secs']} s, the engines "
-        f"taking turns" + (" (medians of the rounds)." if cfg["rounds"] > 1 else "."),
+        f"taking turns, each run once the machine is quiet (under 10 % busy)"
+        + (" (medians of the rounds)." if cfg["rounds"] > 1 else "."),
         "",
         "| measure | Isso | Causerie | ceiling | Causerie / Isso | Causerie / ceiling | target |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -840,7 +859,8 @@ def scaling_table(res: dict) -> str:
         f"comments posted through the API, the others written straight into the SQLite "
         f"file). wrk, 2 threads, "
         f"on the same machine; each cell {cfg['rounds']} × {cfg['round_secs']} s, the cells "
-        f"taking turns" + (" (medians of the rounds)." if cfg["rounds"] > 1 else "."),
+        f"taking turns, each run once the machine is quiet (under 10 % busy)"
+        + (" (medians of the rounds)." if cfg["rounds"] > 1 else "."),
         "",
         "| comments in the database | thread cache | requests/s | p50 latency | p99 latency "
         "| server CPU time per request | RSS after |",

@@ -4,22 +4,32 @@
 //!
 //! One `Metrics` per application, in its state, never a process global: tests run
 //! several applications in one process, each with its own numbers. Counting is an
-//! atomic increment on a handle the counting code keeps (a `Counter` or `Histogram`
-//! clone shares its value with the registry), so the hot paths take no lock but the
-//! request family's read lock. Labels never carry a path, a page key, a token or an
-//! address: requests are labelled by their route pattern (`/api/v1/comments/{id}`).
+//! atomic increment on a handle the counting code keeps (a `Counter` or histogram
+//! clone shares its value with the registry). A request takes no lock and writes to
+//! no memory another worker writes to: each worker thread keeps the handles of the
+//! routes it answered (`HANDLES`), each handle a shard of its own of the route's
+//! counter and latency histogram ([`ShardedCounter`], [`DurationHistogram`]), which a
+//! scrape adds up. (prometheus-client's histogram takes a mutex on every observation,
+//! and one shared counter's cache line would go back and forth between the two workers
+//! of a small server on every read.) Labels never
+//! carry a path, a page key, a token or an address: requests are labelled by their
+//! route pattern (`/api/v1/comments/{id}`).
 //!
 //! What is cheaper to read than to follow (the outbox's depth, the pool's
 //! connections) is read when Prometheus asks (`Metrics::refresh`).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::{MetricType, TypedMetric};
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::comments::PostError;
@@ -99,16 +109,179 @@ pub struct CacheCounters {
     pub misses: Counter,
 }
 
+/// The most buckets a [`DurationHistogram`] has, `+Inf` included.
+const MAX_BUCKETS: usize = 16;
+
+/// One shard of a histogram of durations: observing is three relaxed atomic additions
+/// (the bucket's count, the total count and the sum, in nanoseconds), on a cache line
+/// of its own. A scrape may see an observation's count before its sum; Prometheus'
+/// rates do not mind.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+struct HistogramShard {
+    counts: [AtomicU64; MAX_BUCKETS],
+    sum_ns: AtomicU64,
+}
+
+/// A histogram of durations (prometheus-client's takes a mutex on every observation),
+/// in shards: each worker thread observes into its own (`shard`), so the two workers
+/// of a small server never write to the same cache line, and a scrape adds them up.
+#[derive(Clone, Debug)]
+pub struct DurationHistogram {
+    /// Upper bounds in seconds, the last one `+Inf`.
+    bounds: Arc<[f64]>,
+    /// The same in nanoseconds (the last `u64::MAX`), to place an observation.
+    bounds_ns: Arc<[u64]>,
+    shards: Arc<std::sync::Mutex<Vec<Arc<HistogramShard>>>>,
+}
+
+/// Where one thread observes a [`DurationHistogram`].
+#[derive(Clone, Debug)]
+pub struct HistogramHandle {
+    bounds_ns: Arc<[u64]>,
+    shard: Arc<HistogramShard>,
+}
+
+impl DurationHistogram {
+    /// Buckets with these upper bounds in seconds (finite ones; `+Inf` is added),
+    /// at most `MAX_BUCKETS - 1` of them.
+    pub fn new(bounds: impl IntoIterator<Item = f64>) -> DurationHistogram {
+        let mut bounds: Vec<f64> = bounds.into_iter().filter(|b| b.is_finite()).collect();
+        bounds.truncate(MAX_BUCKETS - 1);
+        bounds.push(f64::INFINITY);
+        let bounds_ns = bounds
+            .iter()
+            .map(|b| {
+                if b.is_finite() {
+                    (b * 1e9).round() as u64
+                } else {
+                    u64::MAX
+                }
+            })
+            .collect();
+        DurationHistogram {
+            bounds: bounds.into(),
+            bounds_ns,
+            shards: Arc::default(),
+        }
+    }
+
+    /// A new shard of this histogram, for one thread to observe into.
+    pub fn shard(&self) -> HistogramHandle {
+        let shard = Arc::new(HistogramShard::default());
+        self.shards
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(shard.clone());
+        HistogramHandle {
+            bounds_ns: self.bounds_ns.clone(),
+            shard,
+        }
+    }
+}
+
+impl HistogramHandle {
+    pub fn observe(&self, took: Duration) {
+        let ns = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        let i = self.bounds_ns.partition_point(|&b| b < ns);
+        let i = i.min(self.bounds_ns.len() - 1);
+        self.shard.counts[i].fetch_add(1, Ordering::Relaxed);
+        self.shard.sum_ns.fetch_add(ns, Ordering::Relaxed);
+    }
+}
+
+impl TypedMetric for DurationHistogram {
+    const TYPE: MetricType = MetricType::Histogram;
+}
+
+impl EncodeMetric for DurationHistogram {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let mut buckets: Vec<(f64, u64)> = self.bounds.iter().map(|b| (*b, 0)).collect();
+        let mut sum_ns = 0u64;
+        for shard in self
+            .shards
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            for (b, c) in buckets.iter_mut().zip(&shard.counts) {
+                b.1 += c.load(Ordering::Relaxed);
+            }
+            sum_ns = sum_ns.wrapping_add(shard.sum_ns.load(Ordering::Relaxed));
+        }
+        // The count is the buckets' total, so that the two never disagree.
+        let count = buckets.iter().map(|(_, c)| c).sum();
+        encoder.encode_histogram::<NoLabelSet>(sum_ns as f64 / 1e9, count, &buckets, None)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
+
+/// A counter in shards, as [`DurationHistogram`]: each thread increments its own.
+#[derive(Clone, Debug, Default)]
+pub struct ShardedCounter {
+    shards: Arc<std::sync::Mutex<Vec<Arc<CounterShard>>>>,
+}
+
+#[derive(Debug, Default)]
+#[repr(align(64))]
+struct CounterShard(AtomicU64);
+
+/// Where one thread counts into a [`ShardedCounter`].
+#[derive(Clone, Debug)]
+pub struct CounterHandle(Arc<CounterShard>);
+
+impl ShardedCounter {
+    pub fn shard(&self) -> CounterHandle {
+        let shard = Arc::new(CounterShard::default());
+        self.shards
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(shard.clone());
+        CounterHandle(shard)
+    }
+}
+
+impl CounterHandle {
+    pub fn inc(&self) {
+        self.0 .0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl TypedMetric for ShardedCounter {
+    const TYPE: MetricType = MetricType::Counter;
+}
+
+impl EncodeMetric for ShardedCounter {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let total: u64 = self
+            .shards
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|s| s.0.load(Ordering::Relaxed))
+            .sum();
+        encoder.encode_counter::<NoLabelSet, _, u64>(&total, None)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
+    }
+}
+
 /// The pool's checkouts, told by r2d2 as they happen.
 #[derive(Clone, Debug)]
 pub struct PoolEvents {
-    wait: Histogram,
+    /// One shard for all: checkouts happen on the blocking threads, which come and go.
+    wait: HistogramHandle,
     timeouts: Counter,
 }
 
 impl diesel::r2d2::HandleEvent for PoolEvents {
     fn handle_checkout(&self, event: diesel::r2d2::event::CheckoutEvent) {
-        self.wait.observe(event.duration().as_secs_f64());
+        self.wait.observe(event.duration());
     }
 
     fn handle_timeout(&self, _event: diesel::r2d2::event::TimeoutEvent) {
@@ -116,16 +289,37 @@ impl diesel::r2d2::HandleEvent for PoolEvents {
     }
 }
 
-fn latency_histogram() -> Histogram {
+fn latency_histogram() -> DurationHistogram {
     // From half a millisecond (a cached read) to about four seconds.
-    Histogram::new(exponential_buckets(0.0005, 2.0, 14))
+    DurationHistogram::new(exponential_buckets(0.0005, 2.0, 14))
 }
 
-type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+type LatencyFamily = Family<RouteLabels, DurationHistogram, fn() -> DurationHistogram>;
+
+/// What one worker thread counts a route's requests with: its latency histogram and
+/// its counters by status, clones of the registry's.
+struct RouteHandles {
+    metrics: u64,
+    method: &'static str,
+    route: Box<str>,
+    latency: HistogramHandle,
+    by_status: Vec<(u16, CounterHandle)>,
+}
+
+/// Which `Metrics` a worker's handles belong to (tests run several in one process).
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Per worker thread, the handles of the routes it answered, the last used first.
+    /// Bounded: methods are a fixed set, routes the app's patterns, statuses the few
+    /// it answers. A short list compared by length and bytes beats hashing the route.
+    static HANDLES: RefCell<Vec<RouteHandles>> = const { RefCell::new(Vec::new()) };
+}
 
 pub struct Metrics {
+    id: u64,
     registry: Registry,
-    requests: Family<RequestLabels, Counter>,
+    requests: Family<RequestLabels, ShardedCounter>,
     latency: LatencyFamily,
     written: Family<StatusLabel, Counter>,
     refused: Family<ReasonLabel, Counter>,
@@ -149,7 +343,7 @@ impl Metrics {
     /// (PostgreSQL has no writer thread).
     pub fn new(sqlite_writer: bool) -> Metrics {
         let mut registry = Registry::with_prefix("causerie");
-        let requests = Family::<RequestLabels, Counter>::default();
+        let requests = Family::<RequestLabels, ShardedCounter>::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by method, route pattern and status",
@@ -211,16 +405,17 @@ impl Metrics {
             "Database connections the pool may open (pool_size)",
             pool_max.clone(),
         );
+        // From 10 µs (a free connection) to the pool's 10 s timeout.
+        let pool_wait = DurationHistogram::new(exponential_buckets(0.00001, 4.0, 12));
         let pool = PoolEvents {
-            // From 10 µs (a free connection) to the pool's 10 s timeout.
-            wait: Histogram::new(exponential_buckets(0.00001, 4.0, 12)),
+            wait: pool_wait.shard(),
             timeouts: Counter::default(),
         };
         registry.register_with_unit(
             "db_pool_wait",
             "Time to get a database connection from the pool",
             Unit::Seconds,
-            pool.wait.clone(),
+            pool_wait,
         );
         registry.register(
             "db_pool_timeouts",
@@ -237,6 +432,7 @@ impl Metrics {
             h
         });
         Metrics {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             registry,
             requests,
             latency,
@@ -256,22 +452,55 @@ impl Metrics {
     pub fn request(
         &self,
         method: &actix_web::http::Method,
-        route: Option<String>,
+        route: Option<&str>,
         status: u16,
         took: Duration,
     ) {
         let method = method_label(method);
-        let route: Cow<'static, str> = route.map_or(Cow::Borrowed(NO_ROUTE), Cow::Owned);
-        let labels = RouteLabels { method, route };
-        self.latency
-            .get_or_create(&labels)
-            .observe(took.as_secs_f64());
-        let labels = RequestLabels {
-            method,
-            route: labels.route,
-            status,
-        };
-        self.requests.get_or_create(&labels).inc();
+        let route = route.unwrap_or(NO_ROUTE);
+        HANDLES.with_borrow_mut(|handles| {
+            let found = handles
+                .iter()
+                .position(|h| h.metrics == self.id && h.method == method && *h.route == *route);
+            let i = match found {
+                Some(i) => i,
+                None => {
+                    let labels = RouteLabels {
+                        method,
+                        route: Cow::Owned(route.to_owned()),
+                    };
+                    handles.push(RouteHandles {
+                        metrics: self.id,
+                        method,
+                        route: route.into(),
+                        latency: self.latency.get_or_create(&labels).shard(),
+                        by_status: Vec::new(),
+                    });
+                    handles.len() - 1
+                }
+            };
+            // The route just answered is the likeliest next: first in the list.
+            if i != 0 {
+                handles.swap(0, i);
+            }
+            let h = &mut handles[0];
+            h.latency.observe(took);
+            match h.by_status.iter().find(|(s, _)| *s == status) {
+                Some((_, counter)) => {
+                    counter.inc();
+                }
+                None => {
+                    let labels = RequestLabels {
+                        method,
+                        route: Cow::Owned(route.to_owned()),
+                        status,
+                    };
+                    let counter = self.requests.get_or_create(&labels).shard();
+                    counter.inc();
+                    h.by_status.push((status, counter));
+                }
+            }
+        });
     }
 
     /// A reader's comment stored (after its commit), with the status it got.
@@ -385,7 +614,7 @@ mod tests {
         let get = actix_web::http::Method::GET;
         m.request(
             &get,
-            Some("/unsubscribe/{token}".into()),
+            Some("/unsubscribe/{token}"),
             200,
             Duration::from_millis(3),
         );
@@ -405,5 +634,105 @@ mod tests {
         assert!(!Metrics::new(false)
             .encode()
             .contains("causerie_sqlite_writer_group_size"));
+    }
+
+    fn line<'t>(text: &'t str, start: &str) -> &'t str {
+        text.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line {start} in\n{text}"))
+    }
+
+    #[test]
+    fn latency_buckets_are_cumulative_with_their_sum_and_count() {
+        let m = Metrics::new(false);
+        let get = actix_web::http::Method::GET;
+        let route = || Some("/api/v1/comments");
+        // 0.2 ms (first bucket, ≤ 0.5 ms), 0.7 ms (≤ 1 ms), 0.5 ms exactly (≤ 0.5 ms),
+        // 100 s (only +Inf).
+        for took in [
+            Duration::from_micros(200),
+            Duration::from_micros(700),
+            Duration::from_micros(500),
+            Duration::from_secs(100),
+        ] {
+            m.request(&get, route(), 200, took);
+        }
+        m.request(&get, route(), 304, Duration::from_micros(100));
+        let text = m.encode();
+        let series = r#"{method="GET",route="/api/v1/comments""#;
+        let bucket = |le: &str| {
+            line(
+                &text,
+                &format!("causerie_http_request_duration_seconds_bucket{series},le=\"{le}\"}}"),
+            )
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+        };
+        assert_eq!(bucket("0.0005"), "3", "{text}");
+        assert_eq!(bucket("0.001"), "4", "{text}");
+        assert_eq!(bucket("0.002"), "4", "{text}");
+        assert_eq!(bucket("+Inf"), "5", "{text}");
+        assert!(line(
+            &text,
+            &format!("causerie_http_request_duration_seconds_count{series}}}")
+        )
+        .ends_with(" 5"));
+        let sum: f64 = line(
+            &text,
+            &format!("causerie_http_request_duration_seconds_sum{series}}}"),
+        )
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+        assert!((sum - 100.0015).abs() < 1e-9, "{sum}");
+        assert!(line(
+            &text,
+            &format!("causerie_http_requests_total{series},status=\"200\"}}")
+        )
+        .ends_with(" 4"));
+        assert!(line(
+            &text,
+            &format!("causerie_http_requests_total{series},status=\"304\"}}")
+        )
+        .ends_with(" 1"));
+    }
+
+    #[test]
+    fn each_application_and_each_worker_counts_into_its_own_registry() {
+        let a = Arc::new(Metrics::new(false));
+        let b = Metrics::new(false);
+        let get = actix_web::http::Method::GET;
+        let route = || Some("/healthz");
+        // Two workers of `a`, each with its own handles, and `b` on this thread.
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let a = a.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..1000 {
+                        a.request(
+                            &actix_web::http::Method::GET,
+                            route(),
+                            200,
+                            Duration::from_micros(50),
+                        );
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        b.request(&get, route(), 200, Duration::from_micros(50));
+        let series = r#"causerie_http_requests_total{method="GET",route="/healthz",status="200"}"#;
+        assert!(
+            line(&a.encode(), series).ends_with(" 2000"),
+            "{}",
+            a.encode()
+        );
+        assert!(line(&b.encode(), series).ends_with(" 1"), "{}", b.encode());
     }
 }

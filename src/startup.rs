@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, Condition, DefaultHeaders, NormalizePath, TrailingSlash};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 
 use crate::app::{AppState, Db};
@@ -216,7 +216,7 @@ impl Application {
                 )
                 .route("/avatar/{file}", web::get().to(routes::avatar::avatar))
                 .default_service(web::to(routes::index::not_found))
-                .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+                .wrap(from_fn(routes::slashes::merge))
         })
         .listen(listener)?
         // A client gets 10 s to send its request head and body: a slow-loris

@@ -32,15 +32,35 @@ pub fn init(format: LogFormat) {
 /// page keys of readers, which have no place in logs.
 pub struct RouteSpan;
 
+/// The route pattern a request matched (`None`: no route), found once per request
+/// and kept in its extensions: the metrics and the log span both name it, and finding
+/// it walks the app's routes again.
+#[derive(Clone)]
+pub struct RoutePattern(pub Option<std::rc::Rc<str>>);
+
+impl RoutePattern {
+    pub fn of(request: &actix_web::dev::ServiceRequest) -> RoutePattern {
+        use actix_web::HttpMessage;
+        if let Some(known) = request.extensions().get::<RoutePattern>() {
+            return known.clone();
+        }
+        let found = RoutePattern(request.match_pattern().map(std::rc::Rc::from));
+        request.extensions_mut().insert(found.clone());
+        found
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
 impl tracing_actix_web::RootSpanBuilder for RouteSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "(no route)".to_owned());
+        let route = RoutePattern::of(request);
         tracing::info_span!(
             "request",
             method = %request.method(),
-            route = %route,
+            route = %route.as_str().unwrap_or(crate::metrics::NO_ROUTE),
             status = tracing::field::Empty,
         )
     }

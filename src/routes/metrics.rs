@@ -31,14 +31,14 @@ pub async fn count(
     let method = req.method().clone();
     // Known before routing (the resource map is built at start), so that an error
     // that escapes as `Err` is counted under its route too.
-    let route = req.match_pattern();
+    let route = crate::telemetry::RoutePattern::of(&req);
     let done = next.call(req).await;
     if let Some(metrics) = metrics {
         let status = match &done {
             Ok(res) => res.status(),
             Err(e) => e.as_response_error().status_code(),
         };
-        metrics.request(&method, route, status.as_u16(), started.elapsed());
+        metrics.request(&method, route.as_str(), status.as_u16(), started.elapsed());
     }
     done
 }

@@ -11,6 +11,7 @@ pub mod health;
 pub mod html;
 pub mod index;
 pub mod metrics;
+pub mod slashes;
 pub mod thread_page;
 pub mod unsubscribe;
 

@@ -90,10 +90,18 @@ async fn metrics_count_requests_comments_and_cache_under_route_patterns() {
     assert_eq!(app.edit(id, Some(&token), "Edited").await.status(), 200);
     let (status, _) = app.get_text("/no-such-place-k8d3").await;
     assert_eq!(status, 404);
+    // Doubled slashes are one (a `public_url` written with a final slash): the read
+    // reaches its route, keeps its query (the page key's own `//` included) and is
+    // counted under the pattern.
+    let (status, body) = app
+        .get_text(&format!("//api//v1/comments?page={page}"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Edited"), "{body}");
 
     let text = scrape_text(&app).await;
     let after = parse(&text);
-    assert!(get(&after, "200") >= get(&before, "200") + 2.0, "{text}");
+    assert!(get(&after, "200") >= get(&before, "200") + 3.0, "{text}");
     let posts = |m: &Exposition, status: &str| {
         value(
             m,
@@ -135,7 +143,7 @@ async fn metrics_count_requests_comments_and_cache_under_route_patterns() {
             &[("method", "GET"), ("route", "/api/v1/comments")],
         )
     };
-    assert!(latency(&after) >= latency(&before) + 2.0, "{text}");
+    assert!(latency(&after) >= latency(&before) + 3.0, "{text}");
 
     let written = |m: &Exposition, status: &str| {
         value(m, "causerie_comments_written_total", &[("status", status)])
