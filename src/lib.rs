@@ -18,6 +18,7 @@ pub mod export;
 pub mod health;
 pub mod i18n;
 pub mod import;
+pub mod memory;
 pub mod metrics;
 pub mod moderation;
 pub mod moving;

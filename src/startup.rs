@@ -159,6 +159,7 @@ impl Application {
         spawn_ip_purge(state.clone());
         spawn_backups(state.clone());
         spawn_cache_follower(state.clone());
+        crate::memory::spawn_trimmer();
         let outbox = crate::notify::worker::Worker::new(
             state.pool.clone(),
             state.outbox.clone(),

@@ -45,9 +45,9 @@ mod tests {
 
     #[test]
     fn runs_of_slashes_become_one_and_the_query_stays() {
-        let uri: Uri = "//api///v1/comments?page=/a//b/&x=1".parse().unwrap();
+        let uri: Uri = "//t///x/?page=/a//b/&x=1".parse().unwrap();
         let m = merged(&uri).unwrap();
-        assert_eq!(m.path(), "/api/v1/comments");
+        assert_eq!(m.path(), "/t/x/");
         assert_eq!(m.query(), Some("page=/a//b/&x=1"));
         let abs: Uri = "http://h.example:8080/t//x/".parse().unwrap();
         assert_eq!(
