@@ -647,6 +647,7 @@ def table(res: dict) -> str:
             return "—" if x is None else f"{x:,.1f} µs"
         lines.append(f"| server CPU time per request | {us1(con)} | {us1(coff)} | "
                      f"{ratio(con, coff)} |")
+    lines += crowd_table(R)
     errs = []
     for kind in ("read", "counts", "posts"):
         for e in ("isso", "causerie", "causerie_metrics_off", "ceiling"):
@@ -683,6 +684,72 @@ def table(res: dict) -> str:
         "(a few more rows than answers are requests still in flight when wrk stopped).",
     ]
     return "\n".join(lines) + "\n"
+
+
+CROWD = 2_000
+#: What a browser's fetch() sends; wrk sends no Accept-Encoding at all.
+BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+
+
+def crowd(pid: int, url: str, secs: int, out: Path, accept_encoding: str | None) -> dict:
+    """2,000 readers at once on the hot page, `secs` seconds: requests/s, errors, and
+    Causerie's memory (VmRSS) before, at its peak (sampled every 100 ms) and 10 s
+    after the load ended (issue 19: peak ≤ 80 MB, back to ≤ 40 MB)."""
+    import threading
+    before = rss_kb(pid)[0]
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            try:
+                peak[0] = max(peak[0], rss_kb(pid)[0])
+            except OSError:
+                return
+            done.wait(0.1)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    name = "crowd-" + ("browser" if accept_encoding else "identity")
+    env = {"WRK_ACCEPT_ENCODING": accept_encoding} if accept_encoding else {}
+    r = wrk(name, url, "fixed.lua", CROWD, secs, out, env, pids=[pid])
+    done.set()
+    t.join()
+    ended = time.monotonic()
+    time.sleep(max(0.0, 10.0 - (time.monotonic() - ended)))
+    r.update(accept_encoding=accept_encoding, rss_before_kb=before, rss_peak_kb=peak[0],
+             rss_after_10s_kb=rss_kb(pid)[0])
+    print(f"  {name}: RSS {before / 1024:.1f} MB before, peak {peak[0] / 1024:.1f} MB, "
+          f"{r['rss_after_10s_kb'] / 1024:.1f} MB 10 s after", flush=True)
+    return r
+
+
+def crowd_table(R: dict) -> list[str]:
+    rows = R.get("crowd")
+    if not rows:
+        return []
+    lines = [
+        "",
+        f"{CROWD:,} readers at once (issue 19): wrk with {CROWD:,} connections on the hot "
+        "page, Causerie's VmRSS sampled every 100 ms, then read 10 s after the load ended. "
+        f"Browsers send `Accept-Encoding: {BROWSER_ACCEPT_ENCODING}` and get the thread "
+        "gzipped; a client that sends none gets it plain, and each of its connections "
+        "holds a copy of the whole answer while it is sent. Target, for browsers: peak "
+        "≤ 80 MB, back to ≤ 40 MB within 10 s.",
+        "",
+        "| readers | requests/s | errors | RSS before | peak | 10 s after | target |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        who = "browsers (gzip)" if r["accept_encoding"] else "no Accept-Encoding"
+        peak, after = r["rss_peak_kb"] / 1024, r["rss_after_10s_kb"] / 1024
+        target = ""
+        if r["accept_encoding"]:
+            target = "met" if peak <= 80 and after <= 40 else "not yet"
+        lines.append(f"| {who} | {fmt_rps(r['rps'])} | {r['errors_total']:,} | "
+                     f"{r['rss_before_kb'] / 1024:,.1f} MB | {peak:,.1f} MB | "
+                     f"{after:,.1f} MB | {target} |")
+    return lines
 
 
 def targets(R: dict) -> dict:
@@ -1004,8 +1071,15 @@ def main() -> int:
         "warmup_secs": 1 if quick else 3,
         "read_conns": 32,
         "post_conns": 8,
+        "crowd_secs": 5 if quick else 10,
     }
     out = Path(args.out) if args.out else BENCH / "results" / ("quick" if quick else "full")
+    # wrk and Causerie each need a descriptor per reader of the crowd.
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = CROWD + 1024
+    if soft < want and (hard == resource.RLIM_INFINITY or hard >= want):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="causerie-bench-"))
     atexit.register(stop_all)
@@ -1262,6 +1336,12 @@ require-email = false
                      "gzip": sizes["embed.js"] + sizes["embed.css"]},
         "isso": {"raw": len(raw), "gzip": len(gzip.compress(raw, 9))},
     }
+
+    # --- 2,000 readers at once, after the memory above was read (it stays the
+    # figure of the ordinary phases)
+    print(f"== {CROWD:,} readers at once, {cfg['crowd_secs']} s each", flush=True)
+    R["crowd"] = [crowd(causerie.pid, read_urls["causerie"], cfg["crowd_secs"], out, enc)
+                  for enc in (BROWSER_ACCEPT_ENCODING, None)]
 
     # --- what Causerie said meanwhile
     log = (tmp / "causerie.log").read_text(errors="replace")

@@ -36,6 +36,10 @@ pub struct Rendered {
     /// The answer changes by itself at this time (the thread closes after
     /// `close_after_days`); `i64::MAX` when it does not.
     pub valid_until: i64,
+    /// The same answer gzipped, made the first time a reader's browser asks for it
+    /// (every browser does), then kept with it: a fifth of the bytes to send, and
+    /// of what each connection holds while sending.
+    gzipped: std::sync::OnceLock<Bytes>,
 }
 
 impl Rendered {
@@ -45,7 +49,30 @@ impl Rendered {
             etag: format!("\"{}\"", hex::encode(&digest[..12])),
             body: Bytes::from(body),
             valid_until,
+            gzipped: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The answer gzipped.
+    pub fn gzipped(&self) -> Bytes {
+        self.gzipped
+            .get_or_init(|| {
+                use std::io::Write;
+                let mut gz = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.body.len() / 4),
+                    flate2::Compression::default(),
+                );
+                // Writing to a Vec cannot fail.
+                let _ = gz.write_all(&self.body);
+                Bytes::from(gz.finish().unwrap_or_default())
+            })
+            .clone()
+    }
+
+    /// The gzipped answer's ETag: another representation, so another strong tag.
+    pub fn gzip_etag(&self) -> String {
+        let tag = self.etag.trim_end_matches('"');
+        format!("{tag}-gz\"")
     }
 }
 
@@ -54,7 +81,9 @@ struct BodyWeight;
 
 impl Weighter<Key, Arc<Rendered>> for BodyWeight {
     fn weight(&self, key: &Key, val: &Arc<Rendered>) -> u64 {
-        (key.thread.site.len() + key.thread.page.len() + val.body.len() + 128) as u64
+        // The gzipped copy, made later, is a fifth of the body or less.
+        let body = val.body.len() + val.body.len() / 5;
+        (key.thread.site.len() + key.thread.page.len() + body + 128) as u64
     }
 }
 

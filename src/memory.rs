@@ -5,14 +5,10 @@
 //! buffer's size), and it used to stay there after they left: glibc's allocator keeps
 //! what was freed for the next allocation, in one arena per thread that allocated, and
 //! gives back only what lies at the very top of a heap. [`spawn_trimmer`] asks it to
-//! give back its free pages (`malloc_trim`) when much was freed since it last did.
+//! give back its free pages (`malloc_trim`) while much of its memory is free.
 
 /// Free memory held by the allocator above which it is given back.
 pub const TRIM_ABOVE: usize = 8 * 1024 * 1024;
-
-/// How much the allocator's free memory must have changed since the last trim for
-/// another (the free chunks stay counted once their pages are given back).
-pub const TRIM_CHANGE: usize = 1024 * 1024;
 
 /// How often the allocator's free memory is looked at.
 pub const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -24,14 +20,9 @@ pub fn spawn_trimmer() {
     {
         let spawned = std::thread::Builder::new()
             .name("causerie-trim".into())
-            .spawn(|| {
-                let mut last = 0;
-                loop {
-                    std::thread::sleep(TRIM_EVERY);
-                    if let Some(free) = trim_if_worth_it(last) {
-                        last = free;
-                    }
-                }
+            .spawn(|| loop {
+                std::thread::sleep(TRIM_EVERY);
+                trim_if_worth_it();
             });
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot start the memory trimmer");
@@ -40,18 +31,21 @@ pub fn spawn_trimmer() {
 }
 
 /// Gives the allocator's free pages back when its free memory is at least
-/// [`TRIM_ABOVE`] and moved by [`TRIM_CHANGE`] since `last` (what it was at the
-/// last trim); returns the free memory trimmed, `None` when it did not trim.
+/// [`TRIM_ABOVE`]; returns whether it tried. The free chunks stay counted once their
+/// pages are given back, so this trims every time while they are there: a trim with
+/// nothing left to give costs a walk of the free lists, about a millisecond every
+/// [`TRIM_EVERY`] (what was trimmed and is used again costs page faults, which the
+/// next spike pays anyway).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn trim_if_worth_it(last: usize) -> Option<usize> {
+pub fn trim_if_worth_it() -> bool {
     // SAFETY: mallinfo2 and malloc_trim only read and adjust glibc's own heap
     // bookkeeping, under its locks; they take no pointer of ours.
     let free = unsafe { libc::mallinfo2() }.fordblks;
-    if free < TRIM_ABOVE || free.abs_diff(last) < TRIM_CHANGE {
-        return None;
+    if free < TRIM_ABOVE {
+        return false;
     }
     unsafe { libc::malloc_trim(0) };
-    Some(free)
+    true
 }
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
@@ -74,17 +68,11 @@ mod tests {
         let keep = blocks.pop();
         let full = resident();
         drop(blocks);
-        let trimmed = trim_if_worth_it(0).expect("64 MiB freed is worth a trim");
-        assert!(trimmed >= TRIM_ABOVE);
+        assert!(trim_if_worth_it(), "64 MiB freed is worth a trim");
         let after = resident();
         assert!(
             after + 32 * 1024 * 1024 < full,
             "resident {full} before, {after} after the trim"
-        );
-        // Nothing freed since: no second trim.
-        assert_eq!(
-            trim_if_worth_it(unsafe { libc::mallinfo2() }.fordblks),
-            None
         );
         drop(keep);
     }

@@ -1,10 +1,15 @@
 -- One fixed request, repeated: method, body and content type from the environment
--- (WRK_METHOD, WRK_BODY_FILE, WRK_CONTENT_TYPE); the URL comes from the command line.
+-- (WRK_METHOD, WRK_BODY_FILE, WRK_CONTENT_TYPE, WRK_ACCEPT_ENCODING); the URL comes
+-- from the command line.
 -- No response() callback, so wrk stays as fast as it can be; wrk counts any answer
 -- over 399 in errors.status. done() prints one JSON line for bench.py.
 
 local method = os.getenv("WRK_METHOD") or "GET"
 wrk.method = method
+local accept_encoding = os.getenv("WRK_ACCEPT_ENCODING")
+if accept_encoding and accept_encoding ~= "" then
+  wrk.headers["Accept-Encoding"] = accept_encoding
+end
 local body_file = os.getenv("WRK_BODY_FILE")
 if body_file and body_file ~= "" then
   local f = assert(io.open(body_file, "rb"))

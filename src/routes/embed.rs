@@ -149,29 +149,12 @@ fn serve(req: &HttpRequest, asset: &'static Asset) -> HttpResponse {
         return res.finish();
     }
     res.insert_header((header::CONTENT_TYPE, asset.content_type));
-    if accepts_gzip(req) {
+    if crate::routes::accepts_gzip(req) {
         res.insert_header((header::CONTENT_ENCODING, "gzip"))
             .body(asset.gzipped.as_slice())
     } else {
         res.body(asset.body.as_str())
     }
-}
-
-/// Whether `Accept-Encoding` lists gzip (or `*`) without refusing it by `q=0`.
-fn accepts_gzip(req: &HttpRequest) -> bool {
-    let Some(accept) = req
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    accept.split(',').any(|item| {
-        let mut parts = item.split(';').map(str::trim);
-        let coding = parts.next().unwrap_or("");
-        let refused = parts.any(|p| matches!(p, "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
-    })
 }
 
 #[cfg(test)]

@@ -182,6 +182,23 @@ pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
         .any(|t| t.trim() == "*" || weak(t) == ours)
 }
 
+/// Whether `Accept-Encoding` lists gzip (or `*`) without refusing it by `q=0`.
+pub fn accepts_gzip(req: &HttpRequest) -> bool {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    accept.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or("");
+        let refused = parts.any(|p| matches!(p, "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
+}
+
 /// The client's address, truncated as stored (IPv4 /24, IPv6 /48).
 pub fn truncated_ip(req: &HttpRequest) -> Option<String> {
     let peer = req.peer_addr()?.ip();

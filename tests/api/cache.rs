@@ -39,6 +39,68 @@ async fn thread_reads_carry_an_etag_and_answer_304_while_unchanged() {
 }
 
 #[actix_web::test]
+async fn browsers_get_the_thread_gzipped_with_its_own_etag() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    for i in 0..30 {
+        app.create(&comment(
+            "/gz",
+            &format!("Reader {i}"),
+            "Un commentaire assez long pour que la compression compte vraiment.",
+        ))
+        .await;
+    }
+    let get = |accept: Option<&'static str>, tag: Option<String>| {
+        let mut r = app.client.get(app.url("/api/v1/comments?page=/gz"));
+        if let Some(a) = accept {
+            r = r.header("Accept-Encoding", a);
+        }
+        if let Some(t) = tag {
+            r = r.header("If-None-Match", t);
+        }
+        r.send()
+    };
+    let plain = get(None, None).await.unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_tag = plain.headers()["etag"].to_str().unwrap().to_owned();
+    let plain_body = plain.bytes().await.unwrap();
+
+    // What Chromium sends: the same JSON, gzipped, under another strong ETag.
+    let gz = get(Some("gzip, deflate, br, zstd"), None).await.unwrap();
+    assert_eq!(gz.status(), 200);
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(gz.headers()["content-type"], "application/json");
+    let vary = gz.headers()["vary"].to_str().unwrap().to_ascii_lowercase();
+    assert!(vary.contains("accept-encoding"), "{vary}");
+    let gz_tag = gz.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(gz_tag, plain_tag);
+    let packed = gz.bytes().await.unwrap();
+    assert!(
+        packed.len() * 3 < plain_body.len(),
+        "{} of {}",
+        packed.len(),
+        plain_body.len()
+    );
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&packed[..])
+        .read_to_end(&mut unpacked)
+        .unwrap();
+    assert_eq!(unpacked, plain_body);
+
+    // Each representation's tag revalidates it; the other's does not.
+    let r = get(Some("gzip"), Some(gz_tag.clone())).await.unwrap();
+    assert_eq!(r.status(), 304);
+    assert_eq!(r.headers()["etag"], gz_tag.as_str());
+    let r = get(None, Some(gz_tag)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    // gzip refused by q=0: the plain answer.
+    let r = get(Some("gzip;q=0, identity"), None).await.unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.bytes().await.unwrap(), plain_body);
+}
+
+#[actix_web::test]
 async fn authors_edits_and_removals_show_at_once_with_the_cache_warm() {
     let app = spawn_app().await;
     let v = app.create(&comment("/a", "Camille", "premier jet")).await;
