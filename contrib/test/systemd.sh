@@ -92,12 +92,10 @@ while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do id=$((
 chmod 0711 "$work"
 state=$work/var/lib/causerie
 install -d -o "$id" -g "$id" -m 0700 "$state"
-port=
-for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 40000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[ -n "$port" ] || fail "no free port"
+# Bound to prove it free, below the ephemeral ports (the benchmark's crowd just left
+# thousands of them in TIME_WAIT): contrib/test/ports.sh.
+. contrib/test/ports.sh
+port=$(free_port) || fail "no free port"
 config=$work/causerie.toml
 sed -e "s#/var/lib/causerie#$state#g" -e "s#127.0.0.1:8080#127.0.0.1:$port#" \
   contrib/causerie.toml > "$config"
