@@ -11,9 +11,9 @@
 //! counter and latency histogram ([`ShardedCounter`], [`DurationHistogram`]), which a
 //! scrape adds up. (prometheus-client's histogram takes a mutex on every observation,
 //! and one shared counter's cache line would go back and forth between the two workers
-//! of a small server on every read.) Labels never
-//! carry a path, a page key, a token or an address: requests are labelled by their
-//! route pattern (`/api/v1/comments/{id}`).
+//! of a small server on every read.) Labels never carry a path, a page key, a token
+//! or an address: requests are labelled by their route pattern
+//! (`/api/v1/comments/{id}`).
 //!
 //! What is cheaper to read than to follow (the outbox's depth, the pool's
 //! connections) is read when Prometheus asks (`Metrics::refresh`).
@@ -109,13 +109,44 @@ pub struct CacheCounters {
     pub misses: Counter,
 }
 
+/// The shards of one sharded metric: each thread that counts adds one of its own
+/// (`add`), and a scrape reads them all.
+#[derive(Debug)]
+struct Shards<T>(Arc<std::sync::Mutex<Vec<Arc<T>>>>);
+
+impl<T> Clone for Shards<T> {
+    fn clone(&self) -> Self {
+        Shards(self.0.clone())
+    }
+}
+
+impl<T> Default for Shards<T> {
+    fn default() -> Self {
+        Shards(Arc::default())
+    }
+}
+
+impl<T: Default> Shards<T> {
+    fn add(&self) -> Arc<T> {
+        let shard = Arc::new(T::default());
+        self.lock().push(shard.clone());
+        shard
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arc<T>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// The most buckets a [`DurationHistogram`] has, `+Inf` included.
 const MAX_BUCKETS: usize = 16;
 
-/// One shard of a histogram of durations: observing is three relaxed atomic additions
-/// (the bucket's count, the total count and the sum, in nanoseconds), on a cache line
-/// of its own. A scrape may see an observation's count before its sum; Prometheus'
-/// rates do not mind.
+/// One shard of a histogram of durations: observing is two relaxed atomic additions
+/// (the bucket's count and the sum, in nanoseconds), on a cache line of its own. A
+/// scrape may see an observation's count before its sum; Prometheus' rates do not
+/// mind.
 #[derive(Debug, Default)]
 #[repr(align(64))]
 struct HistogramShard {
@@ -132,7 +163,7 @@ pub struct DurationHistogram {
     bounds: Arc<[f64]>,
     /// The same in nanoseconds (the last `u64::MAX`), to place an observation.
     bounds_ns: Arc<[u64]>,
-    shards: Arc<std::sync::Mutex<Vec<Arc<HistogramShard>>>>,
+    shards: Shards<HistogramShard>,
 }
 
 /// Where one thread observes a [`DurationHistogram`].
@@ -162,20 +193,15 @@ impl DurationHistogram {
         DurationHistogram {
             bounds: bounds.into(),
             bounds_ns,
-            shards: Arc::default(),
+            shards: Shards::default(),
         }
     }
 
     /// A new shard of this histogram, for one thread to observe into.
     pub fn shard(&self) -> HistogramHandle {
-        let shard = Arc::new(HistogramShard::default());
-        self.shards
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(shard.clone());
         HistogramHandle {
             bounds_ns: self.bounds_ns.clone(),
-            shard,
+            shard: self.shards.add(),
         }
     }
 }
@@ -198,12 +224,7 @@ impl EncodeMetric for DurationHistogram {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
         let mut buckets: Vec<(f64, u64)> = self.bounds.iter().map(|b| (*b, 0)).collect();
         let mut sum_ns = 0u64;
-        for shard in self
-            .shards
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
+        for shard in self.shards.lock().iter() {
             for (b, c) in buckets.iter_mut().zip(&shard.counts) {
                 b.1 += c.load(Ordering::Relaxed);
             }
@@ -222,7 +243,7 @@ impl EncodeMetric for DurationHistogram {
 /// A counter in shards, as [`DurationHistogram`]: each thread increments its own.
 #[derive(Clone, Debug, Default)]
 pub struct ShardedCounter {
-    shards: Arc<std::sync::Mutex<Vec<Arc<CounterShard>>>>,
+    shards: Shards<CounterShard>,
 }
 
 #[derive(Debug, Default)]
@@ -235,12 +256,7 @@ pub struct CounterHandle(Arc<CounterShard>);
 
 impl ShardedCounter {
     pub fn shard(&self) -> CounterHandle {
-        let shard = Arc::new(CounterShard::default());
-        self.shards
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(shard.clone());
-        CounterHandle(shard)
+        CounterHandle(self.shards.add())
     }
 }
 
@@ -259,7 +275,6 @@ impl EncodeMetric for ShardedCounter {
         let total: u64 = self
             .shards
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
             .map(|s| s.0.load(Ordering::Relaxed))
             .sum();
