@@ -57,14 +57,10 @@ impl Rendered {
     pub fn gzipped(&self) -> Bytes {
         self.gzipped
             .get_or_init(|| {
-                use std::io::Write;
-                let mut gz = flate2::write::GzEncoder::new(
-                    Vec::with_capacity(self.body.len() / 4),
+                Bytes::from(crate::routes::gzip(
+                    &self.body,
                     flate2::Compression::default(),
-                );
-                // Writing to a Vec cannot fail.
-                let _ = gz.write_all(&self.body);
-                Bytes::from(gz.finish().unwrap_or_default())
+                ))
             })
             .clone()
     }

@@ -14,28 +14,35 @@ pub const TRIM_ABOVE: usize = 8 * 1024 * 1024;
 pub const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Starts the thread that gives freed memory back to the system (glibc only; other
-/// allocators do it themselves).
+/// allocators do it themselves): once per process, however many applications it
+/// builds (the tests build many), since the allocator is the process's.
 pub fn spawn_trimmer() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        let spawned = std::thread::Builder::new()
-            .name("causerie-trim".into())
-            .spawn(|| loop {
-                std::thread::sleep(TRIM_EVERY);
-                trim_if_worth_it();
-            });
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "cannot start the memory trimmer");
-        }
+        static STARTED: std::sync::Once = std::sync::Once::new();
+        STARTED.call_once(start_trimmer);
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn start_trimmer() {
+    let spawned = std::thread::Builder::new()
+        .name("causerie-trim".into())
+        .spawn(|| loop {
+            std::thread::sleep(TRIM_EVERY);
+            trim_if_worth_it();
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the memory trimmer");
     }
 }
 
 /// Gives the allocator's free pages back when its free memory is at least
 /// [`TRIM_ABOVE`]; returns whether it tried. The free chunks stay counted once their
 /// pages are given back, so this trims every time while they are there: a trim with
-/// nothing left to give costs a walk of the free lists, about a millisecond every
-/// [`TRIM_EVERY`] (what was trimmed and is used again costs page faults, which the
-/// next spike pays anyway).
+/// nothing left to give still walks the free lists, under each arena's lock, every
+/// [`TRIM_EVERY`] (its cost on readers' latency is not measured yet; what was trimmed
+/// and is used again costs page faults, which the next spike pays anyway).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn trim_if_worth_it() -> bool {
     // SAFETY: mallinfo2 and malloc_trim only read and adjust glibc's own heap

@@ -7,11 +7,8 @@
 
 use std::sync::LazyLock;
 
-use std::io::Write;
-
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use flate2::write::GzEncoder;
 use flate2::Compression;
 use sha2::{Digest, Sha256};
 
@@ -36,11 +33,7 @@ pub struct Asset {
 impl Asset {
     fn new(body: String, content_type: &'static str) -> Asset {
         let version = hex::encode(&Sha256::digest(body.as_bytes())[..8]);
-        let mut gz = GzEncoder::new(Vec::new(), Compression::best());
-        let gzipped = gz
-            .write_all(body.as_bytes())
-            .and_then(|()| gz.finish())
-            .expect("gzip into memory cannot fail");
+        let gzipped = crate::routes::gzip(body.as_bytes(), Compression::best());
         Asset {
             body,
             gzipped,

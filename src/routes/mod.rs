@@ -182,6 +182,15 @@ pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
         .any(|t| t.trim() == "*" || weak(t) == ours)
 }
 
+/// `data` gzipped in memory, at `level`.
+pub fn gzip(data: &[u8], level: flate2::Compression) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 4), level);
+    gz.write_all(data)
+        .and_then(|()| gz.finish())
+        .expect("gzip into memory cannot fail")
+}
+
 /// Whether `Accept-Encoding` lists gzip (or `*`) without refusing it by `q=0`.
 pub fn accepts_gzip(req: &HttpRequest) -> bool {
     let Some(accept) = req
