@@ -52,6 +52,8 @@ pub struct PageMoved {
     pub comments: i64,
     /// When TO had a thread: how many comments it had before FROM's joined it.
     pub merged_into: Option<i64>,
+    /// TO's thread had no title and took FROM's.
+    pub took_title: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,10 +218,11 @@ pub fn move_page_within(tx: &mut Tx<'_>, asked: &PageMove) -> Result<PageMoved, 
         }
     })?;
     let comments = threads::count_comments(tx, thread.id)?;
+    let mut took_title = false;
     let merged_into = match threads::find_by_page(tx, site, to)? {
         Some(there) if asked.merge => {
             let theirs = threads::count_comments(tx, there.id)?;
-            threads::merge_into(tx, thread.id, there.id)?;
+            took_title = threads::merge_into(tx, thread.id, there.id)?;
             Some(theirs)
         }
         Some(there) => {
@@ -240,6 +243,7 @@ pub fn move_page_within(tx: &mut Tx<'_>, asked: &PageMove) -> Result<PageMoved, 
         to: to.to_owned(),
         comments,
         merged_into,
+        took_title,
     })
 }
 
@@ -256,10 +260,11 @@ impl fmt::Display for PageMoved {
             Some(theirs) => write!(
                 f,
                 "merged the thread of {from} ({}) into the thread of {to} ({}) on site \
-                 {site}: it now has {}, under the title of {to}",
+                 {site}: it now has {}, under the title of {}",
                 comments_en(self.comments),
                 comments_en(theirs),
-                comments_en(self.comments + theirs)
+                comments_en(self.comments + theirs),
+                if self.took_title { from } else { to }
             ),
         }
     }

@@ -221,6 +221,54 @@ fn move_page_onto_a_page_with_a_thread_is_refused_unless_merge() {
 }
 
 #[test]
+fn a_merge_onto_a_page_without_a_public_title_gives_it_the_moved_threads_title() {
+    // /taken's only comment is held, so its thread has no public title yet; a merge
+    // must not leave the page untitled when /old had one (named by a moderator, so
+    // locked: requests do not rename it afterwards).
+    let (dir, mut conn) = operator_dir(|conn| {
+        add_thread(conn, "blog", "/old", "Ancien titre");
+        add_comment(conn, "blog", "/old", "alice", "approved", None);
+        sql(
+            conn,
+            "UPDATE threads SET title_locked = true WHERE page = '/old'",
+        );
+        add_thread(conn, "blog", "/taken", "");
+        add_comment(conn, "blog", "/taken", "dan", "pending", None);
+        add_thread(conn, "blog", "/titled", "Titre pris");
+    });
+    let out = move_page(dir.path(), &["/old", "/taken", "--merge"]);
+    assert!(out.status.success(), "{}", both(&out));
+    assert_eq!(
+        stdout(&out),
+        "merged the thread of /old (1 comment) into the thread of /taken (1 comment) on \
+         site blog: it now has 2 comments, under the title of /old\n"
+    );
+    assert_eq!(
+        column(
+            &mut conn,
+            "SELECT page || ' ' || title || ' ' || CAST(title_locked AS TEXT) AS v \
+             FROM threads ORDER BY id"
+        ),
+        ["/taken Ancien titre 1", "/titled Titre pris 0"]
+    );
+    // A page that has a title keeps it, and the moved thread's lock does not carry.
+    let out = move_page(dir.path(), &["/taken", "/titled", "--merge"]);
+    assert!(out.status.success(), "{}", both(&out));
+    assert!(
+        stdout(&out).ends_with("under the title of /titled\n"),
+        "{}",
+        both(&out)
+    );
+    assert_eq!(
+        column(
+            &mut conn,
+            "SELECT page || ' ' || title || ' ' || CAST(title_locked AS TEXT) AS v FROM threads"
+        ),
+        ["/titled Titre pris 0"]
+    );
+}
+
+#[test]
 fn move_page_keeps_the_unsubscriptions_of_the_thread() {
     let (dir, mut conn) = operator_dir(|conn| {
         blog_with_an_old_page(conn);

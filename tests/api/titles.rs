@@ -218,14 +218,28 @@ async fn the_rename_form_refuses_a_missing_csrf_token_and_a_title_too_long_or_bl
     assert!(view.contains("This form has expired"), "{view}");
     assert_eq!(app.list("/e").await["title"], "Titre");
 
-    // Too long (SPEC's limit of a title, 300 bytes) or blank: 422, said plainly.
-    let r = rename(&m, "/e", &"é".repeat(151)).await;
+    // Too long (SPEC's limit of a title, 300 bytes) or blank: 422, said plainly on
+    // the view the form came from, with what was typed still in the field.
+    let too_long = format!("<b>{}", "é".repeat(150));
+    let r = rename(&m, "/e", &too_long).await;
     assert_eq!(r.status(), 422);
-    let text = r.text().await.unwrap();
-    assert!(text.contains("at most 300 bytes"), "{text}");
+    let html = scraper::Html::parse_document(&r.text().await.unwrap());
+    let field = scraper::Selector::parse("form[action=\"/admin/threads/title\"] input[name=title]")
+        .unwrap();
+    let alert = scraper::Selector::parse("#rename-error[role=alert]").unwrap();
+    let input = html
+        .select(&field)
+        .next()
+        .expect("the rename form is shown again");
+    assert_eq!(input.value().attr("value"), Some(too_long.as_str()));
+    assert_eq!(input.value().attr("aria-invalid"), Some("true"));
+    let said: String = html.select(&alert).flat_map(|e| e.text()).collect();
+    assert!(said.contains("at most 300 bytes"), "{said}");
     let r = rename(&m, "/e", "   ").await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("cannot be blank"));
+    let html = scraper::Html::parse_document(&r.text().await.unwrap());
+    let said: String = html.select(&alert).flat_map(|e| e.text()).collect();
+    assert!(said.contains("cannot be blank"), "{said}");
     assert_eq!(app.list("/e").await["title"], "Titre");
 
     // Exactly at the limit is fine; a page without a thread is not found.

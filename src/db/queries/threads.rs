@@ -161,9 +161,26 @@ pub fn count_on_site(conn: &mut DbConn, site: &str) -> QueryResult<i64> {
 }
 
 /// Puts the comments and unsubscriptions of thread `from` into thread `into`, then
-/// deletes `from` (a move onto a page that has a thread already).
-pub fn merge_into(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> {
+/// deletes `from` (a move onto a page that has a thread already). `into` keeps its
+/// title; when it has none yet (no published comment gave one), it takes `from`'s,
+/// locked if a moderator had named `from`, so a merge never leaves a page untitled
+/// that had a public title. Returns whether `into` took `from`'s title.
+pub fn merge_into(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<bool> {
     use crate::db::schema::{comments, unsubscribed};
+    let (title, locked): (String, bool) = threads::table
+        .find(from)
+        .select((threads::title, threads::title_locked))
+        .first(conn)?;
+    let took_title = !title.is_empty()
+        && diesel::update(
+            threads::table
+                .find(into)
+                .filter(threads::title.eq(""))
+                .filter(threads::title_locked.eq(false)),
+        )
+        .set((threads::title.eq(&title), threads::title_locked.eq(locked)))
+        .execute(conn)?
+            == 1;
     diesel::update(comments::table.filter(comments::thread_id.eq(from)))
         .set(comments::thread_id.eq(into))
         .execute(conn)?;
@@ -171,5 +188,5 @@ pub fn merge_into(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> {
         .set(unsubscribed::thread_id.eq(Some(into)))
         .execute(conn)?;
     diesel::delete(threads::table.find(from)).execute(conn)?;
-    Ok(())
+    Ok(took_title)
 }

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::queue::{queue_page, with_flag, MoveBox};
+use super::queue::{query_of, queue_page, with_flag, MoveBox, Refused};
 use super::{admin_lang, forged, safe_back, says};
 use crate::app::{AppState, Db};
 use crate::auth::Session;
@@ -26,11 +26,6 @@ pub struct MoveForm {
     from: String,
     to: String,
     merge: Option<String>,
-}
-
-/// The query string of an admin address (`/admin?status=…`), without its `?`.
-fn query_of(back: &str) -> &str {
-    back.split_once('?').map_or("", |(_, q)| q)
 }
 
 /// The view of `back` (its status and language) for the page `to` of `site`, saying
@@ -138,7 +133,11 @@ async fn refuse(
     back: &str,
     moving: MoveBox,
 ) -> Result<HttpResponse, PageError> {
-    queue_page(state, session, lang, query_of(back), moving).await
+    let refused = Refused {
+        moving,
+        ..Refused::default()
+    };
+    queue_page(state, session, lang, query_of(back), refused).await
 }
 
 #[cfg(test)]

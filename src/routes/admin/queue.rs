@@ -103,6 +103,8 @@ struct QueuePage {
     thread: Option<ThreadBox>,
     /// The form that moves the page's thread (shown with the thread's box).
     moving: MoveBox,
+    /// The form that names the page's thread.
+    renaming: RenameBox,
     items: Vec<Item>,
     bulk_actions: Vec<(&'static str, &'static str)>,
     back: String,
@@ -123,6 +125,21 @@ pub struct MoveBox {
     pub error: Option<String>,
 }
 
+/// The form of the page filter view that names the page's thread, as typed, when
+/// the title was refused.
+#[derive(Default)]
+pub struct RenameBox {
+    pub title: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The page filter view's forms a refusal shows again, with what was typed.
+#[derive(Default)]
+pub struct Refused {
+    pub moving: MoveBox,
+    pub renaming: RenameBox,
+}
+
 /// `GET /admin?status=pending&site=blog&page=/a&q=words&p=2`
 pub async fn queue(
     req: HttpRequest,
@@ -131,18 +148,19 @@ pub async fn queue(
 ) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
     let query = req.query_string().to_owned();
-    queue_page(&state, session, lang, &query, MoveBox::default()).await
+    queue_page(&state, session, lang, &query, Refused::default()).await
 }
 
-/// The queue as `query` asks for it; with a refused move's form when `moving` says
-/// one (then answered `422`).
+/// The queue as `query` asks for it; with a refused form (a move, a title) when
+/// `refused` holds one (then answered `422`).
 pub(super) async fn queue_page(
     state: &web::Data<AppState>,
     session: Session,
     lang: Lang,
     query: &str,
-    moving: MoveBox,
+    refused: Refused,
 ) -> Result<HttpResponse, PageError> {
+    let Refused { moving, renaming } = refused;
     let w = AdminWords::of(lang);
     let qs = query_map_of(query);
     let status = qs
@@ -287,7 +305,7 @@ pub(super) async fn queue_page(
     } else {
         Vec::new()
     };
-    let status_code = if moving.error.is_some() {
+    let status_code = if moving.error.is_some() || renaming.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -326,8 +344,14 @@ pub(super) async fn queue_page(
             sites,
             site_filter: site_filter.unwrap_or_default(),
             moving,
+            renaming,
         },
     ))
+}
+
+/// The query string of an admin address (`/admin?status=…`), without its `?`.
+pub(super) fn query_of(back: &str) -> &str {
+    back.split_once('?').map_or("", |(_, q)| q)
 }
 
 /// Adds `done=1` (or `forged=1`) to a back address, for the notice on return.
@@ -511,12 +535,24 @@ pub async fn rename(
     if !session.sites.allows(&site) {
         return Ok(see_other(&with_flag(&back, "forged")));
     }
-    let title = match crate::domain::parse_title(&form.title) {
-        Ok(Some(title)) => title,
-        Ok(None) => return Err(says(StatusCode::UNPROCESSABLE_ENTITY, lang, w.rename_blank)),
-        Err(m) => {
-            let text = format!("{}: {}", w.rename_label, m.text(lang));
-            return Err(says(StatusCode::UNPROCESSABLE_ENTITY, lang, &text));
+    let refusal = match crate::domain::parse_title(&form.title) {
+        Ok(Some(title)) => Ok(title),
+        Ok(None) => Err(w.rename_blank.to_owned()),
+        Err(m) => Err(format!("{}: {}", w.rename_label, m.text(lang))),
+    };
+    let title = match refusal {
+        Ok(title) => title,
+        // The view the form was sent from, again, with the reason and what was typed.
+        Err(error) => {
+            let renaming = RenameBox {
+                title: Some(form.title),
+                error: Some(error),
+            };
+            let refused = Refused {
+                renaming,
+                ..Refused::default()
+            };
+            return queue_page(&state, session, lang, query_of(&back), refused).await;
         }
     };
     let (s, t) = (site.clone(), title.clone());
