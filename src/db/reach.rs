@@ -4,8 +4,10 @@
 //!
 //! The pool tells [`Reach`] of each connection it could not open; [`checkout`] waits
 //! for a connection in short slices, and gives up after [`FAIL_FAST`] once the
-//! database has refused one since the wait began. A pool that is merely busy (every
-//! connection in use, none refused) is still waited for, up to its timeout.
+//! database has refused one since the wait began, or refused the last one tried and
+//! none was had since (the pool tries again less and less often, up to every 5 s, so
+//! a request cannot count on seeing a refusal of its own). A pool that is merely busy
+//! (every connection in use, none refused) is still waited for, up to its timeout.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -23,8 +25,9 @@ const SLICE: Duration = Duration::from_millis(200);
 pub struct Reach {
     /// When the last connection was refused, in microseconds since [`epoch`] (0: never).
     last_refused: AtomicU64,
-    /// Whether the log has said that the database is out of reach.
-    said_down: AtomicBool,
+    /// Whether the database refused the last connection tried and none was had since
+    /// (and so the log said it is out of reach).
+    down: AtomicBool,
 }
 
 fn epoch() -> Instant {
@@ -47,7 +50,7 @@ impl Reach {
     pub fn refused(&self, error: &dyn std::fmt::Display) {
         self.last_refused
             .store(micros(Instant::now()), Ordering::Relaxed);
-        if !self.said_down.swap(true, Ordering::Relaxed) {
+        if !self.down.swap(true, Ordering::Relaxed) {
             tracing::error!(
                 error = %error,
                 "the database refuses connections: requests that need it are answered 503 \
@@ -61,9 +64,14 @@ impl Reach {
         self.last_refused.load(Ordering::Relaxed) >= micros(since)
     }
 
+    /// Whether the database refused the last connection tried, none had since.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
+    }
+
     /// A connection was had.
     fn reached(&self) {
-        if self.said_down.swap(false, Ordering::Relaxed) {
+        if self.down.swap(false, Ordering::Relaxed) {
             tracing::info!("the database takes connections again");
         }
     }
@@ -85,7 +93,7 @@ impl diesel::r2d2::HandleError<diesel::r2d2::Error> for Handler {
 }
 
 /// A connection of `pool`: waited for up to the pool's timeout while it is busy, for
-/// [`FAIL_FAST`] at most once the database has refused a connection during the wait.
+/// [`FAIL_FAST`] at most while the database refuses connections.
 pub fn checkout<M: diesel::r2d2::ManageConnection>(
     pool: &Pool<M>,
     reach: &Reach,
@@ -101,7 +109,7 @@ pub fn checkout<M: diesel::r2d2::ManageConnection>(
             }
             Err(e) => {
                 let waited = start.elapsed();
-                if waited >= FAIL_FAST && reach.refused_since(start) {
+                if waited >= FAIL_FAST && (reach.refused_since(start) || reach.is_down()) {
                     return Err(e);
                 }
                 if waited >= timeout {
@@ -130,5 +138,52 @@ mod tests {
         assert!(reach.refused_since(before));
         std::thread::sleep(Duration::from_millis(2));
         assert!(!reach.refused_since(Instant::now()));
+    }
+
+    /// A database that refuses every connection.
+    #[derive(Debug)]
+    struct Refusing;
+
+    impl diesel::r2d2::ManageConnection for Refusing {
+        type Connection = diesel::SqliteConnection;
+        type Error = diesel::r2d2::Error;
+
+        fn connect(&self) -> Result<Self::Connection, Self::Error> {
+            Err(diesel::r2d2::Error::ConnectionError(
+                diesel::ConnectionError::BadConnection("connection refused".into()),
+            ))
+        }
+
+        fn is_valid(&self, _: &mut Self::Connection) -> Result<(), Self::Error> {
+            Ok(())
+        }
+
+        fn has_broken(&self, _: &mut Self::Connection) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn every_request_fails_fast_while_the_database_refuses_even_once_the_pool_tries_less_often() {
+        // The pool tries again after 0.2, 0.4, 0.8, 1.6, 3.2 then every 5 s: the later
+        // requests see no refusal of their own during their wait, and used to wait
+        // for the next one (3 s, then 5 s) rather than FAIL_FAST.
+        let reach = Reach::new();
+        let pool = Pool::builder()
+            .max_size(2)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(10))
+            .error_handler(reach.handler())
+            .build_unchecked(Refusing);
+        for n in 1..=6 {
+            let started = Instant::now();
+            assert!(checkout(&pool, &reach).is_err());
+            let waited = started.elapsed();
+            assert!(
+                waited < FAIL_FAST + Duration::from_millis(1500),
+                "request {n} waited {waited:?}"
+            );
+        }
+        assert!(reach.is_down());
     }
 }
