@@ -11,6 +11,8 @@
 #   bench/run.sh --rev HEAD      # measures a commit (built from `git archive`) instead of
 #                                # the working tree
 #   bench/run.sh --profile 15    # also records 15 s of Causerie's reads with perf
+#   bench/run.sh --postgres URL  # also PostgreSQL going away under Causerie (bench/outage.py;
+#                                # default: BENCH_POSTGRES_URL, else TEST_POSTGRES_URL)
 #   bench/run.sh --import        # a generated 200 MB WordPress export imported by Causerie
 #                                # and by Isso, time and peak memory; writes its table into
 #                                # BENCHMARKS.md (--size MB for another size; see bench/import.py)
