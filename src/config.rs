@@ -13,9 +13,10 @@ use url::Url;
 use crate::domain::{SiteId, DEFAULT_SITE};
 use crate::i18n::Lang;
 
-/// Environment variables with the prefix that are not settings keys (the last one is
-/// the test suite's PostgreSQL server, often left exported in a developer's shell).
-const NOT_KEYS: [&str; 3] = ["config", "admin_password", "test_postgres"];
+/// Environment variables with the prefix that are not settings keys. Nothing of the
+/// tests' is among them: their PostgreSQL server is `TEST_POSTGRES_URL`, outside the
+/// prefix, so a stray `CAUSERIE_…` variable is always an error that names it.
+const NOT_KEYS: [&str; 2] = ["config", "admin_password"];
 
 /// Keys only the file may set: tables have no form as one environment variable.
 const FILE_ONLY: [&str; 1] = ["sites"];

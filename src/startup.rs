@@ -110,10 +110,11 @@ impl Application {
                     moderators::BOOTSTRAP_NAME
                 ),
                 Bootstrap::PasswordFromEnvironment => tracing::info!(
-                    "the password of `{}` was set from CAUSERIE_ADMIN_PASSWORD",
+                    "the password of `{}` was set from CAUSERIE_ADMIN_PASSWORD (its \
+                     sessions, if any, have ended)",
                     moderators::BOOTSTRAP_NAME
                 ),
-                Bootstrap::Nothing => {}
+                Bootstrap::PasswordAlreadySet | Bootstrap::Nothing => {}
             }
         }
         if !config.limits.enabled {

@@ -3,6 +3,8 @@
 //! `cargo test` built. Without Node, the npm packages or Chromium they are skipped
 //! with a message, except in CI (`CI` set), where that is a failure.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,10 +44,10 @@ fn the_embed_in_headless_chromium() {
             "browser tests cannot run in CI: missing {what}; .ci/run installs them \
              (`apt-get install chromium`, `npm ci --prefix tests/browser`)"
         );
-        eprintln!(
+        common::say_skipped(format_args!(
             "SKIPPED browser tests: missing {what}; run `npm ci --prefix tests/browser` \
              and install chromium (`apt-get install chromium`)"
-        );
+        ));
         return;
     }
     // The files are named, not the folder: Node reads its arguments as globs since 21.

@@ -156,6 +156,23 @@ fn unknown_environment_setting_is_an_error_naming_it() {
 }
 
 #[test]
+fn no_variable_of_the_tests_is_accepted_as_a_setting() {
+    // The tests' PostgreSQL server is TEST_POSTGRES_URL; the name it once had under
+    // the prefix is an unknown key like any other, not a silent exception.
+    let dir = tempfile::tempdir().unwrap();
+    let out = config_of(
+        dir.path(),
+        &[("CAUSERIE_TEST_POSTGRES", "postgres://x@127.0.0.1/postgres")],
+    );
+    assert!(!out.status.success(), "accepted: {}", both(&out));
+    assert!(
+        text(&out.stderr).to_lowercase().contains("test_postgres"),
+        "{}",
+        both(&out)
+    );
+}
+
+#[test]
 fn invalid_setting_value_is_an_error_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let out = config_of(dir.path(), &[("CAUSERIE_MODERATION", "sometimes")]);
@@ -432,6 +449,72 @@ fn serve_takes_the_admin_password_from_the_environment_without_printing_it() {
     let hash = stored_password_hash(dir.path(), "admin").unwrap();
     assert!(causerie::auth::accounts::verify_password(
         "imposed-password-42",
+        &hash
+    ));
+}
+
+/// The sessions of `admin`, as the rows the server keeps.
+fn admin_sessions(dir: &Path) -> i64 {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let db = dir.join("causerie.db");
+    let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    diesel::sql_query(
+        "SELECT COUNT(*) AS n FROM sessions s JOIN moderators m ON m.id = s.moderator_id \
+         WHERE m.name = 'admin'",
+    )
+    .get_result::<Row>(&mut conn)
+    .unwrap()
+    .n
+}
+
+#[test]
+fn a_new_admin_password_from_the_environment_ends_the_sessions_and_the_same_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    Server::start(
+        dir.path(),
+        &[("CAUSERIE_ADMIN_PASSWORD", "first-password-42")],
+    )
+    .stop();
+    let db = dir.path().join("causerie.db");
+    let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    diesel::sql_query(
+        "INSERT INTO sessions (token_hash, moderator_id, csrf_token, created_at, last_seen_at) \
+         SELECT 'a-logged-in-browser', id, 'csrf', 1, 1 FROM moderators WHERE name = 'admin'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert_eq!(admin_sessions(dir.path()), 1);
+
+    // A restart with the same password: the moderator stays logged in.
+    let log = Server::start(
+        dir.path(),
+        &[("CAUSERIE_ADMIN_PASSWORD", "first-password-42")],
+    )
+    .stop()
+    .join("\n");
+    assert_eq!(admin_sessions(dir.path()), 1, "{log}");
+    assert!(!log.contains("sessions, if any, have ended"), "{log}");
+
+    // Another password: whoever knew the first one is logged out, and the log says so.
+    let log = Server::start(
+        dir.path(),
+        &[("CAUSERIE_ADMIN_PASSWORD", "second-password-42")],
+    )
+    .stop()
+    .join("\n");
+    assert_eq!(admin_sessions(dir.path()), 0, "{log}");
+    assert!(log.contains("sessions, if any, have ended"), "{log}");
+    let hash = stored_password_hash(dir.path(), "admin").unwrap();
+    assert!(causerie::auth::accounts::verify_password(
+        "second-password-42",
+        &hash
+    ));
+    assert!(!causerie::auth::accounts::verify_password(
+        "first-password-42",
         &hash
     ));
 }

@@ -5,7 +5,7 @@
 //! Both serve the same two sites (`[[sites]]` `blog`, the first, and `notes`) and
 //! agree on which thread is whose.
 //!
-//! PostgreSQL only: skipped (and said so) without `CAUSERIE_TEST_POSTGRES`, a failure
+//! PostgreSQL only: skipped (and said so) without `TEST_POSTGRES_URL`, a failure
 //! in CI.
 
 mod common;

@@ -1,5 +1,5 @@
 //! PostgreSQL: whether its tests ran, and `causerie migrate-data` from SQLite to
-//! PostgreSQL. (The API suite itself runs on PostgreSQL when `CAUSERIE_TEST_POSTGRES`
+//! PostgreSQL. (The API suite itself runs on PostgreSQL when `TEST_POSTGRES_URL`
 //! is set; the two-instance test is `tests/multi_instance.rs`.)
 
 mod common;

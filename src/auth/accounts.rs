@@ -59,8 +59,12 @@ fn check_name(name: &str) -> anyhow::Result<()> {
 pub enum Bootstrap {
     /// Moderators exist and no password was imposed.
     Nothing,
-    /// `CAUSERIE_ADMIN_PASSWORD` set (or created) the `admin` account.
+    /// `CAUSERIE_ADMIN_PASSWORD` created the `admin` account, or changed its
+    /// password and so ended its sessions.
     PasswordFromEnvironment,
+    /// `CAUSERIE_ADMIN_PASSWORD` is `admin`'s password already (a restart): nothing
+    /// changed, its sessions go on.
+    PasswordAlreadySet,
     /// No moderator existed: `admin` was created with this password, to print once.
     Generated(String),
 }
@@ -68,9 +72,24 @@ pub enum Bootstrap {
 pub fn bootstrap(conn: &mut DbConn, env_password: Option<&str>) -> anyhow::Result<Bootstrap> {
     if let Some(pw) = env_password {
         check_password_strength(pw)?;
+        if let Some(m) = q::find(conn, BOOTSTRAP_NAME)? {
+            if verify_password(pw, &m.password_hash) {
+                return Ok(Bootstrap::PasswordAlreadySet);
+            }
+        }
         let hash = hash_password(pw)?;
         if !q::insert_if_absent(conn, BOOTSTRAP_NAME, &hash, now())? {
-            q::set_password(conn, BOOTSTRAP_NAME, &hash)?;
+            // A new password: whoever logged in with the old one is logged out, as
+            // `causerie admin passwd` does.
+            conn.transaction(|conn| {
+                q::set_password(conn, BOOTSTRAP_NAME, &hash)?;
+                match q::find(conn, BOOTSTRAP_NAME)? {
+                    Some(m) => {
+                        crate::db::queries::sessions::delete_for_moderator(conn, m.id).map(drop)
+                    }
+                    None => diesel::QueryResult::Ok(()),
+                }
+            })?;
         }
         return Ok(Bootstrap::PasswordFromEnvironment);
     }

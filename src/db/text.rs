@@ -118,7 +118,7 @@ mod tests {
         let mut all = vec![DbConn::Sqlite(
             diesel::SqliteConnection::establish(":memory:").unwrap(),
         )];
-        if let Some(url) = std::env::var("CAUSERIE_TEST_POSTGRES")
+        if let Some(url) = std::env::var("TEST_POSTGRES_URL")
             .ok()
             .filter(|u| !u.is_empty())
         {

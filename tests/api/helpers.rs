@@ -1,5 +1,5 @@
 //! Spawns the real application on port 0 with its own database (a temporary SQLite
-//! file, or a fresh PostgreSQL database when `CAUSERIE_TEST_POSTGRES` is set), and
+//! file, or a fresh PostgreSQL database when `TEST_POSTGRES_URL` is set), and
 //! talks to it over HTTP like any client would.
 
 use std::sync::Arc;

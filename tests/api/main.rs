@@ -1,5 +1,5 @@
 //! Black-box HTTP tests: each starts the real server on port 0 with its own database,
-//! a SQLite file, or a fresh PostgreSQL database when `CAUSERIE_TEST_POSTGRES` is set
+//! a SQLite file, or a fresh PostgreSQL database when `TEST_POSTGRES_URL` is set
 //! (see `tests/common/postgres.rs`).
 
 #[path = "../common/mod.rs"]

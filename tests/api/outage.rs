@@ -114,7 +114,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream) {
 #[actix_web::test]
 async fn a_database_that_goes_away_fails_fast_keeps_cached_threads_and_comes_back() {
     if crate::common::postgres::server_url().is_none() {
-        eprintln!("skipped on SQLite: the database is a file that cannot go away");
+        crate::common::say_skipped(format_args!(
+            "skipped on SQLite: the database is a file that cannot go away"
+        ));
         return;
     }
     let mut gate = None;

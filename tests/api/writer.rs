@@ -203,7 +203,9 @@ async fn cap_database_pages(app: &crate::helpers::TestApp, pages: Option<i64>) {
 async fn a_full_disk_answers_503_keeps_nothing_half_written_and_shows_on_healthz() {
     let app = spawn_app().await;
     if app.state.writer.get().is_none() {
-        eprintln!("skipped on PostgreSQL: its disk cannot be filled from a test");
+        crate::common::say_skipped(format_args!(
+            "skipped on PostgreSQL: its disk cannot be filled from a test"
+        ));
         return;
     }
     app.create(&comment("/full", "Camille", "Avant")).await;

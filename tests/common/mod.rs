@@ -8,6 +8,13 @@ pub mod postgres;
 pub mod process;
 pub mod smtp;
 
+/// Says that a test was skipped and why, past the test harness's capture (which keeps
+/// a passing test's `eprintln!` to itself), so that `cargo test` shows it.
+pub fn say_skipped(message: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
 /// The `value` of the form input named `name` in an HTML page (a CSRF or form
 /// token, typically).
 pub fn input_value(html: &str, name: &str) -> String {

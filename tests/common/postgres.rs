@@ -1,19 +1,17 @@
 //! Throwaway PostgreSQL databases for tests.
 //!
-//! `CAUSERIE_TEST_POSTGRES` names a server and a role allowed to create databases,
+//! `TEST_POSTGRES_URL` names a server and a role allowed to create databases,
 //! e.g. `postgres://causerie_test:causerie_test@127.0.0.1/postgres`. When it is set,
 //! the API suite runs on PostgreSQL (a fresh database per test, dropped at the end) and
 //! the PostgreSQL-only tests run; when it is not, the API suite runs on SQLite and the
 //! PostgreSQL-only tests are skipped, which `tests/postgres.rs` says out loud. In CI
 //! (`CI` set) a missing server is a failure, not a skip.
 
-use std::io::Write;
-
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
-pub const ENV: &str = "CAUSERIE_TEST_POSTGRES";
+pub const ENV: &str = "TEST_POSTGRES_URL";
 
-/// The server URL from `CAUSERIE_TEST_POSTGRES`, if set and not empty.
+/// The server URL from `TEST_POSTGRES_URL`, if set and not empty.
 pub fn server_url() -> Option<String> {
     std::env::var(ENV).ok().filter(|u| !u.trim().is_empty())
 }
@@ -27,11 +25,10 @@ pub fn server_or_skip(what: &str) -> Option<String> {
     if std::env::var_os("CI").is_some() {
         panic!("{ENV} is not set: CI must run the PostgreSQL tests ({what})");
     }
-    let _ = writeln!(
-        std::io::stderr(),
+    super::say_skipped(format_args!(
         "SKIPPED PostgreSQL tests ({what}): set {ENV}=postgres://USER:PASSWORD@127.0.0.1/postgres \
          (a role that may CREATE DATABASE) to run them"
-    );
+    ));
     None
 }
 
@@ -53,7 +50,7 @@ impl TestDatabase {
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .expect("CREATE DATABASE");
-        let mut url = url::Url::parse(server).expect("a URL in CAUSERIE_TEST_POSTGRES");
+        let mut url = url::Url::parse(server).expect("a URL in TEST_POSTGRES_URL");
         url.set_path(&name);
         TestDatabase {
             url: url.to_string(),
