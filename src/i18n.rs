@@ -817,10 +817,119 @@ mod tests {
 
     #[test]
     fn every_message_exists_in_every_language() {
-        for lang in Lang::ALL {
-            assert!(!Msg::Required.text(lang).is_empty());
-            assert!(Msg::TooLong { max: 245 }.text(lang).contains("245"));
+        // Every message, with the value it carries (if any) that its text must show.
+        let all: Vec<(Msg, Option<&str>)> = vec![
+            (Msg::Required, None),
+            (Msg::TooLong { max: 245 }, Some("245")),
+            (Msg::InvalidEmail, None),
+            (Msg::InvalidWebsite, None),
+            (Msg::InvalidPage, None),
+            (Msg::InvalidParent, None),
+            (Msg::WrongType, None),
+            (Msg::Flood { secs: 37 }, Some("37")),
+            (Msg::TooManyComments { minutes: 41 }, Some("41")),
+            (Msg::TooManyPages { max: 53 }, Some("53")),
+            (Msg::InvalidLimit, None),
+            (Msg::InvalidCursor, None),
+            (Msg::InvalidToken, None),
+            (Msg::UnknownComment, None),
+            (Msg::UnknownParent, None),
+            (Msg::ThreadClosed, None),
+            (Msg::OriginNotAllowed, None),
+            (
+                Msg::UnknownSite {
+                    site: "carnet-xyz".into(),
+                },
+                Some("carnet-xyz"),
+            ),
+            (Msg::SiteMismatch, None),
+            (Msg::TokenMissing, None),
+            (Msg::TokenWrong, None),
+            (Msg::EditWindowClosed, None),
+            (Msg::Duplicate, None),
+            (Msg::BodyTooLarge, None),
+            (
+                Msg::MalformedJson {
+                    detail: "line 3 column 9".into(),
+                },
+                Some("line 3 column 9"),
+            ),
+            (Msg::WrongContentType, None),
+            (Msg::NotFound, None),
+            (Msg::Internal, None),
+            (Msg::Unavailable, None),
+            (Msg::NoRoom, None),
+            (Msg::FormExpired, None),
+            (Msg::FormInvalid, None),
+            (Msg::CheckFields, None),
+            (Msg::Pending, None),
+            (Msg::Posted, None),
+        ];
+        // A new message fails to compile here until it is added to the list above.
+        for (m, _) in &all {
+            match m {
+                Msg::Required
+                | Msg::TooLong { .. }
+                | Msg::InvalidEmail
+                | Msg::InvalidWebsite
+                | Msg::InvalidPage
+                | Msg::InvalidParent
+                | Msg::WrongType
+                | Msg::Flood { .. }
+                | Msg::TooManyComments { .. }
+                | Msg::TooManyPages { .. }
+                | Msg::InvalidLimit
+                | Msg::InvalidCursor
+                | Msg::InvalidToken
+                | Msg::UnknownComment
+                | Msg::UnknownParent
+                | Msg::ThreadClosed
+                | Msg::OriginNotAllowed
+                | Msg::UnknownSite { .. }
+                | Msg::SiteMismatch
+                | Msg::TokenMissing
+                | Msg::TokenWrong
+                | Msg::EditWindowClosed
+                | Msg::Duplicate
+                | Msg::BodyTooLarge
+                | Msg::MalformedJson { .. }
+                | Msg::WrongContentType
+                | Msg::NotFound
+                | Msg::Internal
+                | Msg::Unavailable
+                | Msg::NoRoom
+                | Msg::FormExpired
+                | Msg::FormInvalid
+                | Msg::CheckFields
+                | Msg::Pending
+                | Msg::Posted => {}
+            }
         }
-        assert_ne!(Msg::Required.text(Lang::En), Msg::Required.text(Lang::Fr));
+        let mut seen = std::collections::HashSet::new();
+        for (m, shown) in &all {
+            let (en, fr) = (m.text(Lang::En), m.text(Lang::Fr));
+            for (lang, text) in [("en", &en), ("fr", &fr)] {
+                // A sentence, or one that ends with what it quotes (a parser's detail).
+                let ended = text.trim_end().ends_with(['.', '!', ')'])
+                    || shown.is_some_and(|v| text.ends_with(v));
+                assert!(
+                    text.trim().len() > 5 && ended,
+                    "{m:?} in {lang}: {text:?} is not a sentence"
+                );
+                if let Some(value) = shown {
+                    assert!(
+                        text.contains(value),
+                        "{m:?} in {lang} omits {value}: {text}"
+                    );
+                }
+            }
+            // Translated, not copied; and no two messages say the same thing (but
+            // a malformed edit key and a wrong one, which a reader cannot tell apart).
+            assert_ne!(en, fr, "{m:?} is not translated");
+            if !matches!(m, Msg::InvalidToken) {
+                assert!(seen.insert(en.clone()), "two messages say {en:?}");
+                assert!(seen.insert(fr.clone()), "two messages say {fr:?}");
+            }
+        }
     }
 }

@@ -94,9 +94,15 @@ test('search by email finds the one comment', async () => {
 
 test('edit a comment and reply as moderator', async () => {
   await page.goto(`${api.url}/admin?status=approved`);
+  // The edit page opens (200, not an error page at that address), and the edit is
+  // saved (303 to the page again), each checked by its answer's status.
+  const opened = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/admin/comments/1');
   await page.locator('#c1 a', { hasText: 'Edit' }).click();
+  assert.equal((await opened).status(), 200);
   await page.fill('#body', 'Premier commentaire de Camille, <b>corrigé</b>.');
+  const saved = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/admin/comments/1');
   await page.click('form[action="/admin/comments/1"] button[type=submit]');
+  assert.equal((await saved).status(), 303);
   await page.waitForURL(/\/admin\/comments\/1/);
   await page.fill('#reply', 'Merci Camille !');
   await page.click('form[action="/admin/comments/1/reply"] button[type=submit]');

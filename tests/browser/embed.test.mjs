@@ -455,7 +455,10 @@ test('the embed files are cacheable, versioned and within 10 KB gzipped', async 
   for (const f of ['embed.js', 'embed.css']) {
     const r = await fetch(`${api.url}/${f}`, { headers: { 'Accept-Encoding': 'gzip' } });
     assert.equal(r.headers.get('content-encoding'), 'gzip');
-    total += Number(r.headers.get('content-length'));
+    // A missing length must fail, not count as 0 bytes.
+    const length = r.headers.get('content-length');
+    assert.match(length ?? '', /^[1-9][0-9]*$/, `${f}: Content-Length ${length}`);
+    total += Number(length);
   }
   assert.ok(total <= 10000, `embed.js + embed.css are ${total} bytes gzipped`);
 });
