@@ -33,6 +33,12 @@ pub struct SendFailure {
     pub error: String,
 }
 
+/// How the error of a message that no SMTP server answered begins (a refused
+/// connection, TLS, a timeout: nothing was learned about its recipient). After the
+/// next success, only such messages are tried again early
+/// (`outbox::hurry_unanswered`).
+pub const UNANSWERED: &str = "no answer from the SMTP server: ";
+
 impl Mailer {
     pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
         let Some(raw) = config.mail.smtp_url.as_deref().map(str::trim) else {
@@ -121,13 +127,17 @@ impl Mailer {
                 // lettre's timeout applies to each exchange; this bounds the whole.
                 match tokio::time::timeout(*timeout * 4, transport.send(email)).await {
                     Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) if e.status().is_none() => Err(SendFailure {
+                        permanent: false,
+                        error: format!("{UNANSWERED}{}", scrub(&e.to_string(), secrets)),
+                    }),
                     Ok(Err(e)) => Err(SendFailure {
                         permanent: e.is_permanent(),
                         error: scrub(&e.to_string(), secrets),
                     }),
                     Err(_) => Err(SendFailure {
                         permanent: false,
-                        error: "timed out".into(),
+                        error: format!("{UNANSWERED}timed out"),
                     }),
                 }
             }

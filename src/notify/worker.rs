@@ -18,9 +18,10 @@
 //! again, with the same `Message-ID`, so mail clients show it once.
 //!
 //! Failures are retried with exponential back-off, `smtp_retry_base_secs` × 2^(n−1)
-//! after the n-th, capped at six hours; after `MAX_ATTEMPTS` (or at once for a
-//! permanent refusal) the message is `failed`, and a moderator can retry it from the
-//! admin's outbox page.
+//! after the n-th, capped at six hours, each message on its own schedule; only those
+//! that no server answered (the relay was down) are tried early, once a message has
+//! gone through again. After `MAX_ATTEMPTS` (or at once for a permanent refusal) the
+//! message is `failed`, and a moderator can retry it from the admin's outbox page.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -258,7 +259,7 @@ impl Worker {
                         let at = now();
                         let n = q::mark_sent(conn, id, ticket, at)?;
                         if smtp {
-                            q::hurry_retries(conn, at)?;
+                            q::hurry_unanswered(conn, at, super::mailer::UNANSWERED)?;
                         }
                         Ok(n)
                     })

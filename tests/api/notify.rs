@@ -785,3 +785,117 @@ async fn a_french_site_tells_its_moderators_in_french_why_a_comment_waits() {
         .html()
         .contains("premier commentaire de cette adresse"));
 }
+
+/// A parent by a reader of `domain` who wants replies, on `page`.
+async fn parent_at(app: &TestApp, page: &str, domain: &str) -> i64 {
+    let mut c = comment(page, "Alice", "Un article qui pose de bonnes questions.");
+    c["email"] = json!(format!("alice@{domain}"));
+    c["notify_replies"] = json!(true);
+    post(app, &c).await["comment"]["id"].as_i64().unwrap()
+}
+
+#[actix_web::test]
+async fn a_greylisted_recipient_keeps_its_own_schedule_while_other_mail_flows() {
+    // alice@grey.example's server answers 451 (greylisting); the moderators' mail
+    // goes through every second meanwhile. Each message to Alice must follow its own
+    // back-off (2 s, then 4 s, then 8 s): at most 3 attempts in 12 s. Others'
+    // successes used to make it due again each time (8 tries in 40 s, measured).
+    let sink = SmtpSink::start().await;
+    sink.refuse(
+        "grey.example",
+        "451 4.7.1 Greylisted, please try again later",
+    );
+    let app = mail_app(&sink, |s| {
+        s.moderation = ModerationMode::None;
+        s.smtp_retry_base_secs = 2;
+    })
+    .await;
+    let parent = parent_at(&app, "/grey", "grey.example").await;
+    let started = Instant::now();
+    let mut n = 0;
+    while started.elapsed() < Duration::from_secs(12) {
+        n += 1;
+        reply_to(&app, "/grey", parent, "Bob", &format!("Réponse numéro {n}")).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let moderators = sink.to(MODERATOR).len();
+    assert!(
+        moderators >= 8,
+        "the other mail flowed: {moderators} to moderators"
+    );
+    let most = count(
+        &app,
+        "SELECT MAX(attempts) FROM outbox WHERE recipient = 'alice@grey.example'",
+    );
+    assert!(
+        (1..=4).contains(&most),
+        "a greylisted message was tried {most} times in 12 s"
+    );
+    // Still waiting (not given up), and the last error is the server's own words.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE recipient = 'alice@grey.example' \
+             AND (status != 'queued' OR last_error NOT LIKE '%Greylisted%')"
+        ),
+        0
+    );
+    assert!(sink.to("alice@grey.example").is_empty());
+}
+
+#[actix_web::test]
+async fn a_permanent_refusal_fails_at_once_and_the_tenth_temporary_one_gives_up() {
+    let sink = SmtpSink::start().await;
+    sink.refuse("gone.example", "550 5.1.1 No such user here");
+    sink.refuse(
+        "grey.example",
+        "451 4.7.1 Greylisted, please try again later",
+    );
+    let app = mail_app(&sink, |s| s.moderation = ModerationMode::None).await;
+
+    // A 5xx: failed after one attempt, never tried again.
+    let gone = parent_at(&app, "/gone", "gone.example").await;
+    reply_to(&app, "/gone", gone, "Bob", "Une réponse qui ne partira pas").await;
+    let failed = "SELECT COUNT(*) FROM outbox WHERE recipient = 'alice@gone.example' \
+                  AND status = 'failed' AND attempts = 1 AND last_error LIKE '%550%'";
+    until(20, "the 5xx marked failed", || count(&app, failed) == 1).await;
+    app.flush_outbox().await;
+    assert_eq!(sink.refused("gone.example"), 1);
+
+    // A message at its ninth failure: the tenth gives up (MAX_ATTEMPTS), and it is
+    // not tried an eleventh time.
+    let grey = parent_at(&app, "/grey-ten", "grey.example").await;
+    reply_to(
+        &app,
+        "/grey-ten",
+        grey,
+        "Bob",
+        "Une réponse refusée dix fois",
+    )
+    .await;
+    until(20, "a first refusal", || {
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE recipient = 'alice@grey.example' AND attempts >= 1",
+        ) == 1
+    })
+    .await;
+    app.sql(
+        "UPDATE outbox SET attempts = 9, next_attempt_at = 0 \
+         WHERE recipient = 'alice@grey.example'",
+    );
+    let gave_up = "SELECT COUNT(*) FROM outbox WHERE recipient = 'alice@grey.example' \
+                   AND status = 'failed' AND attempts = 10";
+    until(20, "the tenth refusal gave up", || {
+        count(&app, gave_up) == 1
+    })
+    .await;
+    let refused = sink.refused("grey.example");
+    app.sql("UPDATE outbox SET next_attempt_at = 0 WHERE recipient = 'alice@grey.example'");
+    app.flush_outbox().await;
+    assert_eq!(
+        sink.refused("grey.example"),
+        refused,
+        "tried after giving up"
+    );
+}

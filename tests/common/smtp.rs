@@ -62,10 +62,14 @@ impl Received {
 }
 
 type Inbox = Arc<Mutex<Vec<Received>>>;
+/// RCPT TO answers by the recipient's domain (e.g. `451 4.7.1 Greylisted`), and how
+/// many times each domain was refused.
+type Refusals = Arc<Mutex<Vec<(String, String, usize)>>>;
 
 pub struct SmtpSink {
     pub port: u16,
     inbox: Inbox,
+    refusals: Refusals,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -76,6 +80,7 @@ impl SmtpSink {
         let sink = SmtpSink {
             port,
             inbox: Arc::default(),
+            refusals: Arc::default(),
             tasks: Arc::default(),
         };
         sink.serve(listener);
@@ -87,12 +92,33 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// From now on, RCPT TO an address of `domain` is answered `reply` (a whole
+    /// SMTP reply line without its CRLF, e.g. `451 4.7.1 Greylisted, try later`).
+    pub fn refuse(&self, domain: &str, reply: &str) {
+        self.refusals
+            .lock()
+            .unwrap()
+            .push((domain.to_ascii_lowercase(), reply.to_owned(), 0));
+    }
+
+    /// How many RCPT TO of `domain` were refused.
+    pub fn refused(&self, domain: &str) -> usize {
+        let domain = domain.to_ascii_lowercase();
+        let refusals = self.refusals.lock().unwrap();
+        refusals
+            .iter()
+            .filter(|(d, _, _)| *d == domain)
+            .map(|(_, _, n)| n)
+            .sum()
+    }
+
     fn serve(&self, listener: TcpListener) {
         let inbox = self.inbox.clone();
+        let refusals = self.refusals.clone();
         let tasks = self.tasks.clone();
         let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let conn = tokio::spawn(session(stream, inbox.clone()));
+                let conn = tokio::spawn(session(stream, inbox.clone(), refusals.clone()));
                 tasks.lock().unwrap().push(conn);
             }
         });
@@ -166,7 +192,7 @@ fn path_of(arg: &str) -> String {
     arg[start..end].trim().to_owned()
 }
 
-async fn session(stream: TcpStream, inbox: Inbox) {
+async fn session(stream: TcpStream, inbox: Inbox, refusals: Refusals) {
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     let mut from = String::new();
@@ -187,6 +213,7 @@ async fn session(stream: TcpStream, inbox: Inbox) {
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
+        let refusal;
         let reply: &[u8] = match verb.as_str() {
             "EHLO" => b"250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
             "HELO" => b"250 sink.test\r\n",
@@ -196,8 +223,20 @@ async fn session(stream: TcpStream, inbox: Inbox) {
                 b"250 OK\r\n"
             }
             "RCPT" => {
-                to.push(path_of(&command[4..]));
-                b"250 OK\r\n"
+                let path = path_of(&command[4..]);
+                let domain = path.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+                let mut table = refusals.lock().unwrap();
+                match table.iter_mut().find(|(d, _, _)| *d == domain) {
+                    Some((_, reply, n)) => {
+                        *n += 1;
+                        refusal = format!("{reply}\r\n");
+                        refusal.as_bytes()
+                    }
+                    None => {
+                        to.push(path);
+                        b"250 OK\r\n"
+                    }
+                }
             }
             "DATA" => {
                 if write

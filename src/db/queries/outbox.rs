@@ -356,14 +356,19 @@ pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<i64>> {
         .first(conn)
 }
 
-/// After a success the server is evidently back: messages waiting out a back-off
-/// are tried now rather than hours later.
-pub fn hurry_retries(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
+/// After a success the SMTP server is evidently back: messages waiting out a
+/// back-off because no server answered them (`last_error` begins with
+/// `unanswered`) are tried now rather than hours later. A message that a server did
+/// answer (a temporary refusal, such as a greylisting `451`) keeps its own schedule:
+/// others' successes say nothing about its recipient, and trying it at each of them
+/// would hammer that recipient's server and use up its attempts within minutes.
+pub fn hurry_unanswered(conn: &mut DbConn, now: i64, unanswered: &str) -> QueryResult<usize> {
     diesel::update(
         outbox::table
             .filter(outbox::status.eq_any(OutboxStatus::WAITING))
             .filter(outbox::attempts.gt(0))
-            .filter(outbox::next_attempt_at.gt(now)),
+            .filter(outbox::next_attempt_at.gt(now))
+            .filter(outbox::last_error.like(format!("{unanswered}%"))),
     )
     .set(outbox::next_attempt_at.eq(now))
     .execute(conn)
