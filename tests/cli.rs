@@ -275,8 +275,11 @@ fn admin_passwd_changes_the_password() {
     let dir = tempfile::tempdir().unwrap();
     let out = admin(dir.path(), &["add", "camille"], "correct horse battery\n");
     assert!(out.status.success(), "{}", both(&out));
+    add_session(dir.path(), "camille");
     let out = admin(dir.path(), &["passwd", "camille"], "a brand new password\n");
     assert!(out.status.success(), "{}", both(&out));
+    // Logged out everywhere: whoever knew the old password is.
+    assert_eq!(sessions_of(dir.path(), "camille"), 0);
     let hash = stored_password_hash(dir.path(), "camille").unwrap();
     assert!(causerie::auth::accounts::verify_password(
         "a brand new password",
@@ -453,8 +456,8 @@ fn serve_takes_the_admin_password_from_the_environment_without_printing_it() {
     ));
 }
 
-/// The sessions of `admin`, as the rows the server keeps.
-fn admin_sessions(dir: &Path) -> i64 {
+/// The sessions of moderator `name`, as the rows the server keeps.
+fn sessions_of(dir: &Path, name: &str) -> i64 {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -464,11 +467,26 @@ fn admin_sessions(dir: &Path) -> i64 {
     let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
     diesel::sql_query(
         "SELECT COUNT(*) AS n FROM sessions s JOIN moderators m ON m.id = s.moderator_id \
-         WHERE m.name = 'admin'",
+         WHERE m.name = ?",
     )
+    .bind::<diesel::sql_types::Text, _>(name)
     .get_result::<Row>(&mut conn)
     .unwrap()
     .n
+}
+
+/// A browser logged in as moderator `name`: a session row, as a login leaves.
+fn add_session(dir: &Path, name: &str) {
+    let db = dir.join("causerie.db");
+    let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    diesel::sql_query(
+        "INSERT INTO sessions (token_hash, moderator_id, csrf_token, created_at, last_seen_at) \
+         SELECT 'a-logged-in-browser-' || name, id, 'csrf', 1, 1 FROM moderators WHERE name = ?",
+    )
+    .bind::<diesel::sql_types::Text, _>(name)
+    .execute(&mut conn)
+    .unwrap();
+    assert_eq!(sessions_of(dir, name), 1);
 }
 
 #[test]
@@ -479,15 +497,7 @@ fn a_new_admin_password_from_the_environment_ends_the_sessions_and_the_same_one_
         &[("CAUSERIE_ADMIN_PASSWORD", "first-password-42")],
     )
     .stop();
-    let db = dir.path().join("causerie.db");
-    let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
-    diesel::sql_query(
-        "INSERT INTO sessions (token_hash, moderator_id, csrf_token, created_at, last_seen_at) \
-         SELECT 'a-logged-in-browser', id, 'csrf', 1, 1 FROM moderators WHERE name = 'admin'",
-    )
-    .execute(&mut conn)
-    .unwrap();
-    assert_eq!(admin_sessions(dir.path()), 1);
+    add_session(dir.path(), "admin");
 
     // A restart with the same password: the moderator stays logged in.
     let log = Server::start(
@@ -496,7 +506,7 @@ fn a_new_admin_password_from_the_environment_ends_the_sessions_and_the_same_one_
     )
     .stop()
     .join("\n");
-    assert_eq!(admin_sessions(dir.path()), 1, "{log}");
+    assert_eq!(sessions_of(dir.path(), "admin"), 1, "{log}");
     assert!(!log.contains("sessions, if any, have ended"), "{log}");
 
     // Another password: whoever knew the first one is logged out, and the log says so.
@@ -506,7 +516,7 @@ fn a_new_admin_password_from_the_environment_ends_the_sessions_and_the_same_one_
     )
     .stop()
     .join("\n");
-    assert_eq!(admin_sessions(dir.path()), 0, "{log}");
+    assert_eq!(sessions_of(dir.path(), "admin"), 0, "{log}");
     assert!(log.contains("sessions, if any, have ended"), "{log}");
     let hash = stored_password_hash(dir.path(), "admin").unwrap();
     assert!(causerie::auth::accounts::verify_password(

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{comment, spawn_app, TestApp};
+use crate::helpers::{comment, spawn_app, spawn_app_on, TestApp};
 use crate::nojs::{filled_form, post_form};
 
 /// The canaries: a local part found nowhere else, so any encoding of the address that
@@ -392,4 +392,41 @@ async fn stored_ip_is_truncated_and_the_edit_token_is_not_stored() {
          LIKE '%{token}%'"
     ));
     assert_eq!(anywhere.as_deref(), Some("0"));
+}
+
+#[actix_web::test]
+async fn ip_addresses_past_their_retention_are_forgotten_by_the_purge() {
+    // The purge runs when a server starts and hourly after: a comment older than
+    // ip_retention_days (30) loses its address at the next start; a recent one keeps
+    // it, and neither loses anything else.
+    let mut first = spawn_app().await;
+    let old = post_as(&first, CANARY, "Un commentaire d’il y a longtemps.").await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let recent = post_as(&first, OTHER, "Un commentaire récent.").await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let month_ago = causerie::db::now() - 31 * 86_400;
+    first.sql(&format!(
+        "UPDATE comments SET created_at = {month_ago} WHERE id = {old}"
+    ));
+    first.stop().await;
+    let second = spawn_app_on(&first, |_| {}).await;
+    let ip_of = |id: i64| second.stored(&format!("SELECT ip AS v FROM comments WHERE id = {id}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while ip_of(old).is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the old address is still stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(ip_of(recent).as_deref(), Some("127.0.0.0/24"));
+    assert_eq!(
+        second.column("SELECT body_raw AS v FROM comments ORDER BY id"),
+        [
+            Some("Un commentaire d’il y a longtemps.".to_owned()),
+            Some("Un commentaire récent.".to_owned())
+        ]
+    );
 }
