@@ -583,10 +583,21 @@ def table(res: dict) -> str:
     def row(name, i, c, ce, fmt, r_isso, r_ceil, target=""):
         lines.append(f"| {name} | {fmt(i)} | {fmt(c)} | {fmt(ce)} | {r_isso} | {r_ceil} | {target} |")
 
-    row(f"reads of the hot page, requests/s ({cfg['read_conns']} connections)",
+    row(f"reads of the hot page, requests/s ({cfg['read_conns']} connections; Causerie "
+        "from its thread cache, as a published thread is read)",
         rd["isso"]["rps"], rd["causerie"]["rps"], rd["ceiling"]["rps"], fmt_rps,
         ratio(rd["causerie"]["rps"], rd["isso"]["rps"]),
         ratio(rd["causerie"]["rps"], rd["ceiling"]["rps"]), tg["read"])
+    if "causerie_uncached" in rd:
+        u = rd["causerie_uncached"]
+        row("reads of the hot page with Causerie's thread cache off (`CAUSERIE_CACHE_MB=0`: "
+            "every read queries SQLite), requests/s", rd["isso"]["rps"], u["rps"], None,
+            fmt_rps, ratio(u["rps"], rd["isso"]["rps"]), "")
+        lines.append(f"| reads with the cache off, p50 / p99 latency | "
+                     f"{fmt_ms(rd['isso']['latency_us']['p50'])} / "
+                     f"{fmt_ms(rd['isso']['latency_us']['p99'])} | "
+                     f"{fmt_ms(u['latency_us']['p50'])} / {fmt_ms(u['latency_us']['p99'])} "
+                     f"| — | | | |")
     for p in ("p50", "p99"):
         row(f"reads, {p} latency", rd["isso"]["latency_us"][p], rd["causerie"]["latency_us"][p],
             rd["ceiling"]["latency_us"][p], fmt_ms,
@@ -600,6 +611,10 @@ def table(res: dict) -> str:
     cr = {e: cpu_per_req(rd[e]) for e in rd}
     row("reads, server CPU time per request", cr["isso"], cr["causerie"], cr["ceiling"], fmt_us,
         ratio(cr["causerie"], cr["isso"]), ratio(cr["causerie"], cr["ceiling"]))
+    if cr.get("causerie_uncached") is not None:
+        row("reads with the cache off, server CPU time per request", cr["isso"],
+            cr["causerie_uncached"], None, fmt_us, ratio(cr["causerie_uncached"], cr["isso"]),
+            "")
     row(f"posts, requests/s ({cfg['post_conns']} connections)", po["isso"]["rps"],
         po["causerie"]["rps"], None, fmt_rps,
         ratio(po["causerie"]["rps"], po["isso"]["rps"]), "", tg["posts"])
@@ -661,7 +676,7 @@ def table(res: dict) -> str:
     lines += outage.table(R.get("outage"))
     errs = []
     for kind in ("read", "counts", "posts"):
-        for e in ("isso", "causerie", "causerie_metrics_off", "ceiling"):
+        for e in ("isso", "causerie", "causerie_metrics_off", "causerie_uncached", "ceiling"):
             r = R[kind].get(e)
             if r and r["errors_total"]:
                 errs.append(f"{e} {kind}: {r['errors']}" + (
@@ -1250,16 +1265,30 @@ require-email = false
     if st != 404:
         failures.append(f"causerie with metrics off: /metrics answered {st}, not 404")
 
+    # --- the same Causerie with its thread cache off, on the same database: every
+    # read is SQLite's work (the headline read above is served from the cache)
+    u_port = free_port()
+    u_base = f"http://127.0.0.1:{u_port}"
+    u_env = dict(c_env, CAUSERIE_LISTEN=f"127.0.0.1:{u_port}", CAUSERIE_CACHE_MB="0")
+    uncached = Server("causerie-uncached", [args.causerie_bin], u_env,
+                      tmp / "causerie-uncached.log", f"{u_base}/healthz")
+    uncached.start()
+    st, _, u_hot = http("GET", f"{u_base}/api/v1/comments?page={HOT_PAGE}")
+    if st != 200 or without_times(u_hot) != without_times(c_hot):
+        failures.append(f"causerie with the cache off: {st}, not the same hot page")
+
     R: dict = {"read": {}, "counts": {}, "posts": {}, "sizes": {
         "hot_page_bytes": {"causerie": len(c_hot), "isso": len(i_hot)}}}
     secs, warm, rounds = cfg["round_secs"], cfg["warmup_secs"], cfg["rounds"]
     pids = {"isso": lambda: [isso.pid] + children(isso.pid),
             "causerie": lambda: [causerie.pid], "ceiling": lambda: [ceiling.pid],
-            "causerie_metrics_off": lambda: [nometrics.pid]}
+            "causerie_metrics_off": lambda: [nometrics.pid],
+            "causerie_uncached": lambda: [uncached.pid]}
     read_urls = {
         "isso": f"{i_base}/?uri={HOT_PAGE}",
         "causerie": f"{c_base}/api/v1/comments?page={HOT_PAGE}",
         "causerie_metrics_off": f"{n_base}/api/v1/comments?page={HOT_PAGE}",
+        "causerie_uncached": f"{u_base}/api/v1/comments?page={HOT_PAGE}",
         "ceiling": f"{e_base}/api/v1/comments?page={HOT_PAGE}",
     }
     # Each measure runs in `rounds` rounds of `secs`, the engines taking turns, so
@@ -1275,6 +1304,7 @@ require-email = false
                                secs, out, pids=pids[e]()))
     R["read"] = {e: combine(v) for e, v in runs.items()}
     nometrics.stop()
+    uncached.stop()
     # The instance with metrics on counted every read it answered, under the pattern.
     st, _, body = http("GET", f"{c_base}/metrics")
     m = re.search(r'^causerie_http_requests_total\{method="GET",route="/api/v1/comments",'

@@ -188,3 +188,93 @@ async fn sigterm_under_a_load_of_posts_loses_no_acknowledged_comment_and_exits_0
 async fn sigint_under_a_load_of_posts_loses_no_acknowledged_comment_and_exits_0() {
     a_stop_under_load_loses_no_acknowledged_comment("INT").await;
 }
+
+/// Whether strace can trace a child here (it may be missing, or ptrace refused).
+fn strace_works() -> bool {
+    Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "true"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_201_comes_after_the_database_was_synced_to_disk() {
+    // SIGKILL cannot reveal a missing sync (the kernel still writes the page cache
+    // out); a power loss would. So the server runs under strace, and each `201` it
+    // writes must come after an fsync or fdatasync since the one before: with
+    // `synchronous = OFF`, or NORMAL in WAL mode, a commit syncs nothing.
+    if !strace_works() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "strace cannot run here: CI must run the sync test (.ci/run installs strace)"
+        );
+        common::say_skipped(format_args!(
+            "SKIPPED the sync test: strace is missing or may not trace here \
+             (`apt-get install strace`)"
+        ));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("strace.txt");
+    let trace_arg = trace.to_str().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let mut server = Server::start_under(
+        dir.path(),
+        &[],
+        &[
+            "strace",
+            "-f",
+            "-qq",
+            "-s",
+            "24",
+            "-e",
+            "trace=fsync,fdatasync,write,writev,sendto,sendmsg",
+            "-o",
+            &trace_arg,
+        ],
+    );
+    server.ready(&client).await;
+    const POSTS: usize = 5;
+    for n in 0..POSTS {
+        let r = client
+            .post(server.url("/api/v1/comments"))
+            .json(&json!({
+                "page": PAGE, "author": "Camille", "email": "camille@example.org",
+                "body": format!("Commentaire {n}, qui doit survivre à une coupure de courant.")
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
+    // Stop the traced server (its pid opens the trace), then strace ends by itself.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let pid = text
+        .split_whitespace()
+        .next()
+        .expect("a traced line")
+        .to_owned();
+    assert!(Command::new("kill").arg(&pid).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the traced server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let mut synced = false;
+    let mut answered = 0;
+    for line in text.lines() {
+        if line.contains("fsync(") || line.contains("fdatasync(") {
+            synced = true;
+        } else if line.contains("HTTP/1.1 201") {
+            assert!(
+                synced,
+                "a 201 was written with no sync since the one before:\n{line}\n\n{text}"
+            );
+            synced = false;
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, POSTS, "the trace shows every 201:\n{text}");
+}

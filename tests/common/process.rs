@@ -90,7 +90,24 @@ impl Server {
     }
 
     pub fn start_with(dir: &Path, env: &[(&str, &str)]) -> Server {
+        Server::start_under(dir, env, &[])
+    }
+
+    /// The same, run by `wrapper` (a command and its arguments, to which the binary's
+    /// path and `serve` are added: `strace -f -o FILE`, say).
+    pub fn start_under(dir: &Path, env: &[(&str, &str)], wrapper: &[&str]) -> Server {
         let mut cmd = causerie_in(dir);
+        if let Some((program, args)) = wrapper.split_first() {
+            let plain = cmd;
+            cmd = Command::new(program);
+            cmd.args(args).arg(plain.get_program()).current_dir(dir);
+            for (key, value) in plain.get_envs() {
+                match value {
+                    Some(v) => cmd.env(key, v),
+                    None => cmd.env_remove(key),
+                };
+            }
+        }
         cmd.arg("serve")
             .env("CAUSERIE_LISTEN", "127.0.0.1:0")
             .env("CAUSERIE_MODERATION", "none")
