@@ -1250,32 +1250,28 @@ require-email = false
     if e_hot != c_hot:
         failures.append("the ceiling does not serve Causerie's bytes")
 
-    # --- the same Causerie with `metrics = off`, on the same database: what counting
-    # every request costs
-    n_port = free_port()
-    n_base = f"http://127.0.0.1:{n_port}"
-    n_env = dict(c_env, CAUSERIE_LISTEN=f"127.0.0.1:{n_port}", CAUSERIE_METRICS="off")
-    nometrics = Server("causerie-metrics-off", [args.causerie_bin], n_env,
-                       tmp / "causerie-metrics-off.log", f"{n_base}/healthz")
-    nometrics.start()
-    st, _, n_hot = http("GET", f"{n_base}/api/v1/comments?page={HOT_PAGE}")
-    if st != 200 or without_times(n_hot) != without_times(c_hot):
-        failures.append(f"causerie with metrics off: {st}, not the same hot page")
+    def beside(name: str, what: str, **setting) -> tuple[Server, str]:
+        """Another Causerie on the same database, with one setting changed; it must
+        serve the same hot page."""
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = dict(c_env, CAUSERIE_LISTEN=f"127.0.0.1:{port}", **setting)
+        srv = Server(name, [args.causerie_bin], env, tmp / f"{name}.log", f"{base}/healthz")
+        srv.start()
+        st, _, hot = http("GET", f"{base}/api/v1/comments?page={HOT_PAGE}")
+        if st != 200 or without_times(hot) != without_times(c_hot):
+            failures.append(f"causerie with {what}: {st}, not the same hot page")
+        return srv, base
+
+    # --- the same Causerie with `metrics = off`: what counting every request costs
+    nometrics, n_base = beside("causerie-metrics-off", "metrics off", CAUSERIE_METRICS="off")
     st, _, _ = http("GET", f"{n_base}/metrics")
     if st != 404:
         failures.append(f"causerie with metrics off: /metrics answered {st}, not 404")
 
-    # --- the same Causerie with its thread cache off, on the same database: every
-    # read is SQLite's work (the headline read above is served from the cache)
-    u_port = free_port()
-    u_base = f"http://127.0.0.1:{u_port}"
-    u_env = dict(c_env, CAUSERIE_LISTEN=f"127.0.0.1:{u_port}", CAUSERIE_CACHE_MB="0")
-    uncached = Server("causerie-uncached", [args.causerie_bin], u_env,
-                      tmp / "causerie-uncached.log", f"{u_base}/healthz")
-    uncached.start()
-    st, _, u_hot = http("GET", f"{u_base}/api/v1/comments?page={HOT_PAGE}")
-    if st != 200 or without_times(u_hot) != without_times(c_hot):
-        failures.append(f"causerie with the cache off: {st}, not the same hot page")
+    # --- the same Causerie with its thread cache off: every read is SQLite's work
+    # (the headline read above is served from the cache)
+    uncached, u_base = beside("causerie-uncached", "the cache off", CAUSERIE_CACHE_MB="0")
 
     R: dict = {"read": {}, "counts": {}, "posts": {}, "sizes": {
         "hot_page_bytes": {"causerie": len(c_hot), "isso": len(i_hot)}}}

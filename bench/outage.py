@@ -32,15 +32,11 @@ class Gate:
     """A relay from a local port to PostgreSQL that can be closed and opened again on
     the same port."""
 
-    def __init__(self, upstream: tuple[str, int]):
-        self.upstream = upstream
+    def __init__(self, upstream: tuple[str, int], port: int):
+        self.upstream, self.port = upstream, port
         self.lock = threading.Lock()
         self.relayed: list[socket.socket] = []
         self.listener: socket.socket | None = None
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
         self.open()
 
     def open(self) -> None:
@@ -134,7 +130,7 @@ def run(B, causerie_bin: str, pg: str, tmp: Path) -> dict:
     name = f"causerie_bench_outage_{os.getpid()}"
     psql(pg, f"DROP DATABASE IF EXISTS {name}")
     psql(pg, f"CREATE DATABASE {name}")
-    gate = Gate((u.hostname or "127.0.0.1", u.port or 5432))
+    gate = Gate((u.hostname or "127.0.0.1", u.port or 5432), B.free_port())
     netloc = (u.netloc.rsplit("@", 1)[0] + "@" if "@" in u.netloc else "") + f"127.0.0.1:{gate.port}"
     db_url = urllib.parse.urlunsplit((u.scheme, netloc, f"/{name}", u.query, ""))
     port = B.free_port()
@@ -184,7 +180,6 @@ def run(B, causerie_bin: str, pg: str, tmp: Path) -> dict:
                 recovered = time.monotonic() - back
                 break
             time.sleep(0.1)
-        srv.stop()
     finally:
         srv.stop()
         gate.close()
