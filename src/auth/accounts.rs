@@ -72,24 +72,19 @@ pub enum Bootstrap {
 pub fn bootstrap(conn: &mut DbConn, env_password: Option<&str>) -> anyhow::Result<Bootstrap> {
     if let Some(pw) = env_password {
         check_password_strength(pw)?;
-        if let Some(m) = q::find(conn, BOOTSTRAP_NAME)? {
-            if verify_password(pw, &m.password_hash) {
-                return Ok(Bootstrap::PasswordAlreadySet);
+        match q::find(conn, BOOTSTRAP_NAME)? {
+            Some(m) if verify_password(pw, &m.password_hash) => {
+                return Ok(Bootstrap::PasswordAlreadySet)
             }
-        }
-        let hash = hash_password(pw)?;
-        if !q::insert_if_absent(conn, BOOTSTRAP_NAME, &hash, now())? {
-            // A new password: whoever logged in with the old one is logged out, as
-            // `causerie admin passwd` does.
-            conn.transaction(|conn| {
-                q::set_password(conn, BOOTSTRAP_NAME, &hash)?;
-                match q::find(conn, BOOTSTRAP_NAME)? {
-                    Some(m) => {
-                        crate::db::queries::sessions::delete_for_moderator(conn, m.id).map(drop)
-                    }
-                    None => diesel::QueryResult::Ok(()),
+            // A new password: whoever logged in with the old one is logged out.
+            Some(_) => passwd(conn, BOOTSTRAP_NAME, pw)?,
+            None => {
+                let hash = hash_password(pw)?;
+                // Another instance starting at the same moment may have created it.
+                if !q::insert_if_absent(conn, BOOTSTRAP_NAME, &hash, now())? {
+                    passwd(conn, BOOTSTRAP_NAME, pw)?;
                 }
-            })?;
+            }
         }
         return Ok(Bootstrap::PasswordFromEnvironment);
     }
@@ -177,15 +172,18 @@ fn check_sites(sites: &Sites, ids: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Changes the password and ends the moderator's sessions: whoever knew the old
-/// password is logged out.
+/// Changes the password and ends the moderator's sessions, in one transaction:
+/// whoever knew the old password is logged out.
 pub fn passwd(conn: &mut DbConn, name: &str, password: &str) -> anyhow::Result<()> {
     check_password_strength(password)?;
     let Some(m) = q::find(conn, name)? else {
         anyhow::bail!("there is no moderator named `{name}` (see `causerie admin list`)");
     };
-    q::set_password(conn, name, &hash_password(password)?)?;
-    crate::db::queries::sessions::delete_for_moderator(conn, m.id)?;
+    let hash = hash_password(password)?;
+    conn.transaction(|conn| {
+        q::set_password(conn, name, &hash)?;
+        crate::db::queries::sessions::delete_for_moderator(conn, m.id).map(drop)
+    })?;
     Ok(())
 }
 
