@@ -109,6 +109,18 @@ async fn spawn_app_in(
     }
 }
 
+/// Waits until `check` holds, for at most `secs`.
+pub async fn until(secs: u64, what: &str, check: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited {secs} s for: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A valid comment for `page`; tests change the fields they are about.
 pub fn comment(page: &str, author: &str, body: &str) -> Value {
     json!({

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::{comment, log_in, spawn_app_on, spawn_app_with, Moderator, TestApp};
+use crate::helpers::{comment, log_in, spawn_app_on, spawn_app_with, until, Moderator, TestApp};
 use crate::smtp::{Received, SmtpSink};
 use causerie::config::{ModerationMode, NotifyModerators, Settings};
 use causerie::i18n::Lang;
@@ -43,15 +43,6 @@ fn reply_rows(app: &TestApp) -> i64 {
     count(app, "SELECT COUNT(*) FROM outbox WHERE kind = 'reply'")
 }
 
-/// Waits until `check` holds, for at most `secs`.
-async fn until(secs: u64, what: &str, check: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(Instant::now() < deadline, "waited {secs} s for: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Runs the outbox worker until every message is sent: at once when SMTP works,
 /// after the back-off when it has just come back.
 async fn all_sent(app: &TestApp) {
@@ -74,9 +65,7 @@ async fn post(app: &TestApp, body: &Value) -> Value {
 }
 
 async fn parent_with_notify(app: &TestApp, page: &str) -> i64 {
-    let mut c = comment(page, "Alice", "Un article qui pose de bonnes questions.");
-    c["notify_replies"] = json!(true);
-    post(app, &c).await["comment"]["id"].as_i64().unwrap()
+    parent_at(app, page, "example.org").await
 }
 
 async fn reply_to(app: &TestApp, page: &str, parent: i64, author: &str, body: &str) -> Value {
@@ -786,7 +775,7 @@ async fn a_french_site_tells_its_moderators_in_french_why_a_comment_waits() {
         .contains("premier commentaire de cette adresse"));
 }
 
-/// A parent by a reader of `domain` who wants replies, on `page`.
+/// A parent by Alice, a reader of `domain` who wants replies, on `page`.
 async fn parent_at(app: &TestApp, page: &str, domain: &str) -> i64 {
     let mut c = comment(page, "Alice", "Un article qui pose de bonnes questions.");
     c["email"] = json!(format!("alice@{domain}"));

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{comment, spawn_app, spawn_app_on, TestApp};
+use crate::helpers::{comment, spawn_app, spawn_app_on, until, TestApp};
 use crate::nojs::{filled_form, post_form};
 
 /// The canaries: a local part found nowhere else, so any encoding of the address that
@@ -413,14 +413,7 @@ async fn ip_addresses_past_their_retention_are_forgotten_by_the_purge() {
     first.stop().await;
     let second = spawn_app_on(&first, |_| {}).await;
     let ip_of = |id: i64| second.stored(&format!("SELECT ip AS v FROM comments WHERE id = {id}"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while ip_of(old).is_some() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the old address is still stored"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    until(20, "the old address forgotten", || ip_of(old).is_none()).await;
     assert_eq!(ip_of(recent).as_deref(), Some("127.0.0.0/24"));
     assert_eq!(
         second.column("SELECT body_raw AS v FROM comments ORDER BY id"),
