@@ -249,10 +249,11 @@
     }
 
     async load() {
-      const q = '/comments?' + siteQuery + 'page=' + encodeURIComponent(this.page);
+      // The form's token is this page's.
+      const q = '?' + siteQuery + 'page=' + encodeURIComponent(this.page);
       let first, failed;
       try {
-        const [config, res] = await Promise.all([this.api('GET', '/config?' + siteQuery), this.api('GET', q)]);
+        const [config, res] = await Promise.all([this.api('GET', '/config' + q), this.api('GET', '/comments' + q)]);
         failed = [config, res].find((r) => !r.ok);
         if (failed) throw 0;
         this.config = config.data;
@@ -551,6 +552,8 @@
       }
       this.setBusy(false);
       if (!res || !res.ok) {
+        // A form open over a day gets a fresh token with its refusal: sending again works.
+        if (res?.data.form_token) this.config.form_token = res.data.form_token;
         const first = this.showErrors(res && res.data.fields);
         this.alert.textContent = this.failure(res);
         (first || this.submit).focus();

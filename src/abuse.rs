@@ -14,7 +14,7 @@ use crate::config::Limits;
 use crate::crypto::Secret;
 use crate::db::schema::comments;
 use crate::db::DbConn;
-use crate::domain::BotSignal;
+use crate::domain::{BotSignal, PageKey};
 use crate::i18n::Msg;
 
 /// Why a post is refused for now, and when it may be tried again.
@@ -136,15 +136,72 @@ fn written_since(
 /// The name of the honeypot field: invisible to people, irresistible to bots.
 pub const HONEYPOT: &str = "homepage";
 
+/// How long a form token stands for its form: a reader who leaves a tab open longer
+/// is asked to send again (the API gives a fresh token with that answer).
+pub const FORM_TOKEN_LIFE: std::time::Duration = crate::clock::hours(24);
+
+/// A form token (for the embed's `GET /api/v1/config` and the `/t` form): signed, it
+/// says when the form appeared and for which site and page, so that it times that
+/// form only, and only for a day.
+pub fn form_token(secret: &Secret, site: &str, page: &PageKey, now: i64) -> String {
+    secret.sign("form", &format!("{now}:{site}:{}", page.as_str()))
+}
+
+/// What the `form_token` posted with a comment says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormToken {
+    /// None was sent (an API client): the post is not timed.
+    Missing,
+    /// Issued at this time, for this form.
+    Issued(i64),
+    /// Authentic, but older than [`FORM_TOKEN_LIFE`], or of the form before tokens
+    /// named their page: the reader is asked to send again.
+    Expired,
+    /// Not signed by this server, or for another site or page: a sign of a bot.
+    Forged,
+}
+
+impl FormToken {
+    pub fn read(
+        secret: &Secret,
+        token: Option<&str>,
+        site: &str,
+        page: &PageKey,
+        now: i64,
+    ) -> FormToken {
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return FormToken::Missing;
+        };
+        let Some(data) = secret.verify("form", token) else {
+            return FormToken::Forged;
+        };
+        let mut parts = data.splitn(3, ':');
+        let Some(issued) = parts.next().and_then(|t| t.parse::<i64>().ok()) else {
+            return FormToken::Forged;
+        };
+        let (Some(for_site), Some(for_page)) = (parts.next(), parts.next()) else {
+            // Signed by an earlier release, which bound tokens to nothing.
+            return FormToken::Expired;
+        };
+        if for_site != site || for_page != page.as_str() {
+            return FormToken::Forged;
+        }
+        if now - issued > secs(FORM_TOKEN_LIFE) {
+            return FormToken::Expired;
+        }
+        FormToken::Issued(issued)
+    }
+}
+
 /// The signs that a bot, not a person, filled the form: the honeypot has a value,
-/// or the form (its signed `form_token`) was posted faster than `min_form_seconds`.
-/// `None` when nothing looks wrong. A missing token is not a sign: API clients
-/// may post without one.
+/// the form token is forged or another form's, or the form was posted faster than
+/// `min_form_seconds` after it appeared. `None` when nothing looks wrong. A missing
+/// token is not a sign: API clients may post without one, untimed. An expired one is
+/// the caller's to answer (the reader is asked to send again).
 pub fn bot_signal(
     limits: &Limits,
-    secret: &Secret,
     honeypot: Option<&str>,
-    form_token: Option<&str>,
+    token: &FormToken,
     now: i64,
 ) -> Option<BotSignal> {
     if !limits.enabled {
@@ -153,18 +210,15 @@ pub fn bot_signal(
     if honeypot.is_some_and(|h| !h.trim().is_empty()) {
         return Some(BotSignal::Honeypot);
     }
-    let token = form_token.filter(|t| !t.is_empty())?;
-    let Some(issued) = secret
-        .verify("form", token)
-        .and_then(|ts| ts.parse::<i64>().ok())
-    else {
-        return Some(BotSignal::ForgedToken);
-    };
-    let elapsed = now - issued;
-    if elapsed < secs(limits.min_form_time) {
-        return Some(BotSignal::TooFast { seconds: elapsed });
+    match *token {
+        FormToken::Forged => Some(BotSignal::ForgedToken),
+        FormToken::Issued(issued) if now - issued < secs(limits.min_form_time) => {
+            Some(BotSignal::TooFast {
+                seconds: now - issued,
+            })
+        }
+        _ => None,
     }
-    None
 }
 
 #[cfg(test)]
@@ -181,32 +235,84 @@ mod tests {
         crate::config::Config::from_settings(s).unwrap().limits
     }
 
+    fn page(p: &str) -> PageKey {
+        PageKey::parse(p).unwrap()
+    }
+
     #[test]
     fn honeypot_and_haste_are_bot_signals() {
         let s = limits(|_| {});
-        let key = secret();
         let now = 1_000_000;
         assert_eq!(
-            bot_signal(&s, &key, Some("http://spam"), None, now),
+            bot_signal(&s, Some("http://spam"), &FormToken::Missing, now),
             Some(BotSignal::Honeypot)
         );
-        let fresh = key.sign("form", &now.to_string());
         assert_eq!(
-            bot_signal(&s, &key, None, Some(&fresh), now + 1),
+            bot_signal(&s, None, &FormToken::Issued(now), now + 1),
             Some(BotSignal::TooFast { seconds: 1 })
         );
-        assert_eq!(bot_signal(&s, &key, Some(""), Some(&fresh), now + 3), None);
-        assert_eq!(bot_signal(&s, &key, None, None, now), None);
-        let forged = secret().sign("form", &now.to_string());
         assert_eq!(
-            bot_signal(&s, &key, None, Some(&forged), now + 60),
+            bot_signal(&s, Some(""), &FormToken::Issued(now), now + 3),
+            None
+        );
+        assert_eq!(bot_signal(&s, None, &FormToken::Missing, now), None);
+        assert_eq!(bot_signal(&s, None, &FormToken::Expired, now), None);
+        assert_eq!(
+            bot_signal(&s, None, &FormToken::Forged, now),
             Some(BotSignal::ForgedToken)
+        );
+    }
+
+    #[test]
+    fn a_form_token_times_its_own_form_for_a_day() {
+        let key = secret();
+        let now = 1_000_000;
+        let a = page("/a");
+        let token = form_token(&key, "blog", &a, now);
+        let read =
+            |t: &str, site: &str, p: &PageKey, at: i64| FormToken::read(&key, Some(t), site, p, at);
+        assert_eq!(read(&token, "blog", &a, now + 5), FormToken::Issued(now));
+        // The same page however it is written.
+        assert_eq!(
+            read(&token, "blog", &page("/a/"), now + 5),
+            FormToken::Issued(now)
+        );
+        assert_eq!(
+            read(&token, "blog", &a, now + 86_400),
+            FormToken::Issued(now)
+        );
+        assert_eq!(read(&token, "blog", &a, now + 86_401), FormToken::Expired);
+        // Another page or site: not this form's.
+        assert_eq!(
+            read(&token, "blog", &page("/b"), now + 5),
+            FormToken::Forged
+        );
+        assert_eq!(read(&token, "shop", &a, now + 5), FormToken::Forged);
+        // A page whose key has colons stays whole.
+        let odd = page("/a:b:c");
+        let t = form_token(&key, "blog", &odd, now);
+        assert_eq!(read(&t, "blog", &odd, now + 5), FormToken::Issued(now));
+        assert_eq!(read(&t, "blog", &page("/a:b"), now + 5), FormToken::Forged);
+        // Another server's signature, or none.
+        let other = form_token(&secret(), "blog", &a, now);
+        assert_eq!(read(&other, "blog", &a, now + 5), FormToken::Forged);
+        assert_eq!(read("garbage", "blog", &a, now + 5), FormToken::Forged);
+        // The previous release's tokens (a time alone) are asked to be sent again.
+        let old = key.sign("form", &now.to_string());
+        assert_eq!(read(&old, "blog", &a, now + 5), FormToken::Expired);
+        assert_eq!(
+            FormToken::read(&key, None, "blog", &a, now),
+            FormToken::Missing
+        );
+        assert_eq!(
+            FormToken::read(&key, Some(""), "blog", &a, now),
+            FormToken::Missing
         );
     }
 
     #[test]
     fn limits_off_turns_every_defence_off() {
         let s = limits(|s| s.limits = false);
-        assert_eq!(bot_signal(&s, &secret(), Some("x"), None, 0), None);
+        assert_eq!(bot_signal(&s, Some("x"), &FormToken::Forged, 0), None);
     }
 }

@@ -31,8 +31,12 @@ pub enum ApiError {
     Forbidden { code: &'static str, msg: Msg },
     /// 409
     Conflict(Msg),
+    /// 403: the form token is too old; the answer carries a fresh one.
+    FormExpired { form_token: String },
     /// 413
     TooLarge,
+    /// 408: the body came too slowly (`routes::deadline`).
+    TooSlow,
     /// 429, with the seconds to wait.
     TooMany { retry_after: i64, msg: Msg },
     /// 415
@@ -64,9 +68,10 @@ impl ApiError {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Forbidden { .. } | ApiError::FormExpired { .. } => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable | ApiError::NoRoom => StatusCode::SERVICE_UNAVAILABLE,
@@ -81,6 +86,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "duplicate",
             ApiError::TooLarge => "payload_too_large",
+            ApiError::TooSlow => "request_timeout",
+            ApiError::FormExpired { .. } => "token_expired",
             ApiError::TooMany { .. } => "too_many_requests",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable => "unavailable",
@@ -99,6 +106,8 @@ impl ApiError {
             | ApiError::Conflict(msg)
             | ApiError::TooMany { msg, .. } => msg.clone(),
             ApiError::TooLarge => Msg::BodyTooLarge,
+            ApiError::TooSlow => Msg::BodyTooSlow,
+            ApiError::FormExpired { .. } => Msg::FormExpired,
             ApiError::UnsupportedMediaType => Msg::WrongContentType,
             ApiError::Unavailable => Msg::Unavailable,
             ApiError::NoRoom => Msg::NoRoom,
@@ -179,8 +188,9 @@ pub const NO_ROOM_RETRY_AFTER: &str = "60";
 pub struct ErrorBody<'a> {
     /// What went wrong, for programs: `invalid_input`, `malformed_json`, `not_found`,
     /// `origin_not_allowed`, `site_mismatch`, `thread_closed`, `token_missing`,
-    /// `token_invalid`, `edit_window_closed`, `duplicate`, `payload_too_large`,
-    /// `unsupported_media_type`, `too_many_requests`, `unavailable`, `storage_full`.
+    /// `token_invalid`, `token_expired`, `edit_window_closed`, `duplicate`,
+    /// `payload_too_large`, `request_timeout`, `unsupported_media_type`,
+    /// `too_many_requests`, `unavailable`, `storage_full`.
     #[schema(example = "invalid_input")]
     error: &'a str,
     /// The same for people, in the reader's language (`Content-Language`).
@@ -189,6 +199,10 @@ pub struct ErrorBody<'a> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[schema(required = false)]
     fields: BTreeMap<&'a str, String>,
+    /// With `token_expired`: a fresh form token to send the comment again with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    form_token: Option<&'a str>,
 }
 
 impl ApiError {
@@ -203,6 +217,10 @@ impl ApiError {
             error: self.code(),
             message: self.message().text(lang),
             fields,
+            form_token: match self {
+                ApiError::FormExpired { form_token } => Some(form_token),
+                _ => None,
+            },
         };
         serde_json::to_vec(&body).unwrap_or_default()
     }

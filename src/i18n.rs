@@ -93,6 +93,7 @@ pub enum Msg {
     EditWindowClosed,
     Duplicate,
     BodyTooLarge,
+    BodyTooSlow,
     MalformedJson {
         detail: String,
     },
@@ -193,6 +194,8 @@ impl Msg {
             (Duplicate, Fr) => "Vous avez déjà envoyé ce commentaire.",
             (BodyTooLarge, En) => "The request is too large (at most 128 KiB).",
             (BodyTooLarge, Fr) => "La requête est trop grande (128 Kio au plus).",
+            (BodyTooSlow, En) => "The request arrived too slowly; send it again.",
+            (BodyTooSlow, Fr) => "La requête est arrivée trop lentement ; envoyez-la de nouveau.",
             (MalformedJson { detail }, En) => return format!("The request is not valid JSON: {detail}"),
             (MalformedJson { detail }, Fr) => {
                 return format!("La requête n’est pas du JSON valide : {detail}")
@@ -848,6 +851,7 @@ mod tests {
             (Msg::EditWindowClosed, None),
             (Msg::Duplicate, None),
             (Msg::BodyTooLarge, None),
+            (Msg::BodyTooSlow, None),
             (
                 Msg::MalformedJson {
                     detail: "line 3 column 9".into(),
@@ -892,6 +896,7 @@ mod tests {
                 | Msg::EditWindowClosed
                 | Msg::Duplicate
                 | Msg::BodyTooLarge
+                | Msg::BodyTooSlow
                 | Msg::MalformedJson { .. }
                 | Msg::WrongContentType
                 | Msg::NotFound

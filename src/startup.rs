@@ -219,14 +219,19 @@ impl Application {
                 .route("/avatar/{file}", web::get().to(routes::avatar::avatar))
                 .default_service(web::to(routes::index::not_found))
                 .wrap(from_fn(routes::slashes::merge))
+                // Outermost: a request counts as handled until its answer is written.
+                .wrap(from_fn(routes::deadline::guard))
         })
+        // Every request on a connection, head and body, has a deadline (the
+        // first request's head is actix's own, below): a slow-loris connection
+        // cannot hold on.
+        .on_connect(routes::deadline::on_connect)
         .listen(listener)?
-        // A client gets 10 s to send its request head and body: a slow-loris
-        // connection cannot hold a worker for long.
         // Database work runs on blocking threads; more of them than connections would
         // only wait for the pool while holding memory.
         .worker_max_blocking_threads(pool_size)
-        .client_request_timeout(Duration::from_secs(10))
+        .client_request_timeout(routes::deadline::REQUEST)
+        .keep_alive(routes::deadline::KEEP_ALIVE)
         .client_disconnect_timeout(Duration::from_secs(2))
         .shutdown_timeout(SHUTDOWN_REQUESTS.as_secs())
         // actix-server stops at once on SIGINT, dropping requests in flight: both

@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::abuse::FormToken;
 use crate::app::{AppState, Db};
 use crate::comments::{self as service, PostError};
 use crate::config::Site;
@@ -23,7 +24,6 @@ use crate::routes::{check_origin, query_map, request_lang, request_site, truncat
 use crate::sanitize::whitelist_markup;
 
 /// How long a rendered form may wait before it is posted.
-const FORM_MAX_AGE: std::time::Duration = crate::clock::hours(24);
 /// The no-JS page shows this many comments at most; the API pages through more.
 const NOJS_MAX_COMMENTS: i64 = 2000;
 
@@ -177,7 +177,7 @@ pub async fn load_view(
         comments,
         notice: None,
         notice_is_error: false,
-        form_token: state.secret.sign("form", &now().to_string()),
+        form_token: crate::abuse::form_token(&state.secret, site.id.as_str(), &page, now()),
         whitelist: whitelist_markup(),
         reply_to,
         cancel_href: format!("{base}#causerie-form"),
@@ -279,16 +279,18 @@ pub async fn post(
     };
     let page =
         PageKey::parse(input.page.as_deref().unwrap_or("")).map_err(|m| unprocessable(lang, m))?;
-    let token_problem = match form
-        .form_token
-        .as_deref()
-        .map(|t| state.secret.verify("form", t))
-    {
-        Some(Some(ts)) => match ts.parse::<i64>() {
-            Ok(issued) if now() - issued <= crate::clock::secs(FORM_MAX_AGE) => None,
-            _ => Some(Msg::FormExpired),
-        },
-        _ => Some(Msg::FormInvalid),
+    // The form's own token is required here: it is the form's proof of origin too.
+    let token = FormToken::read(
+        &state.secret,
+        form.form_token.as_deref(),
+        site.id.as_str(),
+        &page,
+        now(),
+    );
+    let token_problem = match token {
+        FormToken::Issued(_) => None,
+        FormToken::Expired => Some(Msg::FormExpired),
+        FormToken::Missing | FormToken::Forged => Some(Msg::FormInvalid),
     };
     let mut retry_after = None;
     let outcome: Result<(), (Msg, FieldErrors)> = match (token_problem, input.parse()) {
@@ -297,9 +299,8 @@ pub async fn post(
         (None, Ok(mut comment)) => {
             comment.bot_signal = crate::abuse::bot_signal(
                 &state.config.limits,
-                &state.secret,
                 form.homepage.as_deref(),
-                form.form_token.as_deref(),
+                &token,
                 now(),
             );
             let ip = truncated_ip(&req);
@@ -396,6 +397,11 @@ pub fn form_config() -> web::FormConfig {
             let (status, msg) = match err {
                 actix_web::error::UrlencodedError::Overflow { .. } => {
                     (StatusCode::PAYLOAD_TOO_LARGE, Msg::BodyTooLarge)
+                }
+                actix_web::error::UrlencodedError::Payload(e)
+                    if super::deadline::is_timeout(&e) =>
+                {
+                    (StatusCode::REQUEST_TIMEOUT, Msg::BodyTooSlow)
                 }
                 _ => (StatusCode::BAD_REQUEST, Msg::FormInvalid),
             };

@@ -128,8 +128,8 @@ async fn a_filled_honeypot_is_kept_as_spam_without_telling() {
     assert_eq!(app.list("/a").await["count"], 0);
 }
 
-async fn form_token(app: &TestApp) -> String {
-    let v: Value = app.get_json("/api/v1/config").await;
+async fn form_token(app: &TestApp, page: &str) -> String {
+    let v: Value = app.get_json(&format!("/api/v1/config?page={page}")).await;
     v["form_token"].as_str().unwrap().to_owned()
 }
 
@@ -137,19 +137,15 @@ async fn form_token(app: &TestApp) -> String {
 async fn a_form_posted_faster_than_a_person_types_is_spam() {
     let app = spawn_app_with(real_limits).await;
     let mut c = comment("/a", "Bot", "Trop rapide");
-    c["form_token"] = json!(form_token(&app).await);
+    c["form_token"] = json!(form_token(&app, "/a").await);
     let v = app.create(&c).await;
     assert_eq!(v["status"], "pending");
     assert_eq!(status_of(&app, &v["comment"]["id"]), "spam");
 
     // A token from three seconds ago is a person's.
     let app = spawn_app_with(real_limits).await;
-    let secret = app
-        .stored("SELECT value AS v FROM instance_settings WHERE name = 'hmac_secret'")
-        .unwrap();
-    let key = causerie::crypto::Secret::from_hex(&secret).unwrap();
     let mut c = comment("/a", "Camille", "À mon rythme");
-    c["form_token"] = json!(key.sign("form", &(causerie::db::now() - 3).to_string()));
+    c["form_token"] = json!(app.form_token("/a", 3));
     assert_eq!(app.create(&c).await["status"], "approved");
     // A token this instance never signed is a bot's.
     let mut c = comment("/b", "Dominique", "Jeton inventé");
@@ -157,6 +153,64 @@ async fn a_form_posted_faster_than_a_person_types_is_spam() {
     app.sql("UPDATE comments SET created_at = created_at - 16");
     let v = app.create(&c).await;
     assert_eq!(status_of(&app, &v["comment"]["id"]), "spam");
+}
+
+#[actix_web::test]
+async fn a_form_token_is_bound_to_its_page() {
+    let app = spawn_app_with(real_limits).await;
+    // The embed asks for its page's token; without a page there is none to time.
+    let v: Value = app.get_json("/api/v1/config").await;
+    assert!(v.get("form_token").is_none(), "{v}");
+    // /a's token, old enough, posted for /b: another form's, held as a bot's.
+    let mut c = comment("/b", "Eden", "Jeton d’une autre page");
+    c["form_token"] = json!(app.form_token("/a", 60));
+    let v = app.create(&c).await;
+    assert_eq!(status_of(&app, &v["comment"]["id"]), "spam");
+    let reason = app.stored(&format!(
+        "SELECT hold_reason AS v FROM comments WHERE id = {}",
+        v["comment"]["id"]
+    ));
+    assert_eq!(reason.as_deref(), Some("bot:forged_token"));
+    // The same page written another way is the same page.
+    let mut c = comment("/a/", "Eden", "Le bon jeton");
+    c["form_token"] = json!(app.form_token("/a", 60));
+    app.sql("UPDATE comments SET created_at = created_at - 16");
+    assert_eq!(app.create(&c).await["status"], "approved");
+}
+
+#[actix_web::test]
+async fn an_expired_form_token_is_answered_with_a_fresh_one_and_nothing_is_stored() {
+    let app = spawn_app_with(real_limits).await;
+    let mut c = comment("/a", "Fanny", "Onglet ouvert depuis hier");
+    for old in [
+        app.form_token("/a", 25 * 3600),
+        // The previous release's token: a time alone.
+        app.secret()
+            .sign("form", &(causerie::db::now() - 60).to_string()),
+    ] {
+        c["form_token"] = json!(old);
+        let r = app
+            .client
+            .post(app.url("/api/v1/comments"))
+            .json(&c)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"], "token_expired", "{v}");
+        assert_eq!(v["message"], "This form is too old; please send it again.");
+        let fresh = v["form_token"].as_str().expect("a fresh token").to_owned();
+        assert_eq!(
+            app.stored("SELECT CAST(COUNT(*) AS TEXT) AS v FROM comments")
+                .as_deref(),
+            Some("0")
+        );
+        c["form_token"] = json!(fresh);
+    }
+    // Sent again with the fresh token once a person could have: published.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(app.create(&c).await["status"], "approved");
 }
 
 #[actix_web::test]

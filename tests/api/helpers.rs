@@ -251,6 +251,22 @@ impl TestApp {
             .unwrap();
     }
 
+    /// The instance's signing secret, read from its database as only the instance
+    /// could, to make tokens a client cannot (an old form, another page's).
+    pub fn secret(&self) -> causerie::crypto::Secret {
+        let hex = self
+            .stored("SELECT value AS v FROM instance_settings WHERE name = 'hmac_secret'")
+            .expect("the instance secret is stored");
+        causerie::crypto::Secret::from_hex(&hex).unwrap()
+    }
+
+    /// A form token of this instance for `page` of the default site, issued `ago`
+    /// seconds ago.
+    pub fn form_token(&self, page: &str, ago: i64) -> String {
+        let page = causerie::domain::PageKey::parse(page).unwrap();
+        causerie::abuse::form_token(&self.secret(), "default", &page, causerie::db::now() - ago)
+    }
+
     /// One text column of one row, e.g. `stored("SELECT ip AS v FROM comments WHERE id = 1")`.
     pub fn stored(&self, query: &str) -> Option<String> {
         #[derive(QueryableByName)]

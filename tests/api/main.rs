@@ -11,6 +11,7 @@ mod abuse;
 mod admin;
 mod cache;
 mod comments;
+mod deadline;
 mod helpers;
 mod import;
 mod metrics;

@@ -504,15 +504,19 @@ async fn nojs_post_with_a_forged_form_token_is_refused_keeping_the_text() {
         .unwrap()
         .1
         .clone();
-    let (issued, _) = real.rsplit_once('.').unwrap();
+    // "issued:site:page.signature"
+    let (data, signature) = real.rsplit_once('.').unwrap();
+    let (issued, bound) = data.split_once(':').unwrap();
+    assert_eq!(bound, "default:/a");
     let not_this_site = "This form was not issued by this site; please send it again.";
     for forged in [
-        format!("{issued}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        format!("{data}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        // An earlier time, or another page, under the real signature.
         format!(
-            "{}.{}",
-            issued.parse::<i64>().unwrap() + 1,
-            real.rsplit_once('.').unwrap().1
+            "{}:{bound}.{signature}",
+            issued.parse::<i64>().unwrap() - 10
         ),
+        format!("{issued}:default:/b.{signature}"),
         String::new(),
         "garbage".into(),
     ] {
@@ -533,34 +537,50 @@ async fn nojs_post_without_a_form_token_is_refused_keeping_the_text() {
     .await;
 }
 
-/// A form token is the issue time signed with the instance secret. The test reads the
-/// secret from the database, as only the instance itself could, to make a form that
-/// looks 25 hours old.
+/// A form token is the issue time, site and page signed with the instance secret. The
+/// test reads the secret from the database, as only the instance itself could, to make
+/// a form that looks 25 hours old, or another page's.
 #[actix_web::test]
 async fn nojs_post_of_a_form_older_than_a_day_is_refused_keeping_the_text() {
     let app = spawn_app().await;
     let fields = filled_form(&app, "/t?page=/a", &VALID_TYPED).await;
-    let secret = app
-        .stored("SELECT value AS v FROM instance_settings WHERE name = 'hmac_secret'")
-        .expect("the instance secret is stored");
-    let secret = causerie::crypto::Secret::from_hex(&secret).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-
-    let day_old = secret.sign("form", &(now - 25 * 3600).to_string());
+    let day_old = app.form_token("/a", 25 * 3600);
     assert_refused_keeping_text(
         &app,
         with(&fields, "form_token", &day_old),
         "This form is too old; please send it again.",
     )
     .await;
+    // The previous release's tokens (a time alone) too: sent again, they work.
+    let unbound = app.secret().sign("form", &causerie::db::now().to_string());
+    assert_refused_keeping_text(
+        &app,
+        with(&fields, "form_token", &unbound),
+        "This form is too old; please send it again.",
+    )
+    .await;
 
     // Control: the same signing with a recent time is accepted, so the refusal above
     // is about age, not about a badly made token.
-    let recent = secret.sign("form", &(now - 23 * 3600).to_string());
+    let recent = app.form_token("/a", 23 * 3600);
     let r = post_form(&app, &with(&fields, "form_token", &recent)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored_count(&app), 1);
+}
+
+#[actix_web::test]
+async fn nojs_post_with_another_pages_form_token_is_refused_keeping_the_text() {
+    let app = spawn_app().await;
+    let fields = filled_form(&app, "/t?page=/a", &VALID_TYPED).await;
+    let of_b = app.form_token("/b", 60);
+    assert_refused_keeping_text(
+        &app,
+        with(&fields, "form_token", &of_b),
+        "This form was not issued by this site; please send it again.",
+    )
+    .await;
+    // The page's own token, as the form carried it, is accepted.
+    let r = post_form(&app, &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(stored_count(&app), 1);
 }

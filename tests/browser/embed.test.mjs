@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
-import { launchBrowser, startCauserie, startHost } from './harness.mjs';
+import { atAPersonsPace, launchBrowser, startCauserie, startHost } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -19,8 +19,10 @@ const requested = [];
 
 before(async () => {
   host = await startHost();
-  api = await startCauserie({ moderation: 'none', origins: [host.url] });
-  held = await startCauserie({ moderation: 'first_time', origins: [host.url] });
+  // The bot defences are on, as on a real site: every post below waits as a person
+  // would, and one that does not is held (see 'a form sent sooner…').
+  api = await startCauserie({ moderation: 'none', origins: [host.url], botChecks: true });
+  held = await startCauserie({ moderation: 'first_time', origins: [host.url], botChecks: true });
   browser = await launchBrowser();
 });
 
@@ -47,13 +49,18 @@ const blog = (slug, params = {}) =>
 async function open(page, url) {
   await page.goto(url);
   await page.locator('#causerie .causerie-form, #causerie .causerie-notice').first().waitFor();
+  page.formShown = Date.now();
 }
 
 async function fill(page, fields) {
   for (const [name, value] of Object.entries(fields)) await page.fill(`#causerie-${name}`, value);
 }
 
-const submit = (page) => page.click('#causerie .causerie-form button[type=submit]');
+const SEND = '#causerie .causerie-form button[type=submit]';
+async function submit(page) {
+  await atAPersonsPace(page);
+  await page.click(SEND);
+}
 const comments = (page) => page.locator('#causerie .causerie-comment');
 const READER = { author: 'Camille', email: 'camille@example.org', website: 'https://camille.example.org' };
 
@@ -244,6 +251,83 @@ test('a held comment shows to its author as awaiting moderation, to no one else'
   await context.close();
 });
 
+test('a form sent sooner than a person could is held, and its author still sees it', async () => {
+  const { context, page } = await reader();
+  const url = blog('hasty', { lang: 'en' });
+  await open(page, url);
+  // Filled by a program and sent at once: the bot defence is on in these tests.
+  await fill(page, { ...READER, body: 'Sent in a hurry.' });
+  await page.click(SEND);
+  const mine = comments(page).first();
+  await mine.waitFor();
+  assert.match(await page.textContent('#causerie [role=status]'), /awaiting moderation/);
+  assert.equal(await mine.locator('.causerie-pending').textContent(), 'Awaiting moderation');
+  // Kept, not published: nobody else sees it.
+  const list = await (await fetch(`${api.url}/api/v1/comments?page=/blog/hasty`)).json();
+  assert.equal(list.count, 0);
+  // The same reader at a person's pace, on the same page: published.
+  await page.reload();
+  await page.locator('#causerie .causerie-form').waitFor();
+  page.formShown = Date.now();
+  await fill(page, { ...READER, body: 'Sent at my own pace.' });
+  await submit(page);
+  await page.locator('#causerie .causerie-comment', { hasText: 'Sent at my own pace.' }).waitFor();
+  assert.match(await page.textContent('#causerie [role=status]'), /Your comment is published\./);
+  const after = await (await fetch(`${api.url}/api/v1/comments?page=/blog/hasty`)).json();
+  assert.equal(after.count, 1);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('the honeypot is out of a reader’s way: off the page, out of the Tab order, not autocompleted', async () => {
+  const { context, page } = await reader();
+  await open(page, blog('trap', { lang: 'en' }));
+  const trap = page.locator('#causerie input[name=homepage]');
+  assert.equal(await trap.count(), 1);
+  // Off the page's left edge, in a box of one pixel.
+  const box = await trap.boundingBox();
+  assert.ok(box.x + box.width <= 0, `the trap is on the page at ${JSON.stringify(box)}`);
+  assert.equal(await trap.getAttribute('tabindex'), '-1');
+  assert.equal(await trap.getAttribute('autocomplete'), 'off');
+  assert.equal(await trap.evaluate((e) => e.closest('[aria-hidden=true]') !== null), true);
+  // Posted, it goes along empty and the comment is published.
+  await fill(page, { ...READER, body: 'Nothing in the trap.' });
+  const sent = page.waitForRequest((r) => r.method() === 'POST');
+  await submit(page);
+  assert.equal((await sent).postDataJSON().homepage, '');
+  await page.locator('#causerie .causerie-comment', { hasText: 'Nothing in the trap.' }).waitFor();
+  await context.close();
+});
+
+test('a form left open over a day is sent again with the fresh token of its refusal', async () => {
+  const { context, page } = await reader();
+  await open(page, blog('stale', { lang: 'en' }));
+  await fill(page, { ...READER, body: 'Typed yesterday.' });
+  // The server's answer to a day-old token (tests/api/abuse.rs checks the server side),
+  // carrying a real token of this page, issued a second later than the form's.
+  await page.waitForTimeout(1100);
+  const cfg = await (await fetch(`${api.url}/api/v1/config?page=/blog/stale`)).json();
+  await page.route('**/api/v1/comments', (route) =>
+    route.fulfill({
+      status: 403,
+      contentType: 'application/json',
+      headers: { 'Access-Control-Allow-Origin': host.url },
+      body: JSON.stringify({ error: 'token_expired', message: 'This form is too old; please send it again.', form_token: cfg.form_token }),
+    }),
+    { times: 1 },
+  );
+  const first = page.waitForRequest((r) => r.method() === 'POST');
+  await submit(page);
+  assert.notEqual((await first).postDataJSON().form_token, cfg.form_token);
+  await page.waitForFunction(() => document.querySelector('#causerie [role=alert]')?.textContent.includes('too old'));
+  assert.equal(await page.inputValue('#causerie-body'), 'Typed yesterday.');
+  const again = page.waitForRequest((r) => r.method() === 'POST');
+  await page.click(SEND);
+  assert.equal((await again).postDataJSON().form_token, cfg.form_token);
+  await page.locator('#causerie .causerie-comment', { hasText: 'Typed yesterday.' }).waitFor();
+  await context.close();
+});
+
 test('a network failure says so and keeps the text', async () => {
   const { context, page } = await reader();
   await open(page, blog('offline', { lang: 'en' }));
@@ -343,9 +427,13 @@ test('the keyboard alone: reply, type, send, cancel with Escape', async () => {
     await page.keyboard.press('Tab');
     await page.keyboard.type(value);
   }
-  // Website (empty), notify, remember, then the button.
-  for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+  // Website (empty), notify, remember, then the button: never the honeypot.
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    assert.notEqual(await page.evaluate(() => document.activeElement.name), 'homepage');
+  }
   assert.equal(await focused(), 'Post comment');
+  await atAPersonsPace(page);
   await page.keyboard.press('Enter');
   const reply = page.locator('#causerie .causerie-replies .causerie-comment');
   await reply.waitFor();
@@ -430,9 +518,11 @@ test('without JavaScript, /demo links to /t, whose plain form works', async () =
   assert.match(await link.getAttribute('href'), /^\/t\?site=default&page=%2Fdemo/);
   await link.click();
   await page.waitForURL(/\/t\?site=default&page=%2Fdemo/);
+  page.formShown = Date.now();
   await page.fill('#cz-body', 'Sans JavaScript.');
   await page.fill('#cz-author', 'Lectrice');
   await page.fill('#cz-email', 'lectrice@example.org');
+  await atAPersonsPace(page);
   await page.click('form#causerie-form button[type=submit]');
   await page.waitForURL(/\/t\?(.*&)?page=%2Fdemo.*posted=/);
   assert.match(await page.textContent('.cz-comments'), /Sans JavaScript\./);

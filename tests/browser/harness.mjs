@@ -25,12 +25,28 @@ export function freePort() {
   });
 }
 
+/** The minimum time a form is open before a post counts as a person's (the default). */
+export const MIN_FORM_SECONDS = 3;
+
+/**
+ * Waits until a person could have filled the form: `MIN_FORM_SECONDS` after
+ * `page.formShown`, which the tests set when the form appears.
+ */
+export async function atAPersonsPace(page) {
+  const wait = page.formShown + MIN_FORM_SECONDS * 1000 + 200 - Date.now();
+  if (wait > 0) await page.waitForTimeout(wait);
+}
+
 /**
  * Starts the binary; resolves once /healthz answers. `toml`, if given, is written to a
  * settings file passed with --config: what only a file can say, such as [[sites]]
- * (whose origins replace the top-level `origins`, then left out).
+ * (whose origins replace the top-level `origins`, then left out). With `botChecks`, the
+ * defences against bots stay on as a site owner has them (the honeypot, a form posted
+ * sooner than `MIN_FORM_SECONDS` held as spam); only the limits on how often one
+ * address and one email may post are raised, since every test posts from 127.0.0.1 as
+ * the same reader. Without it, every limit is off.
  */
-export async function startCauserie({ moderation = 'none', origins = [], toml = null } = {}) {
+export async function startCauserie({ moderation = 'none', origins = [], toml = null, botChecks = false } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'causerie-browser-'));
   const url = `http://127.0.0.1:${port}`;
@@ -50,7 +66,16 @@ export async function startCauserie({ moderation = 'none', origins = [], toml = 
       ...(origins.length || toml === null ? { CAUSERIE_ORIGINS: origins.join(',') } : {}),
       CAUSERIE_ADMIN_PASSWORD: 'browser-tests-password',
       // The tests post many comments from one address within seconds.
-      CAUSERIE_LIMITS: 'off',
+      ...(botChecks
+        ? {
+            CAUSERIE_LIMITS: 'on',
+            CAUSERIE_MIN_FORM_SECONDS: String(MIN_FORM_SECONDS),
+            CAUSERIE_FLOOD_SECONDS: '0',
+            CAUSERIE_MAX_COMMENTS_PER_IP_PER_HOUR: '100000',
+            CAUSERIE_MAX_COMMENTS_PER_EMAIL_PER_HOUR: '100000',
+            CAUSERIE_MAX_COMMENTS_PER_THREAD_PER_IP_PER_HOUR: '100000',
+          }
+        : { CAUSERIE_LIMITS: 'off' }),
       RUST_LOG: 'warn',
     },
     stdio: ['ignore', 'ignore', 'pipe'],

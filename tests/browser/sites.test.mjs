@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, startCauserie, startHost } from './harness.mjs';
+import { atAPersonsPace, launchBrowser, startCauserie, startHost } from './harness.mjs';
 
 let blogHost, notesHost, api, browser;
 const requested = [];
@@ -28,6 +28,9 @@ name = "Notes"
 origins = ["${notesHost.url}"]
 lang = "en"
 `,
+    // Each form's token names its site and page: a post checked against the wrong
+    // site would be held as a bot's, and post() would see it held.
+    botChecks: true,
   });
   browser = await launchBrowser();
 });
@@ -56,6 +59,7 @@ const article = (host, params = {}) =>
 async function open(page, url) {
   await page.goto(url);
   await page.locator('#causerie .causerie-form').waitFor();
+  page.formShown = Date.now();
 }
 
 async function post(page, author, body) {
@@ -63,8 +67,12 @@ async function post(page, author, body) {
   await page.fill('#causerie-author', author);
   await page.fill('#causerie-email', `${author.toLowerCase()}@example.org`);
   const sent = page.waitForRequest((r) => r.method() === 'POST');
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST');
+  await atAPersonsPace(page);
   await page.click('#causerie .causerie-form button[type=submit]');
   await page.locator('#causerie .causerie-comment', { hasText: body }).waitFor();
+  // Published, not held: the bot checks found its form token right for its site.
+  assert.equal((await (await answered).json()).status, 'approved');
   return (await sent).postDataJSON();
 }
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::abuse::FormToken;
 use crate::app::{AppState, Db};
 use crate::cache::{Key, Rendered};
 use crate::comments::{self as service, rfc3339, PublicComment};
@@ -261,7 +262,8 @@ pub struct NewCommentRequest {
     body: String,
     /// Email the author when an approved reply appears.
     notify_replies: Option<bool>,
-    /// The `form_token` of `GET /api/v1/config`.
+    /// The `form_token` of `GET /api/v1/config?page=…` for this page. Without one
+    /// the comment is not timed (every other limit applies).
     form_token: Option<String>,
 }
 
@@ -273,7 +275,7 @@ pub struct NewCommentRequest {
     responses(
         (status = 201, description = "Posted: published, or held for moderation.", body = Created),
         (status = 400, description = "`malformed_json`: the body is not a JSON object.", body = ErrorBody),
-        (status = 403, description = "`origin_not_allowed`: `Origin` is none of the site's; `site_mismatch`: it is another site's; `thread_closed`.", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`: `Origin` is none of the site's; `site_mismatch`: it is another site's; `thread_closed`; `token_expired`: the `form_token` is over 24 hours old, send again with the fresh `form_token` of this answer.", body = ErrorBody),
         (status = 404, description = "`not_found`: no site has this id, or no comment of the thread is `parent`.", body = ErrorBody),
         (status = 409, description = "`duplicate`: the same comment was just posted.", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: the body is over 128 KiB.", body = ErrorBody),
@@ -297,11 +299,27 @@ pub async fn create(
     check_origin(&req, &state.config, site)?;
     let site_id = site.id.clone();
     let mut comment = parse_comment(&obj).map_err(ApiError::Invalid)?;
+    let token = FormToken::read(
+        &state.secret,
+        obj.get("form_token").and_then(Value::as_str),
+        site.id.as_str(),
+        &comment.page,
+        now(),
+    );
+    if token == FormToken::Expired {
+        return Err(ApiError::FormExpired {
+            form_token: crate::abuse::form_token(
+                &state.secret,
+                site.id.as_str(),
+                &comment.page,
+                now(),
+            ),
+        });
+    }
     comment.bot_signal = crate::abuse::bot_signal(
         &state.config.limits,
-        &state.secret,
         obj.get(crate::abuse::HONEYPOT).and_then(Value::as_str),
-        obj.get("form_token").and_then(Value::as_str),
+        &token,
         now(),
     );
     let ip = truncated_ip(&req);

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::config::ModerationMode;
-use crate::domain::{AUTHOR_MAX, BODY_MAX, EMAIL_MAX, WEBSITE_MAX};
+use crate::domain::{PageKey, AUTHOR_MAX, BODY_MAX, EMAIL_MAX, WEBSITE_MAX};
 use crate::error::{ApiError, ErrorBody};
 use crate::i18n::{Lang, Words};
 use crate::routes::{request_site, site_param};
@@ -15,9 +15,13 @@ use crate::sanitize::{whitelist_markup, WHITELIST};
 /// What the embed needs to build the form of a site.
 #[derive(Serialize, ToSchema)]
 pub struct EmbedConfig {
-    /// Signed: the time the form appeared. Send it back as `form_token` with the
-    /// comment; a comment posted too soon after is held.
-    form_token: String,
+    /// Given with `page`: signed, the time the form appeared, for this site and page
+    /// only, for 24 hours. Send it back as `form_token` with the comment: one posted
+    /// too soon after is held, one for another page is held, an expired one is
+    /// answered `403` `token_expired` with a fresh token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    form_token: Option<String>,
     /// The name of the trap field that people leave empty (a comment that fills
     /// it is held).
     #[schema(example = "homepage")]
@@ -71,13 +75,23 @@ struct SiteRef {
     name: String,
 }
 
+/// The page whose form is built, for its `form_token`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read from the query string by `config`
+pub struct FormPage {
+    /// The page's path (or URL), as posted with the comment.
+    #[param(example = "/2024/05/hello")]
+    page: Option<String>,
+}
+
 /// `GET /api/v1/config`: all the embed needs to build the form.
 /// It also hands out a signed `form_token` (the time the form appeared), so it is
 /// never cached.
 #[utoipa::path(
     operation_id = "getConfig",
     tag = "embed",
-    params(super::SiteParam),
+    params(super::SiteParam, FormPage),
     responses(
         (status = 200, description = "The site's form: fields, limits, whitelist, edit window, moderation, languages. Never cached.", body = EmbedConfig),
         (status = 403, description = "`site_mismatch`: the request's `Origin` belongs to another site than `site`.", body = ErrorBody),
@@ -91,6 +105,12 @@ pub async fn config(
 ) -> Result<HttpResponse, ApiError> {
     let chosen = request_site(&req, &state.config, site_param(&req).as_deref(), false)?;
     let site = &chosen.settings;
+    let form_token = crate::routes::query_map(&req)
+        .get("page")
+        .and_then(|p| PageKey::parse(p).ok())
+        .map(|page| {
+            crate::abuse::form_token(&state.secret, chosen.id.as_str(), &page, crate::db::now())
+        });
     let markup = whitelist_markup();
     let whitelist_help = Lang::ALL
         .iter()
@@ -104,7 +124,7 @@ pub async fn config(
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(EmbedConfig {
-            form_token: state.secret.sign("form", &crate::db::now().to_string()),
+            form_token,
             honeypot: crate::abuse::HONEYPOT,
             required: ["author", "email", "body"],
             optional: ["website", "notify_replies", "parent"],

@@ -108,6 +108,7 @@ fn json_config() -> web::JsonConfig {
             let api = match &err {
                 JsonPayloadError::Overflow { .. }
                 | JsonPayloadError::OverflowKnownLength { .. } => ApiError::TooLarge,
+                JsonPayloadError::Payload(e) if super::deadline::is_timeout(e) => ApiError::TooSlow,
                 JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
                 JsonPayloadError::Deserialize(e) => ApiError::BadRequest {
                     code: "malformed_json",
