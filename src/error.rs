@@ -35,7 +35,7 @@ pub enum ApiError {
     FormExpired { form_token: String },
     /// 413
     TooLarge,
-    /// 408: the body came too slowly (`routes::deadline`).
+    /// 408: the body came too slowly (`routes::connection`).
     TooSlow,
     /// 429, with the seconds to wait.
     TooMany { retry_after: i64, msg: Msg },

@@ -220,18 +220,20 @@ impl Application {
                 .default_service(web::to(routes::index::not_found))
                 .wrap(from_fn(routes::slashes::merge))
                 // Outermost: a request counts as handled until its answer is written.
-                .wrap(from_fn(routes::deadline::guard))
+                .wrap(from_fn(routes::connection::guard))
         })
         // Every request on a connection, head and body, has a deadline (the
         // first request's head is actix's own, below): a slow-loris connection
         // cannot hold on.
-        .on_connect(routes::deadline::on_connect)
+        .on_connect(routes::connection::on_connect)
         .listen(listener)?
         // Database work runs on blocking threads; more of them than connections would
         // only wait for the pool while holding memory.
         .worker_max_blocking_threads(pool_size)
-        .client_request_timeout(routes::deadline::REQUEST)
-        .keep_alive(routes::deadline::KEEP_ALIVE)
+        .client_request_timeout(routes::connection::REQUEST)
+        .keep_alive(routes::connection::KEEP_ALIVE)
+        // Flushed at one piece of a crowded worker's answers (see routes::connection).
+        .h1_write_buffer_size(routes::connection::PIECE)
         .client_disconnect_timeout(Duration::from_secs(2))
         .shutdown_timeout(SHUTDOWN_REQUESTS.as_secs())
         // actix-server stops at once on SIGINT, dropping requests in flight: both

@@ -5,7 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod avatar;
-pub mod deadline;
+pub mod connection;
 pub mod demo;
 pub mod embed;
 pub mod health;

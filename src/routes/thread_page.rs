@@ -399,7 +399,7 @@ pub fn form_config() -> web::FormConfig {
                     (StatusCode::PAYLOAD_TOO_LARGE, Msg::BodyTooLarge)
                 }
                 actix_web::error::UrlencodedError::Payload(e)
-                    if super::deadline::is_timeout(&e) =>
+                    if super::connection::is_timeout(&e) =>
                 {
                     (StatusCode::REQUEST_TIMEOUT, Msg::BodyTooSlow)
                 }

@@ -11,7 +11,7 @@ mod abuse;
 mod admin;
 mod cache;
 mod comments;
-mod deadline;
+mod connection;
 mod helpers;
 mod import;
 mod metrics;

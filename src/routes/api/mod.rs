@@ -108,7 +108,9 @@ fn json_config() -> web::JsonConfig {
             let api = match &err {
                 JsonPayloadError::Overflow { .. }
                 | JsonPayloadError::OverflowKnownLength { .. } => ApiError::TooLarge,
-                JsonPayloadError::Payload(e) if super::deadline::is_timeout(e) => ApiError::TooSlow,
+                JsonPayloadError::Payload(e) if super::connection::is_timeout(e) => {
+                    ApiError::TooSlow
+                }
                 JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
                 JsonPayloadError::Deserialize(e) => ApiError::BadRequest {
                     code: "malformed_json",

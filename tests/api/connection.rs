@@ -1,5 +1,5 @@
 //! Every request has a deadline, its head and its body, on a kept-alive connection too
-//! (`routes::deadline`): a client that trickles is answered `408` or cut off, and one
+//! (`routes::connection`): a client that trickles is answered `408` or cut off, and one
 //! that is slow but steady is not.
 
 use std::time::{Duration, Instant};

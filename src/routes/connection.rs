@@ -1,9 +1,10 @@
-//! Every request on a connection has a deadline, head and body, the first request and
-//! every later one on a kept-alive connection.
+//! What one connection may hold, and for how long.
 //!
-//! actix bounds only the first request's head (`client_request_timeout`): a body that
-//! trickles a byte a second, or the head of a second request sent the same way, would
-//! hold the connection without end. Two rules close that:
+//! **Deadlines.** Every request on a connection has one, head and body, the first
+//! request and every later one on a kept-alive connection. actix bounds only the first
+//! request's head (`client_request_timeout`): a body that trickles a byte a second, or
+//! the head of a second request sent the same way, would hold the connection without
+//! end. Two rules close that:
 //!
 //! - **Bodies** ([`guard`]): a request's body is read through [`Deadline`], which gives
 //!   it [`REQUEST`] (10 s) from the moment the handler starts reading, plus one second
@@ -18,6 +19,15 @@
 //!   REQUEST`, or the connection is shut.
 //!
 //! Both cost a reader nothing: a request is parsed the moment its last byte arrives.
+//!
+//! **Memory in a crowd.** actix copies an answer's body into the connection's write
+//! buffer, and keeps that buffer's size (up to 128 KiB) while the connection lives: a
+//! plain (not gzipped) thread of 40 KB left each of 2,000 connections holding 40 to
+//! 64 KB, 120 MB in all. When a worker has more than [`CROWD`] connections open, an
+//! answer larger than [`PIECE`] is handed to actix in pieces of that size ([`Answer`]),
+//! and the write buffer is flushed at that size (`h1_write_buffer_size`), so each
+//! connection's buffer stays near one piece. Below that, an answer goes whole, in one
+//! write, as before.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -29,7 +39,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use actix_web::body::{BodySize, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Extensions, Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
@@ -47,6 +57,20 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 /// Bytes a second a body must average, past [`REQUEST`], to keep arriving.
 pub const MIN_RATE: u64 = 1024;
 
+/// Connections open on a worker beyond which answers go in pieces.
+pub const CROWD: usize = 64;
+/// The size of those pieces, and of the write buffer at which actix flushes.
+pub const PIECE: usize = 8 * 1024;
+
+thread_local! {
+    /// Connections open on this worker (each worker is one thread).
+    static OPEN: Cell<usize> = const { Cell::new(0) };
+}
+
+fn crowded() -> bool {
+    OPEN.with(|n| n.get() > CROWD)
+}
+
 /// One connection's state, shared by its requests (through the connection's data)
 /// and its watcher.
 pub struct Conn {
@@ -57,6 +81,12 @@ pub struct Conn {
     busy: Cell<u32>,
     /// When the last of them was answered (or the connection accepted).
     idle_since: Cell<Instant>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        OPEN.with(|n| n.set(n.get().saturating_sub(1)));
+    }
 }
 
 impl Conn {
@@ -90,6 +120,7 @@ pub fn on_connect(io: &dyn std::any::Any, data: &mut Extensions) {
         busy: Cell::new(0),
         idle_since: Cell::new(Instant::now()),
     });
+    OPEN.with(|n| n.set(n.get() + 1));
     actix_web::rt::spawn(watch(Rc::downgrade(&conn)));
     data.insert(conn);
 }
@@ -134,39 +165,88 @@ impl Drop for Busy {
     }
 }
 
-/// An answer's body, carrying the request's [`Busy`] until it is written.
-pub struct Answer<B> {
-    body: B,
+/// An answer's body, carrying the request's [`Busy`] until it is written: whole, or
+/// in pieces of [`PIECE`] when the worker is crowded.
+pub struct Answer {
+    body: Body,
     _busy: Option<Busy>,
 }
 
-impl<B: MessageBody + Unpin> MessageBody for Answer<B> {
-    type Error = B::Error;
+enum Body {
+    Whole(BoxBody),
+    /// The answer's chunks handed over a piece at a time: `rest` is what is left of
+    /// the chunk at hand.
+    Pieces {
+        inner: BoxBody,
+        rest: Bytes,
+    },
+}
+
+impl Answer {
+    fn new(body: BoxBody, busy: Option<Busy>) -> Answer {
+        let big = matches!(body.size(), BodySize::Sized(n) if n > PIECE as u64);
+        let body = if big && crowded() {
+            Body::Pieces {
+                inner: body,
+                rest: Bytes::new(),
+            }
+        } else {
+            Body::Whole(body)
+        };
+        Answer { body, _busy: busy }
+    }
+}
+
+impl MessageBody for Answer {
+    type Error = Box<dyn std::error::Error>;
 
     fn size(&self) -> BodySize {
-        self.body.size()
+        match &self.body {
+            Body::Whole(b) | Body::Pieces { inner: b, .. } => b.size(),
+        }
     }
 
     fn poll_next(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        Pin::new(&mut self.body).poll_next(cx)
+        match &mut self.body {
+            Body::Whole(b) => Pin::new(b).poll_next(cx),
+            Body::Pieces { inner, rest } => {
+                if rest.is_empty() {
+                    match Pin::new(inner).poll_next(cx) {
+                        Poll::Ready(Some(Ok(chunk))) => *rest = chunk,
+                        other => return other,
+                    }
+                }
+                // A slice of the same buffer: nothing is copied until actix writes it.
+                Poll::Ready(Some(Ok(rest.split_to(PIECE.min(rest.len())))))
+            }
+        }
     }
 
     fn try_into_bytes(self) -> Result<Bytes, Self> {
-        // A body already in memory is written at once: the request is answered.
-        let Answer { body, _busy } = self;
-        body.try_into_bytes().map_err(|body| Answer { body, _busy })
+        match self.body {
+            // A body already in memory is written at once: the request is answered.
+            Body::Whole(body) => body.try_into_bytes().map_err(|body| Answer {
+                body: Body::Whole(body),
+                _busy: self._busy,
+            }),
+            pieces => Err(Answer {
+                body: pieces,
+                _busy: self._busy,
+            }),
+        }
     }
 }
 
 /// The middleware: reads the body under its [`Deadline`], counts the request for the
-/// connection's watcher, and closes the connection after a `408`.
+/// connection's watcher, closes the connection after a `408`, and hands the answer
+/// over whole or in pieces ([`Answer`]).
 pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<Answer<actix_web::body::BoxBody>>, actix_web::Error> {
+) -> Result<ServiceResponse<Answer>, actix_web::Error> {
     let busy = req.conn_data::<Rc<Conn>>().map(|c| Busy::new(c.clone()));
     let late = Rc::new(Cell::new(false));
     if has_body(&req) {
@@ -183,7 +263,7 @@ pub async fn guard(
             .head_mut()
             .set_connection_type(actix_web::http::ConnectionType::Close);
     }
-    Ok(res.map_body(|_, body| Answer { body, _busy: busy }))
+    Ok(res.map_body(|_, body| Answer::new(body, busy)))
 }
 
 fn has_body(req: &ServiceRequest) -> bool {
@@ -261,5 +341,66 @@ impl Stream for Deadline {
                 )))));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::{to_bytes, BoxBody};
+
+    fn thread_of(len: usize) -> Bytes {
+        (0..len)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>()
+            .into()
+    }
+
+    #[actix_web::test]
+    async fn a_crowded_worker_hands_a_large_answer_over_in_pieces_and_whole() {
+        let body = thread_of(40_000);
+        OPEN.with(|n| n.set(CROWD + 1));
+        let answer = Answer::new(BoxBody::new(body.clone()), None);
+        assert_eq!(answer.size(), BodySize::Sized(40_000));
+        // Not one block any more: actix polls it piece by piece.
+        let mut answer = match answer.try_into_bytes() {
+            Ok(_) => panic!("a crowded worker's large answer went whole"),
+            Err(a) => a,
+        };
+        let mut got = Vec::new();
+        let mut pieces = 0;
+        while let Poll::Ready(Some(piece)) =
+            Pin::new(&mut answer).poll_next(&mut Context::from_waker(std::task::Waker::noop()))
+        {
+            let piece = piece.unwrap();
+            assert!(piece.len() <= PIECE);
+            got.extend_from_slice(&piece);
+            pieces += 1;
+        }
+        assert_eq!(pieces, 40_000_usize.div_ceil(PIECE));
+        assert_eq!(Bytes::from(got), body);
+        // A streamed one too (what the tracing middleware's wrapper makes of any).
+        let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(body.clone())]);
+        let sized = actix_web::body::SizedStream::new(40_000, stream);
+        let mut answer = Answer::new(BoxBody::new(sized), None);
+        let mut got = Vec::new();
+        while let Poll::Ready(Some(piece)) =
+            Pin::new(&mut answer).poll_next(&mut Context::from_waker(std::task::Waker::noop()))
+        {
+            let piece = piece.unwrap();
+            assert!(piece.len() <= PIECE);
+            got.extend_from_slice(&piece);
+        }
+        assert_eq!(Bytes::from(got), body);
+        // A small answer goes whole even then.
+        let small = Answer::new(BoxBody::new(thread_of(PIECE)), None);
+        assert!(small.try_into_bytes().is_ok());
+        // And a large one goes whole when the worker is not crowded.
+        OPEN.with(|n| n.set(CROWD));
+        let whole = Answer::new(BoxBody::new(body.clone()), None);
+        assert_eq!(to_bytes(whole).await.unwrap(), body);
+        let whole = Answer::new(BoxBody::new(body), None);
+        assert!(whole.try_into_bytes().is_ok());
+        OPEN.with(|n| n.set(0));
     }
 }
