@@ -95,11 +95,13 @@ impl Conn {
     /// holds the socket, on the same thread, so `fd` is this connection's; the peer's
     /// address is compared all the same.
     fn shut(&self) {
-        // Borrowed, not owned: actix closes the descriptor when it drops the stream.
+        // SAFETY: `fd` is the open socket of this connection (see above); the stream
+        // is only borrowed, never dropped, so actix still closes the descriptor once.
         let stream =
             std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(self.fd) });
         if stream.peer_addr().ok() == self.peer {
-            tracing::info!(
+            // Debug: a slow-loris attack would otherwise write a line per connection.
+            tracing::debug!(
                 "a client took longer than {} s to send a request; its connection is closed",
                 (KEEP_ALIVE + REQUEST).as_secs()
             );

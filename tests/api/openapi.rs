@@ -509,6 +509,19 @@ async fn every_answer_of_the_write_routes_is_the_documented_one() {
     huge["body"] = json!("a".repeat(129 * 1024));
     let (s, _) = call.check(Method::POST, t, t, json_body(huge)).await;
     assert_eq!(s, 413);
+    // A day-old form token: 403 with a fresh one, in the documented error shape.
+    let mut stale = comment("/a", "Dominique", "onglet d'hier");
+    stale["site"] = json!("blog");
+    let page = causerie::domain::PageKey::parse("/a").unwrap();
+    stale["form_token"] = json!(causerie::abuse::form_token(
+        &app.secret(),
+        "blog",
+        &page,
+        causerie::db::now() - 25 * 3600
+    ));
+    let (s, v) = call.check(Method::POST, t, t, json_body(stale)).await;
+    assert_eq!((s, v["error"].as_str()), (403, Some("token_expired")));
+    assert!(v["form_token"].is_string(), "{v}");
     let (s, v) = call
         .check(Method::POST, t, t, |r| {
             r.header(ORIGIN, "http://elsewhere.example").json(&comment(
