@@ -300,12 +300,14 @@ pub async fn create(
     check_origin(&req, &state.config, site)?;
     let site_id = site.id.clone();
     let mut comment = parse_comment(&obj).map_err(ApiError::Invalid)?;
+    // One time for the token's age, a fresh token and the form's timing.
+    let at = now();
     let token = FormToken::read(
         &state.secret,
         obj.get("form_token").and_then(Value::as_str),
         site.id.as_str(),
         &comment.page,
-        now(),
+        at,
     );
     if token == FormToken::Expired {
         return Err(ApiError::FormExpired {
@@ -313,7 +315,7 @@ pub async fn create(
                 &state.secret,
                 site.id.as_str(),
                 &comment.page,
-                now(),
+                at,
             ),
         });
     }
@@ -321,7 +323,7 @@ pub async fn create(
         &state.config.limits,
         obj.get(crate::abuse::HONEYPOT).and_then(Value::as_str),
         &token,
-        now(),
+        at,
     );
     let ip = truncated_ip(&req);
     let submission = service::Submission::new(comment);
