@@ -68,6 +68,12 @@ pub struct Settings {
     pub max_depth: u32,
     /// Days a comment's truncated IP address is kept.
     pub ip_retention_days: u32,
+    /// Days spam and deleted comments are kept (for a moderator to undo), after which
+    /// they are purged for good. 0: kept for ever.
+    pub spam_retention_days: u32,
+    /// A published comment reported from this many address blocks is held until a
+    /// moderator decides.
+    pub report_hold_threshold: u32,
     /// Comments per page of the public list when the client asks for no `limit`.
     pub page_size: u32,
     /// A folder where the server writes a backup of the SQLite database every
@@ -175,6 +181,8 @@ pub struct SiteEntry {
     pub edit_window_minutes: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_depth: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_hold_threshold: Option<u32>,
 }
 
 impl Default for Settings {
@@ -197,6 +205,8 @@ impl Default for Settings {
             edit_window_minutes: 15,
             max_depth: 5,
             ip_retention_days: 30,
+            spam_retention_days: 30,
+            report_hold_threshold: 3,
             page_size: 100,
             backup_dir: None,
             backup_every_hours: 24,
@@ -380,6 +390,8 @@ pub struct SiteSettings {
     /// Moderators' addresses for notifications.
     pub notify_to: Vec<lettre::message::Mailbox>,
     pub notify_moderators: NotifyModerators,
+    /// Reported from this many address blocks, a published comment is held.
+    pub report_hold_threshold: u32,
 }
 
 /// Sending email.
@@ -405,6 +417,8 @@ pub struct Retention {
     pub session_idle: Duration,
     /// A one-click moderation link.
     pub action_links: Duration,
+    /// Spam and deleted comments (`None`: for ever).
+    pub removed: Option<Duration>,
 }
 
 /// One site: its id, its name, the origins its pages are served from, and its own
@@ -592,6 +606,7 @@ impl Config {
             ("smtp_retry_base_secs", settings.smtp_retry_base_secs),
             ("backup_every_hours", settings.backup_every_hours),
             ("backup_keep", settings.backup_keep),
+            ("report_hold_threshold", settings.report_hold_threshold),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -638,6 +653,8 @@ impl Config {
             edit_window_minutes,
             max_depth,
             ip_retention_days,
+            spam_retention_days,
+            report_hold_threshold,
             page_size,
             backup_dir,
             backup_every_hours,
@@ -683,6 +700,7 @@ impl Config {
             max_depth,
             notify_to,
             notify_moderators,
+            report_hold_threshold,
         };
         let sites = if sites_configured {
             build_sites(&top, site_entries)?
@@ -741,6 +759,7 @@ impl Config {
                 ip: days(ip_retention_days),
                 session_idle: minutes(session_idle_minutes),
                 action_links: days(action_link_days),
+                removed: (spam_retention_days > 0).then(|| days(spam_retention_days)),
             },
             site_defaults: top,
             sites,
@@ -785,6 +804,8 @@ impl Config {
             edit_window_minutes: whole(site.edit_window, MINUTE),
             max_depth: site.max_depth,
             ip_retention_days: whole(retention.ip, DAY),
+            spam_retention_days: retention.removed.map_or(0, |d| whole(d, DAY)),
+            report_hold_threshold: site.report_hold_threshold,
             page_size: server.page_size,
             backup_dir: database
                 .backups
@@ -877,6 +898,7 @@ fn site_entry(site: &Site) -> Result<serde_json::Value, serde_json::Error> {
         close_after_days: Some(s.close_after.map_or(0, |d| whole(d, DAY))),
         edit_window_minutes: Some(whole(s.edit_window, MINUTE)),
         max_depth: Some(s.max_depth),
+        report_hold_threshold: Some(s.report_hold_threshold),
     })
 }
 
@@ -920,6 +942,9 @@ fn build_sites(top: &SiteSettings, entries: Vec<serde_json::Value>) -> Result<Si
                 origins.push(origin);
             }
         }
+        if entry.report_hold_threshold == Some(0) {
+            return Err(invalid("`report_hold_threshold` must be at least 1".into()));
+        }
         if entry.edit_window_minutes == Some(0) {
             return Err(invalid("`edit_window_minutes` must be at least 1".into()));
         }
@@ -948,6 +973,9 @@ fn build_sites(top: &SiteSettings, entries: Vec<serde_json::Value>) -> Result<Si
             max_depth: entry.max_depth.unwrap_or(top.max_depth),
             notify_to,
             notify_moderators: entry.notify_moderators.unwrap_or(top.notify_moderators),
+            report_hold_threshold: entry
+                .report_hold_threshold
+                .unwrap_or(top.report_hold_threshold),
         };
         sites.push(Site {
             name: entry.name.clone().unwrap_or_else(|| id.to_string()),

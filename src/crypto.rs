@@ -50,6 +50,12 @@ impl Secret {
         hex::encode(&tag[..16])
     }
 
+    /// A keyed digest of `data` under `purpose`, hex: what is stored to recognize a
+    /// value (an address's requests) without storing the value.
+    pub fn keyed(&self, purpose: &str, data: &str) -> String {
+        hex::encode(self.mac(purpose, data.as_bytes()).finalize().into_bytes())
+    }
+
     /// `data.signature`, for values handed to a browser and checked when they return.
     pub fn sign(&self, purpose: &str, data: &str) -> String {
         let tag = self.mac(purpose, data.as_bytes()).finalize().into_bytes();

@@ -107,6 +107,16 @@ pub enum Msg {
     CheckFields,
     Pending,
     Posted,
+    /// A report's reason is none of `spam`, `abuse`, `illegal`, `other`.
+    InvalidReason,
+    TooManyReports {
+        minutes: i64,
+    },
+    TooManyDataRequests {
+        minutes: i64,
+    },
+    ReportReceived,
+    DataRequested,
 }
 
 impl Msg {
@@ -228,6 +238,28 @@ impl Msg {
             (Pending, Fr) => "Votre commentaire est en attente de modération.",
             (Posted, En) => "Your comment is published.",
             (Posted, Fr) => "Votre commentaire est publié.",
+            (InvalidReason, En) => "Choose a reason: spam, abuse, illegal or other.",
+            (InvalidReason, Fr) => "Choisissez une raison : spam, abuse, illegal ou other.",
+            (TooManyReports { minutes }, En) => {
+                return format!("You have sent many reports recently. Please try again in {minutes} minutes.")
+            }
+            (TooManyReports { minutes }, Fr) => {
+                return format!("Vous avez envoyé beaucoup de signalements récemment. Veuillez réessayer dans {minutes} minutes.")
+            }
+            (TooManyDataRequests { minutes }, En) => {
+                return format!("Too many requests for this address or network. Please try again in {minutes} minutes.")
+            }
+            (TooManyDataRequests { minutes }, Fr) => {
+                return format!("Trop de demandes pour cette adresse ou ce réseau. Veuillez réessayer dans {minutes} minutes.")
+            }
+            (ReportReceived, En) => "Thank you: the moderators will look at this comment.",
+            (ReportReceived, Fr) => "Merci : les modérateurs vont examiner ce commentaire.",
+            (DataRequested, En) => {
+                "If this address wrote comments on this site, an email with a link is on its way. The link works for 24 hours."
+            }
+            (DataRequested, Fr) => {
+                "Si cette adresse a écrit des commentaires sur ce site, un message avec un lien est en route. Le lien marche pendant 24 heures."
+            }
         };
         s.to_owned()
     }
@@ -364,6 +396,8 @@ pub struct AdminWords {
     /// ": " in English, " : " in French typography.
     pub colon: &'static str,
     pub outbox: &'static str,
+    pub reported_nav: &'static str,
+    pub readers_data_nav: &'static str,
     pub queued: &'static str,
     pub sent: &'static str,
     pub failed: &'static str,
@@ -496,6 +530,8 @@ static ADMIN_EN: AdminWords = AdminWords {
     reply_title: "Reply as moderator",
     colon: ": ",
     outbox: "Outbox",
+    reported_nav: "Reported",
+    readers_data_nav: "Readers’ data",
     queued: "Queued",
     sent: "Sent",
     failed: "Failed",
@@ -596,6 +632,8 @@ static ADMIN_FR: AdminWords = AdminWords {
     reply_title: "Répondre en tant que modérateur",
     colon: " : ",
     outbox: "Messages",
+    reported_nav: "Signalés",
+    readers_data_nav: "Données des lecteurs",
     queued: "À envoyer",
     sent: "Envoyés",
     failed: "Échecs",
@@ -767,6 +805,7 @@ pub struct ReasonWords {
     pub honeypot: &'static str,
     pub too_fast: &'static str,
     pub forged_token: &'static str,
+    pub reported: &'static str,
 }
 
 impl ReasonWords {
@@ -788,6 +827,7 @@ static REASON_EN: ReasonWords = ReasonWords {
     honeypot: "honeypot field filled",
     too_fast: "posted {seconds} s after the form appeared",
     forged_token: "form token forged",
+    reported: "reported by readers from {count} networks",
 };
 
 static REASON_FR: ReasonWords = ReasonWords {
@@ -800,6 +840,223 @@ static REASON_FR: ReasonWords = ReasonWords {
     honeypot: "champ piège rempli",
     too_fast: "envoyé {seconds} s après l’affichage du formulaire",
     forged_token: "jeton de formulaire falsifié",
+    reported: "signalé par des lecteurs de {count} réseaux",
+};
+
+/// Words of readers' rights (SPEC section 14): the my-data pages and emails, the
+/// report form and its emails, and their admin pieces.
+pub struct RightsWords {
+    pub my_data: &'static str,
+    pub request_intro: &'static str,
+    pub email: &'static str,
+    pub send_link: &'static str,
+    pub your_comments_on: &'static str,
+    pub written_with: &'static str,
+    pub none_left: &'static str,
+    pub page: &'static str,
+    pub date: &'static str,
+    pub status: &'static str,
+    pub comment: &'static str,
+    pub published: &'static str,
+    pub awaiting: &'static str,
+    pub spam: &'static str,
+    pub deleted: &'static str,
+    pub download: &'static str,
+    pub download_note: &'static str,
+    pub erase_heading: &'static str,
+    pub erase_explain: &'static str,
+    pub backups_note: &'static str,
+    pub erase_button: &'static str,
+    pub erased: &'static str,
+    pub bad_link: &'static str,
+    pub ask_again: &'static str,
+    pub removed_placeholder: &'static str,
+    pub mail_subject: &'static str,
+    pub mail_intro: &'static str,
+    pub mail_open: &'static str,
+    pub mail_ignore: &'static str,
+    pub report: &'static str,
+    pub report_heading: &'static str,
+    pub reason: &'static str,
+    pub reason_spam: &'static str,
+    pub reason_abuse: &'static str,
+    pub reason_illegal: &'static str,
+    pub reason_other: &'static str,
+    pub detail: &'static str,
+    pub reporter_email: &'static str,
+    pub send_report: &'static str,
+    pub back: &'static str,
+    pub link: &'static str,
+    pub reported_subject: &'static str,
+    pub reported_intro: &'static str,
+    pub reported_held: &'static str,
+    pub reports: &'static str,
+    pub decide: &'static str,
+    pub decision_subject: &'static str,
+    pub decision_intro: &'static str,
+    pub decision_removed: &'static str,
+    pub decision_kept: &'static str,
+    pub removal_subject: &'static str,
+    pub removal_intro: &'static str,
+    pub removal_reasons: &'static str,
+    pub removal_contest: &'static str,
+    pub footer: &'static str,
+    pub reported_view: &'static str,
+    pub dismiss: &'static str,
+    pub readers_data: &'static str,
+    pub readers_data_intro: &'static str,
+    pub site: &'static str,
+    pub erase_address: &'static str,
+    pub erased_admin: &'static str,
+}
+
+impl RightsWords {
+    pub fn of(lang: Lang) -> &'static RightsWords {
+        match lang {
+            Lang::En => &RIGHTS_EN,
+            Lang::Fr => &RIGHTS_FR,
+        }
+    }
+
+    /// A reason's name, from its code (`spam`, `abuse`, `illegal`, `other`).
+    pub fn reason_name(&self, code: &str) -> &'static str {
+        match code {
+            "spam" => self.reason_spam,
+            "abuse" => self.reason_abuse,
+            "illegal" => self.reason_illegal,
+            _ => self.reason_other,
+        }
+    }
+}
+
+static RIGHTS_EN: RightsWords = RightsWords {
+    my_data: "Your comments and your data",
+    request_intro: "Enter the email address you commented with. If it wrote comments on this site, we send it a link, valid for 24 hours, to a page where you can read them, download them and erase them.",
+    email: "Email",
+    send_link: "Send me the link",
+    your_comments_on: "Your comments on",
+    written_with: "Comments written with",
+    none_left: "No comment of this address remains on this site.",
+    page: "Page",
+    date: "Date",
+    status: "Status",
+    comment: "Comment",
+    published: "published",
+    awaiting: "awaiting moderation",
+    spam: "held as spam",
+    deleted: "deleted",
+    download: "Download them (JSON)",
+    download_note: "Every comment you wrote on this site: page, time, text, status, and your name, email and website as we store them.",
+    erase_heading: "Erase them",
+    erase_explain: "Erasing removes your comments from every page of this site at once, and your name, email address and network address from our database, with any email still waiting for you and your reply notifications. Replies that others wrote to your comments stay, under “This comment was removed.” This cannot be undone.",
+    backups_note: "Backups of the database keep erased data until they are replaced: at most {days} days.",
+    erase_button: "Erase my comments and my data",
+    erased: "Done: your comments and your data are erased from this site.",
+    bad_link: "This link is not valid: it has expired (after 24 hours), was already used, or was mistyped.",
+    ask_again: "Ask for a new link",
+    removed_placeholder: "This comment was removed.",
+    mail_subject: "Your comments on",
+    mail_intro: "Someone, we hope you, asked for the comments this address wrote on",
+    mail_open: "Open this link within 24 hours to read them, download them or erase them:",
+    mail_ignore: "If you did not ask, ignore this email: nothing happens without the link.",
+    report: "Report",
+    report_heading: "Report this comment",
+    reason: "Why?",
+    reason_spam: "Spam",
+    reason_abuse: "Abuse or harassment",
+    reason_illegal: "Illegal content",
+    reason_other: "Other",
+    detail: "Details (optional)",
+    reporter_email: "Your email, to hear the decision (optional)",
+    send_report: "Send the report",
+    back: "Back to the comments",
+    link: "Link",
+    reported_subject: "Comment reported on",
+    reported_intro: "Readers reported a comment on",
+    reported_held: "It was reported from enough networks to be held: it is hidden until you decide.",
+    reports: "Reports",
+    decide: "Decide in the queue",
+    decision_subject: "Your report on",
+    decision_intro: "You reported a comment on",
+    decision_removed: "The moderators removed it.",
+    decision_kept: "The moderators looked at it and kept it: they found it within the site’s rules.",
+    removal_subject: "Your comment was removed from",
+    removal_intro: "The moderators removed your comment on",
+    removal_reasons: "Readers reported it for these reasons",
+    removal_contest: "If you think this is a mistake, write to the site’s owner.",
+    footer: "Sent by Causerie, the comment service of this site.",
+    reported_view: "Reported",
+    dismiss: "Dismiss the reports",
+    readers_data: "Readers’ data",
+    readers_data_intro: "A commenter’s comments on one site, as they can ask for them: download them, or erase them as the reader’s own erase button does.",
+    site: "Site",
+    erase_address: "Erase this address’s comments and data",
+    erased_admin: "Erased: comments of this address",
+};
+
+static RIGHTS_FR: RightsWords = RightsWords {
+    my_data: "Vos commentaires et vos données",
+    request_intro: "Saisissez l’adresse de messagerie avec laquelle vous avez commenté. Si elle a écrit des commentaires sur ce site, nous lui envoyons un lien, valable 24 heures, vers une page où les lire, les télécharger et les effacer.",
+    email: "Adresse de messagerie",
+    send_link: "M’envoyer le lien",
+    your_comments_on: "Vos commentaires sur",
+    written_with: "Commentaires écrits avec",
+    none_left: "Il ne reste aucun commentaire de cette adresse sur ce site.",
+    page: "Page",
+    date: "Date",
+    status: "État",
+    comment: "Commentaire",
+    published: "publié",
+    awaiting: "en attente de modération",
+    spam: "retenu comme indésirable",
+    deleted: "supprimé",
+    download: "Les télécharger (JSON)",
+    download_note: "Chaque commentaire que vous avez écrit sur ce site : page, date, texte, état, et vos nom, adresse et site web tels que nous les gardons.",
+    erase_heading: "Les effacer",
+    erase_explain: "Effacer retire aussitôt vos commentaires de toutes les pages de ce site, et vos nom, adresse de messagerie et adresse réseau de notre base, avec les messages qui vous attendent encore et vos notifications de réponses. Les réponses que d’autres ont écrites à vos commentaires restent, sous « Ce commentaire a été retiré. » C’est définitif.",
+    backups_note: "Les sauvegardes de la base gardent les données effacées jusqu’à leur remplacement : {days} jours au plus.",
+    erase_button: "Effacer mes commentaires et mes données",
+    erased: "C’est fait : vos commentaires et vos données sont effacés de ce site.",
+    bad_link: "Ce lien n’est pas valable : il a expiré (après 24 heures), a déjà servi ou a été mal recopié.",
+    ask_again: "Demander un nouveau lien",
+    removed_placeholder: "Ce commentaire a été retiré.",
+    mail_subject: "Vos commentaires sur",
+    mail_intro: "Quelqu’un, vous sans doute, a demandé les commentaires que cette adresse a écrits sur",
+    mail_open: "Ouvrez ce lien dans les 24 heures pour les lire, les télécharger ou les effacer :",
+    mail_ignore: "Si vous n’avez rien demandé, ignorez ce message : rien ne se passe sans le lien.",
+    report: "Signaler",
+    report_heading: "Signaler ce commentaire",
+    reason: "Pourquoi ?",
+    reason_spam: "Indésirable (spam)",
+    reason_abuse: "Abus ou harcèlement",
+    reason_illegal: "Contenu illicite",
+    reason_other: "Autre",
+    detail: "Précisions (facultatif)",
+    reporter_email: "Votre adresse, pour connaître la décision (facultatif)",
+    send_report: "Envoyer le signalement",
+    back: "Retour aux commentaires",
+    link: "Lien",
+    reported_subject: "Commentaire signalé sur",
+    reported_intro: "Des lecteurs ont signalé un commentaire sur",
+    reported_held: "Il a été signalé depuis assez de réseaux pour être retenu : il est masqué jusqu’à votre décision.",
+    reports: "Signalements",
+    decide: "Décider depuis la file",
+    decision_subject: "Votre signalement sur",
+    decision_intro: "Vous avez signalé un commentaire sur",
+    decision_removed: "Les modérateurs l’ont retiré.",
+    decision_kept: "Les modérateurs l’ont examiné et gardé : ils l’ont jugé conforme aux règles du site.",
+    removal_subject: "Votre commentaire a été retiré de",
+    removal_intro: "Les modérateurs ont retiré votre commentaire sur",
+    removal_reasons: "Des lecteurs l’ont signalé pour ces raisons",
+    removal_contest: "Si vous pensez que c’est une erreur, écrivez au propriétaire du site.",
+    footer: "Envoyé par Causerie, le service de commentaires de ce site.",
+    reported_view: "Signalés",
+    dismiss: "Écarter les signalements",
+    readers_data: "Données des lecteurs",
+    readers_data_intro: "Les commentaires d’une adresse sur un site, tels que le lecteur peut les demander : les télécharger, ou les effacer comme le fait le bouton du lecteur.",
+    site: "Site",
+    erase_address: "Effacer les commentaires et les données de cette adresse",
+    erased_admin: "Effacés : commentaires de cette adresse",
 };
 
 #[cfg(test)]
@@ -862,6 +1119,11 @@ mod tests {
             (Msg::NotFound, None),
             (Msg::Internal, None),
             (Msg::Unavailable, None),
+            (Msg::InvalidReason, None),
+            (Msg::TooManyReports { minutes: 43 }, Some("43")),
+            (Msg::TooManyDataRequests { minutes: 47 }, Some("47")),
+            (Msg::ReportReceived, None),
+            (Msg::DataRequested, None),
             (Msg::NoRoom, None),
             (Msg::FormExpired, None),
             (Msg::FormInvalid, None),
@@ -907,7 +1169,12 @@ mod tests {
                 | Msg::FormInvalid
                 | Msg::CheckFields
                 | Msg::Pending
-                | Msg::Posted => {}
+                | Msg::Posted
+                | Msg::InvalidReason
+                | Msg::TooManyReports { .. }
+                | Msg::TooManyDataRequests { .. }
+                | Msg::ReportReceived
+                | Msg::DataRequested => {}
             }
         }
         let mut seen = std::collections::HashSet::new();

@@ -23,6 +23,8 @@ pub mod metrics;
 pub mod moderation;
 pub mod moving;
 pub mod notify;
+pub mod reports;
+pub mod rights;
 pub mod routes;
 pub mod sanitize;
 pub mod sites;

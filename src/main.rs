@@ -448,11 +448,12 @@ fn export(
     let summary = causerie::export::export_to_path(&mut conn, &config.sites, site, format, output)?;
     // On standard error: standard output may be the export itself.
     eprintln!(
-        "exported {} threads and {} comments ({} sites, {} unsubscriptions){}",
+        "exported {} threads and {} comments ({} sites, {} unsubscriptions, {} reports){}",
         summary.threads,
         summary.comments,
         summary.sites,
         summary.unsubscribed,
+        summary.reports,
         output
             .map(|p| format!(" to {}", p.display()))
             .unwrap_or_default()

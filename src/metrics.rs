@@ -581,7 +581,7 @@ impl Metrics {
             .set(idle);
         self.pool_max.set(i64::from(max));
         if let Some(waiting) = waiting {
-            for kind in [OutboxKind::Moderator, OutboxKind::Reply] {
+            for kind in OutboxKind::ALL {
                 let n = waiting
                     .iter()
                     .find(|(k, _)| *k == kind)

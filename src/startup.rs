@@ -208,6 +208,8 @@ impl Application {
                 .configure(routes::embed::configure)
                 .route("/t", web::get().to(routes::thread_page::show))
                 .route("/t", web::post().to(routes::thread_page::post))
+                .route("/t/report", web::get().to(routes::report_page::show))
+                .route("/t/report", web::post().to(routes::report_page::post))
                 .route(
                     "/unsubscribe/{token}",
                     web::get().to(routes::unsubscribe::show),
@@ -215,6 +217,14 @@ impl Application {
                 .route(
                     "/unsubscribe/{token}",
                     web::post().to(routes::unsubscribe::act),
+                )
+                .route("/my-data", web::get().to(routes::my_data::ask))
+                .route("/my-data", web::post().to(routes::my_data::send))
+                .route("/my-data/{token}", web::get().to(routes::my_data::show))
+                .route("/my-data/{token}", web::post().to(routes::my_data::erase))
+                .route(
+                    "/my-data/{token}/download",
+                    web::get().to(routes::my_data::download),
                 )
                 .route("/avatar/{file}", web::get().to(routes::avatar::avatar))
                 .default_service(web::to(routes::index::not_found))
@@ -482,6 +492,36 @@ fn spawn_ip_purge(state: web::Data<AppState>) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "purge failed; will retry"),
             }
+            purge_removed(&state).await;
         }
     });
+}
+
+/// Spam and deleted comments past `spam_retention_days` go for good (SPEC section
+/// 14), a few hundred a round; data requests and reporters' address blocks once
+/// they are no use.
+async fn purge_removed(state: &web::Data<AppState>) {
+    use crate::app::Db;
+    let kept_ip = secs(state.config.retention.ip);
+    let res = state
+        .write(move |tx, st| -> Result<_, crate::error::ApiError> {
+            let t = db::now();
+            let removed = match st.config.retention.removed {
+                Some(kept) => crate::rights::purge_removed(tx, t - secs(kept), 500, t)?,
+                None => 0,
+            };
+            let other = queries::data_requests::purge(tx, t - 2 * crate::rights::LINK_LIFE)?
+                + queries::reports::purge_blocks(tx, t - kept_ip)?;
+            Ok((removed, other))
+        })
+        .await;
+    match res {
+        Ok((removed, other)) if removed + other > 0 => tracing::info!(
+            removed,
+            other,
+            "purged spam and deleted comments past retention, old data requests and reporters' networks"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = ?e, "purge of removed comments failed; will retry"),
+    }
 }

@@ -344,7 +344,8 @@ fn the_causerie_export_holds_exactly_the_rows_of_every_site() {
             sites: 2,
             threads: 3,
             comments: 6,
-            unsubscribed: 3
+            unsubscribed: 3,
+            reports: 0
         }
     );
 }
@@ -354,9 +355,9 @@ fn the_causerie_export_writes_one_record_a_line_and_no_secret() {
     let (_dir, _url, mut conn, _ids) = database();
     let (out, _) = export_bytes(&mut conn, None, ExportFormat::Causerie);
     let text = String::from_utf8(out).unwrap();
-    // Header, 4 array openings, 4 closings, 2 sites, 3 threads, 6 comments, 3
-    // unsubscriptions.
-    assert_eq!(text.lines().count(), 1 + 4 + 4 + 2 + 3 + 6 + 3, "{text}");
+    // Header, 5 array openings, 5 closings, 2 sites, 3 threads, 6 comments, 3
+    // unsubscriptions, no report.
+    assert_eq!(text.lines().count(), 1 + 5 + 5 + 2 + 3 + 6 + 3, "{text}");
     assert!(text
         .lines()
         .filter(|l| l.starts_with("{\"id\":") && l.contains("\"body_raw\""))
@@ -533,8 +534,10 @@ fn our_parser_reads_our_export_back_field_for_field() {
             html,
             also_from,
             page_title,
+            erased_at,
             position: _,
         } = c.clone();
+        assert_eq!(erased_at, row.erased_at);
         assert_eq!(page_title, row.page_title);
         assert_eq!(html.as_deref(), Some(row.body_html.as_str()));
         assert!(also_from.is_empty(), "none of these was imported");
@@ -955,4 +958,59 @@ fn every_row_is_exported_past_the_first_batches() {
     let items: Vec<&Element> = rss.child("channel").all("item").collect();
     assert_eq!(items.len(), 602);
     assert_eq!(items[0].all("wp:comment").count(), 3 + 1_100);
+}
+
+#[test]
+fn an_erased_comment_and_the_reports_are_exported_and_read_back() {
+    let (_dir, _url, mut conn, ids) = database();
+    causerie::db::queries::reports::insert_once(
+        &mut conn,
+        ids.reply,
+        "198.51.100.0/24",
+        "abuse",
+        Some("détail"),
+        Some("rita@example.net"),
+        T0 + 700,
+    )
+    .unwrap();
+    let erased = causerie::db::transaction(&mut conn, |tx| {
+        causerie::rights::erase(tx, "blog", "camille@example.fr", T0 + 800)
+    })
+    .unwrap()
+    .value;
+    assert_eq!(
+        erased.emptied, 1,
+        "Camille's comment has a reply: emptied, kept"
+    );
+    let (doc, summary) = export_json(&mut conn, None);
+    assert_eq!(summary.reports, 1);
+    let record = doc["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == ids.camille)
+        .unwrap()
+        .clone();
+    assert_eq!(record["erased_at"], time(800));
+    assert_eq!(record["author"], "");
+    assert_eq!(record["email"], Value::Null);
+    assert_eq!(record["body_raw"], "");
+    assert_eq!(record["status"], "deleted");
+    assert!(!doc.to_string().contains("camille@example.fr"));
+    assert_eq!(
+        doc["reports"],
+        json!([{"comment": ids.reply, "reason": "abuse", "detail": "détail",
+            "email": "rita@example.net", "created_at": time(700), "resolved_at": null,
+            "resolution": null}])
+    );
+    // Our own reader takes the erased comment back as one.
+    let (bytes, _) = export_bytes(&mut conn, None, ExportFormat::Causerie);
+    let mut got = Collect::default();
+    parser::read(bytes.as_slice(), &mut got).unwrap();
+    let back = got
+        .comments
+        .iter()
+        .find(|c| c.id == ids.camille.to_string())
+        .unwrap();
+    assert_eq!(back.erased_at, Some(T0 + 800));
 }

@@ -45,6 +45,8 @@ fn sites() -> Sites {
     .sites
 }
 
+// A test's list of a few records: their size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum Record {
     Thread(SourceThread),

@@ -838,3 +838,127 @@ fn threads_keep_their_titles_on_upgrade_postgres() {
     threads_keep_their_titles_on_upgrade(&mut conn);
     drop(conn);
 }
+
+// The release before readers' rights, upgraded
+
+/// The readers' rights migration (reports, data requests, the outbox's new kinds).
+const READERS_RIGHTS: &str = "20261202000400";
+
+/// A database as the release before readers' rights left it (its outbox with a
+/// draft, a queued and a sent message, and ids past deleted rows), upgraded: every
+/// row and column as it was, the outbox's ids continue after the old ones, and the
+/// new kinds of message are accepted.
+fn the_release_before_readers_rights_upgrades_losing_nothing(conn: &mut DbConn) {
+    match conn {
+        DbConn::Sqlite(c) => migrate_before(c, db::SQLITE_MIGRATIONS, READERS_RIGHTS),
+        DbConn::Pg(c) => migrate_before(c, db::POSTGRES_MIGRATIONS, READERS_RIGHTS),
+    }
+    for statement in [
+        "INSERT INTO threads (site, page, title, closed, created_at, title_locked) \
+         VALUES ('default', '/a', 'Titre', false, 100, true)",
+        "INSERT INTO comments (thread_id, depth, author, email, body_raw, body_html, status, \
+         moderator, notify_replies, ip, created_at, page_title) \
+         SELECT id, 0, 'Alice', 'alice@example.org', 'Bonjour', '<p>Bonjour</p>', 'spam', \
+         false, true, '203.0.113.0/24', 200, 'Titre proposé' FROM threads",
+        "INSERT INTO comment_sources (format, site, source_id, comment_id, imported_at) \
+         SELECT 'wordpress', 'default', '17', id, 250 FROM comments",
+        "INSERT INTO outbox (kind, comment_id, recipient, subject, body_text, body_html, \
+         message_id, status, attempts, next_attempt_at, created_at) \
+         SELECT 'moderator', id, 'mod@example.org', '', '', '', '', 'draft', 0, 300, 300 \
+         FROM comments",
+        "INSERT INTO outbox (kind, comment_id, recipient, subject, body_text, body_html, \
+         message_id, status, attempts, next_attempt_at, created_at, sent_at) \
+         SELECT 'reply', id, 'bob@example.org', 'Re', 't', '<p>t</p>', '<1@x>', 'sent', 1, \
+         310, 310, 311 FROM comments",
+        "INSERT INTO outbox (kind, comment_id, recipient, subject, body_text, body_html, \
+         message_id, status, attempts, next_attempt_at, last_error, created_at) \
+         SELECT 'moderator', id, 'mod@example.org', 'S', 't', '<p>t</p>', '<2@x>', 'queued', \
+         2, 900, '451 later', 320 FROM comments",
+        "INSERT INTO outbox (kind, comment_id, recipient, subject, body_text, body_html, \
+         message_id, status, attempts, next_attempt_at, created_at) \
+         SELECT 'moderator', id, 'gone@example.org', 'S', 't', '<p>t</p>', '<3@x>', 'sent', \
+         1, 330, 330 FROM comments",
+        // The largest id is deleted: the next one must still come after it.
+        "DELETE FROM outbox WHERE recipient = 'gone@example.org'",
+    ] {
+        run(conn, statement);
+    }
+    let outbox = "SELECT CAST(id AS TEXT) || '|' || kind || '|' || CAST(comment_id AS TEXT) \
+         || '|' || recipient || '|' || subject || '|' || body_text || '|' || message_id || '|' \
+         || status || '|' || CAST(attempts AS TEXT) || '|' || CAST(next_attempt_at AS TEXT) \
+         || '|' || COALESCE(last_error, '-') || '|' || COALESCE(CAST(sent_at AS TEXT), '-') \
+         AS v FROM outbox ORDER BY id";
+    let comments = "SELECT CAST(id AS TEXT) || '|' || author || '|' || email || '|' || \
+         status || '|' || COALESCE(ip, '-') || '|' || COALESCE(page_title, '-') AS v \
+         FROM comments ORDER BY id";
+    let sources = "SELECT format || '|' || source_id || '|' || CAST(comment_id AS TEXT) AS v \
+         FROM comment_sources";
+    let before: Vec<Vec<String>> = [outbox, comments, sources]
+        .iter()
+        .map(|q| texts(conn, q))
+        .collect();
+    assert_eq!(before[0].len(), 3);
+    let last_outbox_id = number(conn, "SELECT MAX(id) FROM outbox") + 1;
+
+    db::migrate(conn).unwrap();
+    let after: Vec<Vec<String>> = [outbox, comments, sources]
+        .iter()
+        .map(|q| texts(conn, q))
+        .collect();
+    assert_eq!(after, before, "every row, as it was");
+    assert_eq!(
+        number(
+            conn,
+            "SELECT COUNT(*) FROM comments WHERE erased_at IS NULL AND status_at IS NULL"
+        ),
+        1,
+        "the new columns are empty: the comment is neither erased nor re-dated"
+    );
+    run(
+        conn,
+        "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, message_id, \
+         status, attempts, next_attempt_at, created_at) \
+         VALUES ('my_data', 'alice@example.org', 'S', 't', '<p>t</p>', '<4@x>', 'queued', 0, \
+         400, 400)",
+    );
+    assert!(
+        number(conn, "SELECT id FROM outbox WHERE kind = 'my_data'") > last_outbox_id,
+        "a new message's id comes after every old one, a deleted one's too"
+    );
+    for kind in ["reported", "report_decision", "removal_reasons"] {
+        run(
+            conn,
+            &format!(
+                "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, \
+                 message_id, status, attempts, next_attempt_at, created_at) \
+                 VALUES ('{kind}', 'x@example.org', '', '', '', '', 'draft', 0, 1, 1)"
+            ),
+        );
+    }
+    let refused = diesel::sql_query(
+        "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, message_id, \
+         status, attempts, next_attempt_at, created_at) \
+         VALUES ('nonsense', 'x', '', '', '', '', 'draft', 0, 1, 1)",
+    )
+    .execute(conn);
+    assert!(refused.is_err(), "the kinds are still checked");
+}
+
+#[test]
+fn the_release_before_readers_rights_upgrades_losing_nothing_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("before-rights.db").display());
+    let mut conn = db::establish(&url).unwrap();
+    the_release_before_readers_rights_upgrades_losing_nothing(&mut conn);
+}
+
+#[test]
+fn the_release_before_readers_rights_upgrades_losing_nothing_postgres() {
+    let Some(server) = common::postgres::server_or_skip("the upgrade to readers' rights") else {
+        return;
+    };
+    let database = common::postgres::TestDatabase::create(&server);
+    let mut conn = db::establish(&database.url).unwrap();
+    the_release_before_readers_rights_upgrades_losing_nothing(&mut conn);
+    drop(conn);
+}

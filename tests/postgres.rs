@@ -14,8 +14,8 @@ use causerie::db::queries::outbox::OutboxStatus;
 use causerie::db::schema::*;
 use causerie::db::transfer::{InstanceSettingRow, LoginFailureRow, SessionRow, UnsubscribedRow};
 use causerie::db::{self, DbConn};
-use causerie::domain::Action;
 use causerie::domain::CommentInput;
+use causerie::domain::{Action, Status};
 use causerie::moderation::actions as admin;
 use causerie::moderation::links::follow_link;
 use causerie::notify::outbox::create_links;
@@ -82,6 +82,8 @@ struct Everything {
     links: Vec<ActionLink>,
     outbox: Vec<OutboxMessage>,
     unsubscribed: Vec<UnsubscribedRow>,
+    reports: Vec<causerie::db::queries::reports::Report>,
+    requests: Vec<causerie::db::queries::data_requests::DataRequest>,
 }
 
 fn everything(conn: &mut DbConn) -> Everything {
@@ -131,6 +133,8 @@ fn everything(conn: &mut DbConn) -> Everything {
             .select(UnsubscribedRow::as_select())
             .load(conn)
             .unwrap(),
+        reports: causerie::db::queries::reports::after(conn, 0, 1000).unwrap(),
+        requests: causerie::db::queries::data_requests::after(conn, 0, 1000).unwrap(),
     }
 }
 
@@ -235,6 +239,53 @@ fn populate(sqlite_url: &str) {
     causerie::auth::login::login(conn, &config, "admin", "wrong", "203.0.113.0/24", t + 410)
         .unwrap();
     causerie::db::queries::unsubscribed::add(conn, "bruno@example.org", None, t + 420).unwrap();
+    // A report still open, one resolved; a data request of a commenter, one of nobody.
+    let reported = comments::table
+        .filter(comments::status.eq(Status::Approved))
+        .select(comments::id)
+        .first::<i64>(conn)
+        .unwrap();
+    let reports = causerie::db::queries::reports::insert_once;
+    reports(
+        conn,
+        reported,
+        "198.51.100.0/24",
+        "abuse",
+        Some("détail"),
+        Some("r@example.net"),
+        t + 430,
+    )
+    .unwrap();
+    reports(
+        conn,
+        reported,
+        "203.0.113.0/24",
+        "spam",
+        None,
+        None,
+        t + 431,
+    )
+    .unwrap();
+    causerie::db::queries::reports::resolve(conn, reported, "kept", t + 432).unwrap();
+    reports(conn, reported, "192.0.2.0/24", "other", None, None, t + 433).unwrap();
+    let requests = causerie::db::queries::data_requests::insert;
+    requests(
+        conn,
+        "default",
+        "key-1",
+        "192.0.2.0/24",
+        Some("bruno@example.org"),
+        t + 440,
+    )
+    .unwrap();
+    requests(conn, "default", "key-2", "192.0.2.0/24", None, t + 441).unwrap();
+    // An erased comment's placeholder.
+    let deleted = comments::table
+        .filter(comments::status.eq(Status::Deleted))
+        .select(comments::id)
+        .first::<i64>(conn)
+        .unwrap();
+    causerie::db::queries::comments::blank(conn, deleted, t + 445).unwrap();
     // Some messages sent, the others still drafts (as the worker has not run).
     let queued = causerie::db::queries::outbox::due(conn, db::now(), 2).unwrap();
     for id in queued {
@@ -267,6 +318,9 @@ fn migrate_data_moves_every_row_from_sqlite_to_postgres() {
         .iter()
         .any(|m| m.status == OutboxStatus::Draft));
     assert!(before.links.iter().any(|l| l.used_at.is_some()));
+    assert_eq!(before.reports.len(), 3);
+    assert_eq!(before.requests.len(), 2);
+    assert!(before.comments.iter().any(|c| c.erased_at.is_some()));
     let statuses: std::collections::BTreeSet<_> =
         before.comments.iter().map(|c| c.status.as_str()).collect();
     assert_eq!(

@@ -66,6 +66,10 @@ pub struct Comment {
     pub edited_at: Option<i64>,
     /// The page title this comment's request sent (not public while it is held).
     pub page_title: Option<String>,
+    /// The author erased their data; the row stays, empty, while replies hang under it.
+    pub erased_at: Option<i64>,
+    /// When the status last changed; `None`: at `created_at`.
+    pub status_at: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]

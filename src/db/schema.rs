@@ -38,6 +38,10 @@ diesel::table! {
         /// The page title the comment's request sent; the thread takes it when the
         /// comment is published.
         page_title -> Nullable<Text>,
+        /// The author erased their data: a placeholder while replies hang under it.
+        erased_at -> Nullable<BigInt>,
+        /// When the status last changed (retention); NULL: `created_at`.
+        status_at -> Nullable<BigInt>,
     }
 }
 
@@ -132,6 +136,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     unsubscribed,
     moderator_sites,
     comment_sources,
+    reports,
+    data_requests,
 );
 
 diesel::table! {
@@ -166,3 +172,34 @@ diesel::table! {
 }
 
 diesel::joinable!(comment_sources -> comments (comment_id));
+
+diesel::table! {
+    /// A reader's report of a published comment, counted once per address block
+    /// while open.
+    reports (id) {
+        id -> BigInt,
+        comment_id -> BigInt,
+        block -> Text,
+        reason -> Text,
+        detail -> Nullable<Text>,
+        email -> Nullable<Text>,
+        created_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+        resolution -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(reports -> comments (comment_id));
+
+diesel::table! {
+    /// A request for one's data: the link's id, and the rate limits' rows.
+    data_requests (id) {
+        id -> BigInt,
+        site -> Text,
+        email_key -> Text,
+        block -> Text,
+        email -> Nullable<Text>,
+        created_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}

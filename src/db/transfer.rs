@@ -15,10 +15,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::models::{Comment, Moderator, Thread};
 use super::queries::action_links::ActionLink;
 use super::queries::comment_sources::CommentSource;
+use super::queries::data_requests::DataRequest;
 use super::queries::outbox::OutboxMessage;
+use super::queries::reports::Report as ReportRow;
 use super::schema::{
-    action_links, comment_sources, comments, instance_settings, login_failures, moderator_sites,
-    moderators, outbox, sessions, threads, unsubscribed,
+    action_links, comment_sources, comments, data_requests, instance_settings, login_failures,
+    moderator_sites, moderators, outbox, reports, sessions, threads, unsubscribed,
 };
 use super::DbConn;
 
@@ -26,7 +28,7 @@ use super::DbConn;
 const BATCH: i64 = 500;
 
 /// Every table, parents before children: the order rows are copied in.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 13] = [
     "threads",
     "moderators",
     "moderator_sites",
@@ -38,16 +40,20 @@ pub const TABLES: [&str; 11] = [
     "action_links",
     "outbox",
     "unsubscribed",
+    "reports",
+    "data_requests",
 ];
 
 /// Tables whose `id` PostgreSQL numbers from a sequence.
-const SERIAL_TABLES: [&str; 6] = [
+const SERIAL_TABLES: [&str; 8] = [
     "threads",
     "comments",
     "moderators",
     "login_failures",
     "outbox",
     "unsubscribed",
+    "reports",
+    "data_requests",
 ];
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -106,6 +112,8 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(&'static str, i64)>> {
         action_links::table.count().get_result(conn)?,
         outbox::table.count().get_result(conn)?,
         unsubscribed::table.count().get_result(conn)?,
+        reports::table.count().get_result(conn)?,
+        data_requests::table.count().get_result(conn)?,
     ];
     Ok(TABLES.into_iter().zip(n).collect())
 }
@@ -201,6 +209,8 @@ pub fn migrate_data(
         copy!(action_links, ActionLink, action_links::token_hash.asc());
         copy!(outbox, OutboxMessage, outbox::id.asc());
         copy!(unsubscribed, UnsubscribedRow, unsubscribed::id.asc());
+        copy!(reports, ReportRow, reports::id.asc());
+        copy!(data_requests, DataRequest, data_requests::id.asc());
         // Ids were given, not drawn: the next drawn id must come after them.
         move_sequences_past_ids(to)?;
         Ok(())

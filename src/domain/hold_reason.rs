@@ -33,6 +33,11 @@ pub enum HoldReason {
     ModerationAll,
     /// `moderation = "first_time"` and the address has no approved comment yet.
     FirstTime,
+    /// Published, then reported from this many address blocks
+    /// (`report_hold_threshold`): held until a moderator decides.
+    Reported {
+        blocks: i64,
+    },
     /// A stored text that is not one of our codes: a sentence written by a release
     /// before codes, or a code of a later one. Kept, and shown, as it is.
     Other(String),
@@ -41,7 +46,7 @@ pub enum HoldReason {
 impl HoldReason {
     /// The stable code stored in the database: `links:3:2`, `moderation_word:casino`,
     /// `first_time`, `moderation_all`, `disallowed_word:viagra`, `bot:honeypot`,
-    /// `bot:too_fast:1`, `bot:forged_token`. A word comes last, so it may hold `:`.
+    /// `bot:too_fast:1`, `bot:forged_token`, `reported:3`. A word comes last, so it may hold `:`.
     pub fn code(&self) -> String {
         match self {
             HoldReason::Bot(BotSignal::Honeypot) => "bot:honeypot".into(),
@@ -52,6 +57,7 @@ impl HoldReason {
             HoldReason::ModerationWord(word) => format!("moderation_word:{word}"),
             HoldReason::ModerationAll => "moderation_all".into(),
             HoldReason::FirstTime => "first_time".into(),
+            HoldReason::Reported { blocks } => format!("reported:{blocks}"),
             HoldReason::Other(text) => text.clone(),
         }
     }
@@ -75,6 +81,7 @@ impl HoldReason {
             }
             .map(HoldReason::Bot),
             Some(("disallowed_word", word)) => Some(HoldReason::DisallowedWord(word.to_owned())),
+            Some(("reported", n)) => n.parse().ok().map(|blocks| HoldReason::Reported { blocks }),
             Some(("moderation_word", word)) => Some(HoldReason::ModerationWord(word.to_owned())),
             Some(("links", numbers)) => numbers.split_once(':').and_then(|(count, limit)| {
                 Some(HoldReason::Links {
@@ -109,6 +116,7 @@ impl HoldReason {
             HoldReason::ModerationWord(word) => w.moderation_word.replace("{word}", word),
             HoldReason::ModerationAll => w.moderation_all.to_owned(),
             HoldReason::FirstTime => w.first_time.to_owned(),
+            HoldReason::Reported { blocks } => w.reported.replace("{count}", &blocks.to_string()),
             HoldReason::Other(text) => text.clone(),
         }
     }
@@ -138,6 +146,7 @@ mod tests {
             HoldReason::ModerationWord("".into()),
             HoldReason::ModerationAll,
             HoldReason::FirstTime,
+            HoldReason::Reported { blocks: 3 },
             HoldReason::Other("3 links (more than 2)".into()),
         ]
     }

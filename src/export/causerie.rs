@@ -151,6 +151,13 @@ pub struct CommentRecord {
     /// thread when approved. Written only when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_title: Option<String>,
+    /// Its author erased their data: an empty row kept for its replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<Time>,
+    /// When its status last changed, if known (spam and deleted comments are kept
+    /// `spam_retention_days` from then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_at: Option<Time>,
 }
 
 /// One source of an imported comment: its format and its id there.
@@ -182,6 +189,8 @@ impl From<Comment> for CommentRecord {
             edited_at: c.edited_at.map(Time),
             sources: Vec::new(),
             page_title: c.page_title,
+            erased_at: c.erased_at.map(Time),
+            status_at: c.status_at.map(Time),
         }
     }
 }
@@ -211,6 +220,37 @@ impl From<UnsubscribedRow> for UnsubscribedRecord {
             email: u.email,
             thread: u.thread_id,
             created_at: Time(u.created_at),
+        }
+    }
+}
+
+/// One element of `"reports"`: a reader's report of a comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportRecord {
+    pub comment: i64,
+    pub reason: String,
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// The reporter's, to be told the decision: only while the report is open.
+    #[serde(default)]
+    pub email: Option<String>,
+    pub created_at: Time,
+    #[serde(default)]
+    pub resolved_at: Option<Time>,
+    #[serde(default)]
+    pub resolution: Option<String>,
+}
+
+impl From<crate::db::queries::reports::Report> for ReportRecord {
+    fn from(r: crate::db::queries::reports::Report) -> ReportRecord {
+        ReportRecord {
+            comment: r.comment_id,
+            reason: r.reason,
+            detail: r.detail,
+            email: r.email,
+            created_at: Time(r.created_at),
+            resolved_at: r.resolved_at.map(Time),
+            resolution: r.resolution,
         }
     }
 }
@@ -300,6 +340,15 @@ pub(super) fn write(
         |_, u| unsubscribed.push(&UnsubscribedRecord::from(u)),
     )?;
     let unsubscribed = unsubscribed.close()?;
+
+    let mut reports = Array::open(out, "reports")?;
+    each_batch(
+        conn,
+        |conn, after| q::reports_after(conn, site, after, BATCH),
+        |r| r.id,
+        |_, r| reports.push(&ReportRecord::from(r)),
+    )?;
+    let reports = reports.close()?;
     out.write_all(b"}\n")?;
 
     Ok(ExportSummary {
@@ -307,5 +356,6 @@ pub(super) fn write(
         threads,
         comments,
         unsubscribed,
+        reports,
     })
 }

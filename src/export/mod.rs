@@ -25,6 +25,9 @@
 //! ],
 //! "unsubscribed":[
 //! {"email":"camille@example.fr","thread":1,"created_at":"2026-12-01T10:00:00Z"}
+//! ],
+//! "reports":[
+//! {"comment":1,"reason":"spam","detail":null,"email":null,"created_at":"2026-12-01T11:00:00Z","resolved_at":"2026-12-01T12:00:00Z","resolution":"kept"}
 //! ]}
 //! ```
 //!
@@ -36,8 +39,9 @@
 //! | `exported_at` | when the snapshot was taken |
 //! | `sites` | the sites exported: `id`, `name`, `origins` (where their pages are served from). Without `--site`, every configured site, and any site a thread still names that the configuration no longer has (with no origins) |
 //! | `threads` | one per page with comments: `id`; `site` (a site's `id`); `page`, the page's path (`/2026/hello`, no query string); `title`, the public title (`""` while no published comment has given one); `title_locked`, written only when `true`: a moderator named the thread and comments no longer change its title; `closed` (to new comments); `created_at` |
-//! | `comments` | by `id`, so a reply comes after its parent: `thread` (a thread's `id`); `parent` (a comment's `id`, or null); `depth` (how deep it is shown, 0 for a top-level comment: informative, an import computes its own); `author`; `email` and `website` (null when none); `body_raw`, the text as written (HTML of the comment form, not sanitized: never show it as HTML); `body_html`, the same through the sanitizer, as readers see it; `status`: `approved`, `pending`, `spam` or `deleted`; `hold_reason`, why a comment was held (`first_time`, `moderation_all`, `links:COUNT:LIMIT`, `moderation_word:WORD`, `disallowed_word:WORD`, `bot:honeypot`, `bot:too_fast:SECONDS`, `bot:forged_token`) or null; `moderator` (written by a moderator); `notify_replies` (the author asked to be told of replies); `ip`, the address block it came from, as stored (`192.0.2.0/24`, `2001:db8:1::/48`), null once forgotten (`ip_retention_days`); `created_at`; `edited_at` (null if never edited); `page_title`, written only when there is one: the page title the comment's request sent, which a held comment gives its thread when approved (if the thread has no title yet) |
+//! | `comments` | by `id`, so a reply comes after its parent: `thread` (a thread's `id`); `parent` (a comment's `id`, or null); `depth` (how deep it is shown, 0 for a top-level comment: informative, an import computes its own); `author`; `email` and `website` (null when none); `body_raw`, the text as written (HTML of the comment form, not sanitized: never show it as HTML); `body_html`, the same through the sanitizer, as readers see it; `status`: `approved`, `pending`, `spam` or `deleted`; `hold_reason`, why a comment was held (`first_time`, `moderation_all`, `links:COUNT:LIMIT`, `moderation_word:WORD`, `disallowed_word:WORD`, `bot:honeypot`, `bot:too_fast:SECONDS`, `bot:forged_token`) or null; `moderator` (written by a moderator); `notify_replies` (the author asked to be told of replies); `ip`, the address block it came from, as stored (`192.0.2.0/24`, `2001:db8:1::/48`), null once forgotten (`ip_retention_days`); `created_at`; `edited_at` (null if never edited); `page_title`, written only when there is one: the page title the comment's request sent, which a held comment gives its thread when approved (if the thread has no title yet); `erased_at`, written only for a comment whose author erased their data: an empty row (no name, email, address or text) kept because replies answer it, shown as a placeholder; `status_at`, written when known: when the status last changed |
 //! | `unsubscribed` | addresses that asked for no more reply notifications: `email`; `thread` (a thread's `id`, or null: from every thread); `created_at`. With `--site`, those of its threads and those from every thread |
+//! | `reports` | readers' reports of comments: `comment` (a comment's `id`); `reason` (`spam`, `abuse`, `illegal` or `other`); `detail` (or null); `email`, the reporter's address while the report is open (null once they were told the decision, or if they left none); `created_at`; `resolved_at` and `resolution` (`kept`, `removed` or `dismissed`), null while open. Not read back by `causerie import` (reports are about the comments as they were judged here) |
 //!
 //! Times are RFC 3339 in UTC (`2026-11-30T08:00:00Z`). Readers ignore keys they do
 //! not know, so a later version 1 may add some.
@@ -80,6 +84,7 @@ pub struct ExportSummary {
     pub threads: u64,
     pub comments: u64,
     pub unsubscribed: u64,
+    pub reports: u64,
 }
 
 /// A site as the export describes it.

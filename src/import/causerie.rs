@@ -434,6 +434,7 @@ fn source_comment(c: CommentRecord, position: Position) -> SourceComment {
         .map(|s| (s.format, s.id))
         .collect();
     comment.page_title = c.page_title.filter(|t| !t.trim().is_empty());
+    comment.erased_at = c.erased_at.map(|t| t.0);
     comment.position = position;
     comment
 }

@@ -571,6 +571,8 @@ impl Importer<'_, '_> {
                     created_at: c.created_at,
                     edited_at: c.edited_at,
                     page_title: page_title.clone(),
+                    erased_at: None,
+                    status_at: None,
                 };
                 diesel::insert_into(comments::table)
                     .values(&row)
@@ -607,8 +609,15 @@ impl Importer<'_, '_> {
                 inserted.id
             }
         };
+        // An erased comment keeps only this file's id (so that importing the file
+        // again adds nothing), not where it first came from.
+        let also_from = if c.erased_at.is_some() {
+            &[][..]
+        } else {
+            &c.also_from[..]
+        };
         let sources = std::iter::once((format, c.id.as_str()))
-            .chain(c.also_from.iter().map(|(f, id)| (f.as_str(), id.as_str())));
+            .chain(also_from.iter().map(|(f, id)| (f.as_str(), id.as_str())));
         for (format, source_id) in sources {
             comment_sources::insert(
                 self.conn,
@@ -620,6 +629,10 @@ impl Importer<'_, '_> {
                     imported_at: self.now,
                 },
             )?;
+        }
+        if let Some(at) = c.erased_at {
+            // Emptied, as it was at the source.
+            q::blank(self.conn, comment_id, at)?;
         }
         *self.summary.comments.entry(c.status.as_str()).or_default() += 1;
         *self.summary.sites.entry(site).or_default() += 1;

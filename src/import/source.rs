@@ -132,6 +132,9 @@ pub struct SourceComment {
     /// The page title the comment's request sent (only Causerie's own export has
     /// it): a held comment gives it to its thread when approved.
     pub page_title: Option<String>,
+    /// When its author erased their data (only Causerie's own export has it): it
+    /// is kept empty, as the placeholder of its replies.
+    pub erased_at: Option<i64>,
     pub position: Position,
 }
 
@@ -159,6 +162,7 @@ impl SourceComment {
             hold_reason: None,
             also_from: Vec::new(),
             page_title: None,
+            erased_at: None,
             position: Position::default(),
         }
     }

@@ -60,16 +60,48 @@ pub fn apply_within(
     now: i64,
 ) -> Result<Comment, AdminError> {
     let comment = find_in_scope(tx, scope, id)?;
-    action_links::retire_for_comment(tx, id, now)?;
+    act(tx, config, &comment, action, now)?;
+    Ok(comment)
+}
+
+/// What `action` does to `comment` (locked, as it is now), whoever takes it: the
+/// queue or a one-click link. Its one-click links are retired, its open reports
+/// resolved (their reporters told; a removed comment's author told why), and a
+/// reply that becomes approved notifies its parent's author.
+pub(super) fn act(
+    tx: &mut Tx<'_>,
+    config: &Config,
+    comment: &Comment,
+    action: Action,
+    now: i64,
+) -> QueryResult<()> {
+    action_links::retire_for_comment(tx, comment.id, now)?;
+    if let Some(decision) = crate::reports::Decision::of_status(action.target()) {
+        crate::reports::decided(tx, config, comment, decision, now)?;
+    }
     match action.target() {
         Some(status) => {
-            comments::set_status(tx, id, status)?;
-            became_approved(tx, config, &comment, status, now)?;
+            comments::set_status(tx, comment.id, status)?;
+            became_approved(tx, config, comment, status, now)?;
         }
         None => {
-            q::delete_forever(tx, id)?;
+            q::delete_forever(tx, comment.id)?;
         }
     }
+    Ok(())
+}
+
+/// A moderator of `scope` dismissed the reports of comment `id`: it stays (published
+/// again if the reports held it); the reporters are told.
+pub fn dismiss_reports_within(
+    tx: &mut Tx<'_>,
+    config: &Config,
+    scope: &SiteScope,
+    id: i64,
+    now: i64,
+) -> Result<Comment, AdminError> {
+    let comment = find_in_scope(tx, scope, id)?;
+    crate::reports::dismiss(tx, config, &comment, now)?;
     Ok(comment)
 }
 

@@ -7,11 +7,11 @@ use crate::auth::SiteScope;
 use crate::config::Config;
 use crate::crypto::hash_token;
 use crate::db::models::Comment;
-use crate::db::queries::{action_links, admin as q, comments, threads};
+use crate::db::queries::{action_links, comments, threads};
 use crate::db::{DbConn, Tx};
 use crate::domain::Action;
 
-use super::actions::{became_approved, AdminError};
+use super::actions::AdminError;
 
 #[derive(Debug)]
 pub enum LinkState {
@@ -62,16 +62,7 @@ pub fn follow_link(
         let Some(comment) = comments::find_for_update(tx, comment.id)? else {
             return Ok(LinkState::Unknown);
         };
-        action_links::retire_for_comment(tx, comment.id, now)?;
-        match action.target() {
-            Some(status) => {
-                comments::set_status(tx, comment.id, status)?;
-                became_approved(tx, config, &comment, status, now)?;
-            }
-            None => {
-                q::delete_forever(tx, comment.id)?;
-            }
-        }
+        super::actions::act(tx, config, &comment, *action, now)?;
     }
     Ok(state)
 }

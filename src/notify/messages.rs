@@ -76,6 +76,43 @@ struct ReplyHtml<'a> {
     m: &'a ReplyMail,
 }
 
+/// A short message of a few paragraphs, perhaps a quoted text, a list and one link:
+/// the readers' rights emails (a data link, a report's decision, a removal's
+/// reasons) and the moderators' report alert. Everything is escaped in the HTML.
+pub struct NoticeMail {
+    pub lang: Lang,
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub quote: Option<String>,
+    pub items: Vec<String>,
+    /// (label, URL)
+    pub link: Option<(String, String)>,
+    pub after: Vec<String>,
+    pub footer: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "email/notice.txt")]
+struct NoticeText<'a> {
+    m: &'a NoticeMail,
+}
+
+#[derive(Template)]
+#[template(path = "email/notice.html")]
+struct NoticeHtml<'a> {
+    m: &'a NoticeMail,
+}
+
+impl NoticeMail {
+    pub fn render(&self) -> askama::Result<Rendered> {
+        Ok(Rendered {
+            subject: header_text(&self.subject),
+            text: NoticeText { m: self }.render()?,
+            html: NoticeHtml { m: self }.render()?,
+        })
+    }
+}
+
 /// `New comment on “Title”`, quoted in the language's way, safe for a header.
 pub fn subject(w: &MailWords, lead: &str, title: &str) -> String {
     header_text(&format!(

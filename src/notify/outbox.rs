@@ -152,6 +152,9 @@ pub fn render(
     match m.kind {
         OutboxKind::Moderator => for_moderators(conn, config, m, &comment, now),
         OutboxKind::Reply => for_replied(conn, config, secret, m, &comment),
+        OutboxKind::Reported => for_reported(conn, config, m, &comment),
+        // Written at once, never as drafts.
+        OutboxKind::MyData | OutboxKind::Decision | OutboxKind::Removal => Ok(Render::Gone),
     }
 }
 
@@ -283,6 +286,69 @@ fn for_moderators(
     Ok(written(config, m, mail.render(), None, links))
 }
 
+/// Moderators, of a comment's reports: who said what, and whether it is held.
+fn for_reported(
+    conn: &mut DbConn,
+    config: &Config,
+    m: &OutboxMessage,
+    comment: &Comment,
+) -> QueryResult<Render> {
+    let Some(thread) = threads::find(conn, comment.thread_id)? else {
+        return Ok(Render::Gone);
+    };
+    let open = crate::db::queries::reports::open_of(conn, comment.id)?;
+    if open.is_empty() {
+        // Decided before this email was written.
+        return Ok(Render::Gone);
+    }
+    let lang = config.sites.of_thread(&thread.site).settings.lang;
+    let (w, r) = (MailWords::of(lang), crate::i18n::RightsWords::of(lang));
+    let title = thread.title_or_page();
+    let mut paragraphs = vec![format!(
+        "{} {}{title}{}{}",
+        r.reported_intro, w.open_quote, w.close_quote, w.colon
+    )];
+    let mut after = vec![format!(
+        "{}{}{} ({}{}{})",
+        w.author, w.colon, comment.author, w.email, w.colon, comment.email
+    )];
+    if comment.status == Status::Pending {
+        after.insert(0, r.reported_held.to_owned());
+    }
+    paragraphs.push(format!("{}{}{}", r.reports, w.colon, open.len()));
+    let items = open
+        .iter()
+        .map(
+            |rep| match rep.detail.as_deref().filter(|d| !d.trim().is_empty()) {
+                Some(d) => format!(
+                    "{}{}{}",
+                    r.reason_name(&rep.reason),
+                    w.colon,
+                    excerpt(d, 300)
+                ),
+                None => r.reason_name(&rep.reason).to_owned(),
+            },
+        )
+        .collect();
+    let notice = super::messages::NoticeMail {
+        lang,
+        subject: subject(w, r.reported_subject, title),
+        paragraphs,
+        quote: Some(excerpt(&comment.body_raw, 600)),
+        items,
+        link: Some((
+            r.decide.to_owned(),
+            absolute(
+                config,
+                &format!("admin/comments/{}?lang={}", comment.id, lang.code()),
+            ),
+        )),
+        after,
+        footer: w.moderators_footer,
+    };
+    Ok(written(config, m, notice.render(), None, Vec::new()))
+}
+
 fn written(
     config: &Config,
     m: &OutboxMessage,
@@ -321,13 +387,13 @@ pub fn absolute(config: &Config, relative: &str) -> String {
 }
 
 /// The comment on the thread's page without JavaScript:
-/// `{public_url}t?site=…&page=…&lang=…#c{id}`.
+/// `{public_url}t?site=…&page=…&lang=…#causerie-c{id}`.
 fn thread_url(config: &Config, thread: &Thread, lang: Lang, comment_id: i64) -> String {
     let enc: String = url::form_urlencoded::byte_serialize(thread.page.as_bytes()).collect();
     absolute(
         config,
         &format!(
-            "t?site={}&page={enc}&lang={}#c{comment_id}",
+            "t?site={}&page={enc}&lang={}#causerie-c{comment_id}",
             thread.site,
             lang.code()
         ),

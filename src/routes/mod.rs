@@ -12,6 +12,8 @@ pub mod health;
 pub mod html;
 pub mod index;
 pub mod metrics;
+pub mod my_data;
+pub mod report_page;
 pub mod slashes;
 pub mod thread_page;
 pub mod unsubscribe;

@@ -44,11 +44,15 @@ pub struct CommentView {
     pub depth: usize,
     pub moderator: bool,
     pub reply_href: String,
+    pub report_href: String,
+    /// Its author erased their data: a placeholder for the replies under it.
+    pub erased: bool,
 }
 
 pub struct ThreadView {
     pub lang: Lang,
     pub words: &'static Words,
+    pub rights: &'static crate::i18n::RightsWords,
     /// The thread's site, sent back by the form.
     pub site: String,
     pub page: String,
@@ -71,6 +75,13 @@ pub struct ThreadView {
     pub website: FieldView,
     pub body: FieldView,
     pub notify_replies: bool,
+}
+
+impl ThreadView {
+    /// The comments shown, placeholders aside.
+    pub fn count(&self) -> usize {
+        self.comments.iter().filter(|c| !c.erased).count()
+    }
 }
 
 #[derive(Template)]
@@ -120,10 +131,17 @@ pub async fn load_view(
     let (thread, rows) = state
         .db(move |conn, _| -> Result<_, ApiError> {
             let thread = queries::threads::find_by_page(conn, &site_id, &key)?;
-            let rows = match &thread {
+            let mut rows = match &thread {
                 Some(t) => queries::comments::list_approved(conn, t.id, 0, NOJS_MAX_COMMENTS)?,
                 None => Vec::new(),
             };
+            if let Some(t) = &thread {
+                let upto = rows.last().map(|c| c.id);
+                for (id, _) in queries::comments::placeholders(conn, t.id, 0, upto)? {
+                    rows.extend(queries::comments::find(conn, id)?);
+                }
+                rows.sort_by_key(|c| c.id);
+            }
             Ok((thread, rows))
         })
         .await?;
@@ -144,17 +162,25 @@ pub async fn load_view(
                 depth: depth.min(8),
                 moderator: c.moderator,
                 reply_href: format!("{base}&reply={}#causerie-form", c.id),
+                report_href: format!(
+                    "/t/report?site={}&comment={}&lang={}",
+                    site.id,
+                    c.id,
+                    lang.code()
+                ),
+                erased: c.erased_at.is_some(),
             }
         })
         .collect();
     let reply_to = reply_to.filter(|id| {
         // Only offer to reply to a comment of this thread that is shown.
         let shown: &Vec<CommentView> = &comments;
-        shown.iter().any(|c| c.id == *id)
+        shown.iter().any(|c| c.id == *id && !c.erased)
     });
     Ok(ThreadView {
         lang,
         words: Words::of(lang),
+        rights: crate::i18n::RightsWords::of(lang),
         site: site.id.to_string(),
         page: page.as_str().to_owned(),
         form_title: thread
@@ -323,7 +349,7 @@ pub async fn post(
                 Ok(posted) => {
                     let base = thread_href(site.id.as_str(), page.as_str(), lang);
                     let target = if posted.status == Status::Approved {
-                        format!("{base}&posted={id}#c{id}", id = posted.comment.id)
+                        format!("{base}&posted={id}#causerie-c{id}", id = posted.comment.id)
                     } else {
                         format!("{base}&pending=1#causerie")
                     };
@@ -433,6 +459,8 @@ mod tests {
             created_at: 0,
             edited_at: None,
             page_title: None,
+            erased_at: None,
+            status_at: None,
         }
     }
 

@@ -21,6 +21,7 @@ mod notify;
 mod openapi;
 mod outage;
 mod privacy;
+mod rights;
 mod sites;
 mod titles;
 mod writer;

@@ -609,7 +609,7 @@ async fn nojs_reply_link_offers_a_reply_form_and_nests_the_reply() {
 
     let thread = get_page(&app, "/t?page=/a", None).await;
     let doc = thread.doc();
-    let reply_href = attr_of(&doc, &format!("#c{top_id} .cz-reply a"), "href").unwrap();
+    let reply_href = attr_of(&doc, &format!("#causerie-c{top_id} a.cz-reply"), "href").unwrap();
     assert!(
         reply_href.contains(&format!("reply={top_id}")),
         "{reply_href}"
@@ -638,7 +638,10 @@ async fn nojs_reply_link_offers_a_reply_form_and_nests_the_reply() {
     let doc = page.doc();
     let items: Vec<_> = doc.select(&sel("li.cz-comment")).collect();
     assert_eq!(items.len(), 2);
-    assert_eq!(items[0].value().id(), Some(format!("c{top_id}").as_str()));
+    assert_eq!(
+        items[0].value().id(),
+        Some(format!("causerie-c{top_id}").as_str())
+    );
     let reply_classes: Vec<&str> = items[1].value().classes().collect();
     assert!(reply_classes.contains(&"cz-depth-1"), "{reply_classes:?}");
     assert!(items[1].text().collect::<String>().contains("Je réponds."));

@@ -272,7 +272,7 @@ async fn a_held_reply_is_notified_once_a_moderator_approves_it_not_before() {
     assert!(text.contains("Je ne suis pas d’accord."), "{text}");
     assert!(
         text.contains(&format!(
-            "t?site=default&page=%2Fblog%2Fcloud&lang=en#c{reply_id}"
+            "t?site=default&page=%2Fblog%2Fcloud&lang=en#causerie-c{reply_id}"
         )),
         "{text}"
     );
@@ -342,7 +342,9 @@ async fn a_reply_approved_by_one_click_link_is_notified() {
         .filter(|m| m.rcpt_to == ["alice@example.org"])
         .collect();
     assert_eq!(to_alice.len(), 1);
-    assert!(to_alice[0].text().contains(&format!("#c{reply_id}")));
+    assert!(to_alice[0]
+        .text()
+        .contains(&format!("#causerie-c{reply_id}")));
 }
 
 #[actix_web::test]

@@ -209,6 +209,8 @@ async fn the_document_lists_exactly_the_routes_the_api_serves() {
             "GET /api/v1/counts",
             "GET /api/v1/openapi.json",
             "POST /api/v1/comments",
+            "POST /api/v1/comments/{id}/report",
+            "POST /api/v1/my-data",
             "PUT /api/v1/comments/{id}",
         ]
     );

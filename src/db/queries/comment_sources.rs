@@ -48,3 +48,9 @@ pub fn of_comment(conn: &mut DbConn, id: i64) -> QueryResult<Vec<(String, String
         .select((comment_sources::format, comment_sources::source_id))
         .load(conn)
 }
+
+/// Forgets where comments `ids` came from (their erasure).
+pub fn forget(conn: &mut DbConn, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(comment_sources::table.filter(comment_sources::comment_id.eq_any(ids)))
+        .execute(conn)
+}

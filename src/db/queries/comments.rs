@@ -127,7 +127,10 @@ pub fn update_body(
 /// the thread has none yet: held, it named nothing publicly.
 pub fn set_status(conn: &mut DbConn, id: i64, status: Status) -> QueryResult<usize> {
     let n = diesel::update(comments::table.find(id))
-        .set(comments::status.eq(status))
+        .set((
+            comments::status.eq(status),
+            comments::status_at.eq(Some(crate::db::now())),
+        ))
         .execute(conn)?;
     if n > 0 && status == Status::Approved {
         let found: Option<(i64, Option<String>)> = comments::table
@@ -142,6 +145,17 @@ pub fn set_status(conn: &mut DbConn, id: i64, status: Status) -> QueryResult<usi
     Ok(n)
 }
 
+/// Says why comment `id` waits.
+pub fn set_hold_reason(
+    conn: &mut DbConn,
+    id: i64,
+    reason: &crate::domain::HoldReason,
+) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set(comments::hold_reason.eq(Some(reason)))
+        .execute(conn)
+}
+
 /// Forgets the truncated IP of comments older than `before`; returns how many.
 pub fn purge_ips(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     diesel::update(
@@ -151,4 +165,115 @@ pub fn purge_ips(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     )
     .set(comments::ip.eq(None::<String>))
     .execute(conn)
+}
+
+/// Erased comments of a thread after `after_id` (up to `upto`, if given) under which
+/// an approved reply hangs: the placeholders of the public list, as (id, parent).
+pub fn placeholders(
+    conn: &mut DbConn,
+    thread_id: i64,
+    after_id: i64,
+    upto: Option<i64>,
+) -> QueryResult<Vec<(i64, Option<i64>)>> {
+    let mut q = comments::table
+        .filter(comments::thread_id.eq(thread_id))
+        .filter(comments::erased_at.is_not_null())
+        .filter(comments::id.gt(after_id))
+        .order(comments::id.asc())
+        .select((comments::id, comments::parent_id))
+        .into_boxed();
+    if let Some(upto) = upto {
+        q = q.filter(comments::id.le(upto));
+    }
+    let erased: Vec<(i64, Option<i64>)> = q.load(conn)?;
+    if erased.is_empty() {
+        return Ok(erased);
+    }
+    let ids: Vec<i64> = erased.iter().map(|(id, _)| *id).collect();
+    let answered: Vec<Option<i64>> = comments::table
+        .filter(comments::parent_id.eq_any(ids))
+        .filter(comments::status.eq(Status::Approved))
+        .select(comments::parent_id)
+        .distinct()
+        .load(conn)?;
+    Ok(erased
+        .into_iter()
+        .filter(|(id, _)| answered.contains(&Some(*id)))
+        .collect())
+}
+
+/// Every comment of `email` (normalized) on `site`, but erased ones, oldest first,
+/// with its thread's page and public title.
+pub fn of_author(
+    conn: &mut DbConn,
+    site: &str,
+    email: &str,
+) -> QueryResult<Vec<(Comment, String, String)>> {
+    comments::table
+        .inner_join(threads::table)
+        .filter(threads::site.eq(site))
+        .filter(comments::email.eq(email))
+        .filter(comments::erased_at.is_null())
+        .order(comments::id.asc())
+        .select((Comment::as_select(), threads::page, threads::title))
+        .load(conn)
+}
+
+/// Whether `email` (normalized) has a comment on `site` that is not erased.
+pub fn author_has_comments(conn: &mut DbConn, site: &str, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        comments::table
+            .inner_join(threads::table)
+            .filter(threads::site.eq(site))
+            .filter(comments::email.eq(email))
+            .filter(comments::erased_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Whether any comment replies to comment `id`.
+pub fn has_replies(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        comments::table.filter(comments::parent_id.eq(id)),
+    ))
+    .get_result(conn)
+}
+
+/// Empties comment `id` of everything about its author and of its text, and takes it
+/// out of every public view: what stays is its place in the thread, for its replies.
+pub fn blank(conn: &mut DbConn, id: i64, now: i64) -> QueryResult<usize> {
+    diesel::update(comments::table.find(id))
+        .set((
+            comments::author.eq(""),
+            comments::email.eq(""),
+            comments::website.eq(None::<String>),
+            comments::body_raw.eq(""),
+            comments::body_html.eq(""),
+            comments::status.eq(Status::Deleted),
+            comments::hold_reason.eq(None::<crate::domain::HoldReason>),
+            comments::notify_replies.eq(false),
+            comments::ip.eq(None::<String>),
+            comments::edit_token_hash.eq(None::<String>),
+            comments::page_title.eq(None::<String>),
+            comments::erased_at.eq(Some(now)),
+            comments::status_at.eq(Some(now)),
+        ))
+        .execute(conn)
+}
+
+/// Spam and deleted comments whose status is older than `before`, by id descending
+/// (replies before the comments they answer), at most `limit`.
+pub fn expired_removed(conn: &mut DbConn, before: i64, limit: i64) -> QueryResult<Vec<i64>> {
+    comments::table
+        .filter(comments::status.eq_any([Status::Spam, Status::Deleted]))
+        .filter(comments::erased_at.is_null())
+        .filter(
+            comments::status_at.lt(before).or(comments::status_at
+                .is_null()
+                .and(comments::created_at.lt(before))),
+        )
+        .order(comments::id.desc())
+        .limit(limit)
+        .select(comments::id)
+        .load(conn)
 }

@@ -5,7 +5,8 @@
 use diesel::prelude::*;
 
 use crate::db::models::{Comment, Thread};
-use crate::db::schema::{comments, threads, unsubscribed};
+use crate::db::queries::reports::Report;
+use crate::db::schema::{comments, reports, threads, unsubscribed};
 use crate::db::transfer::UnsubscribedRow;
 use crate::db::DbConn;
 
@@ -103,6 +104,33 @@ pub fn unsubscribed_after(
                         .filter(threads::site.eq(site.to_owned()))
                         .select(threads::id.nullable()),
                 )),
+        );
+    }
+    q.load(conn)
+}
+
+/// Reports with an id above `after`, of the comments of `site` or of every site, by
+/// id.
+pub fn reports_after(
+    conn: &mut DbConn,
+    site: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Report>> {
+    let mut q = reports::table
+        .filter(reports::id.gt(after))
+        .order(reports::id.asc())
+        .limit(limit)
+        .select(Report::as_select())
+        .into_boxed();
+    if let Some(site) = site {
+        q = q.filter(
+            reports::comment_id.eq_any(
+                comments::table
+                    .inner_join(threads::table)
+                    .filter(threads::site.eq(site.to_owned()))
+                    .select(comments::id),
+            ),
         );
     }
     q.load(conn)

@@ -107,12 +107,35 @@ pub enum OutboxKind {
     Moderator,
     /// A commenter, of a reply to their comment.
     Reply,
+    /// A commenter, the link to their data (`/my-data`).
+    MyData,
+    /// The moderators, of a reported comment.
+    Reported,
+    /// A reporter, of the decision taken on what they reported.
+    Decision,
+    /// A commenter, of the removal of their reported comment, with the reasons.
+    Removal,
 }
 
 text_enum!(OutboxKind {
     Moderator => "moderator",
     Reply => "reply",
+    MyData => "my_data",
+    Reported => "reported",
+    Decision => "report_decision",
+    Removal => "removal_reasons",
 });
+
+impl OutboxKind {
+    pub const ALL: [OutboxKind; 6] = [
+        OutboxKind::Moderator,
+        OutboxKind::Reply,
+        OutboxKind::MyData,
+        OutboxKind::Reported,
+        OutboxKind::Decision,
+        OutboxKind::Removal,
+    ];
+}
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
@@ -183,6 +206,44 @@ pub fn insert_draft(
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// A message written at once (its text is known in the unit of work that decides
+/// it), queued for the worker to send.
+pub fn insert_queued(
+    conn: &mut DbConn,
+    kind: OutboxKind,
+    comment_id: Option<i64>,
+    recipient: &str,
+    m: &Filling<'_>,
+    now: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::kind.eq(kind),
+            outbox::comment_id.eq(comment_id),
+            outbox::recipient.eq(recipient),
+            outbox::subject.eq(m.subject),
+            outbox::body_text.eq(m.body_text),
+            outbox::body_html.eq(m.body_html),
+            outbox::list_unsubscribe.eq(m.list_unsubscribe),
+            outbox::message_id.eq(m.message_id),
+            outbox::status.eq(OutboxStatus::Queued),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Removes every message to `recipient`, or about one of `comment_ids`, whatever
+/// its state: an erasure (the messages hold the address, the name or the text).
+pub fn forget(conn: &mut DbConn, recipient: &str, comment_ids: &[i64]) -> QueryResult<usize> {
+    let to = diesel::delete(outbox::table.filter(outbox::recipient.eq(recipient))).execute(conn)?;
+    let about = diesel::delete(outbox::table.filter(outbox::comment_id.eq_any(comment_ids)))
+        .execute(conn)?;
+    Ok(to + about)
 }
 
 /// A draft's text, written by the worker that holds its claim (`ticket`).

@@ -17,6 +17,7 @@ mod login;
 mod move_page;
 mod outbox;
 mod queue;
+mod rights;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -62,6 +63,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/comments/{id}/reply", web::post().to(queue::reply))
             .route("/act/{token}", web::get().to(links::confirm))
             .route("/act/{token}", web::post().to(links::act))
+            .route("/reports", web::get().to(rights::reports))
+            .route("/reports/dismiss", web::post().to(rights::dismiss))
+            .route("/data", web::get().to(rights::data))
+            .route("/data/download", web::get().to(rights::download))
+            .route("/data/erase", web::post().to(rights::erase))
             .route("/outbox", web::get().to(outbox::page))
             .route("/outbox/retry", web::post().to(outbox::retry)),
     );

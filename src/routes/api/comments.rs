@@ -33,12 +33,35 @@ pub struct ThreadPage {
     open: bool,
     /// Approved comments in the whole thread.
     count: i64,
-    comments: Vec<PublicComment>,
+    /// Oldest first; among them, where a comment's author erased their data and
+    /// replies hang under it, its placeholder.
+    comments: Vec<Listed>,
     /// Whether more comments follow this page of them.
     more: bool,
     /// Pass as `cursor` to get the next page; `null` on the last.
     #[schema(required = true)]
     cursor: Option<String>,
+}
+
+/// An entry of a thread's list: a comment, or the placeholder of an erased one that
+/// replies answer.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Listed {
+    Comment(PublicComment),
+    Erased(Placeholder),
+}
+
+/// Where a comment was whose author erased their data: its replies hang under it.
+/// Not counted in `count`.
+#[derive(Serialize, ToSchema)]
+pub struct Placeholder {
+    #[schema(minimum = 1)]
+    id: i64,
+    #[schema(required = true, minimum = 1)]
+    parent: Option<i64>,
+    /// Always `true`.
+    deleted: bool,
 }
 
 /// The query of `GET /api/v1/comments`.
@@ -188,6 +211,13 @@ fn read_thread(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let count = queries::comments::count_approved(conn, thread.id)?;
+    // Those of this page's range of ids; on the last page, every later one.
+    let upto = if more {
+        rows.last().map(|c| c.id)
+    } else {
+        None
+    };
+    let placeholders = queries::comments::placeholders(conn, thread.id, after, upto)?;
     let rules = &st.config.sites.of_thread(&thread.site).settings;
     let open = service::thread_open(&thread, rules, now());
     // An open thread that closes by itself changes at that time without a write.
@@ -206,16 +236,38 @@ fn read_thread(
         } else {
             None
         },
-        comments: rows
-            .iter()
-            .map(|c| PublicComment::new(c, &st.secret, &st.config.server.public_url))
-            .collect(),
+        comments: listed(&rows, placeholders, st),
         more,
     };
     Ok(Rendered::new(
         serde_json::to_vec(&body).map_err(ApiError::internal)?,
         valid_until,
     ))
+}
+
+/// The page's comments and placeholders, by id.
+fn listed(
+    rows: &[crate::db::models::Comment],
+    placeholders: Vec<(i64, Option<i64>)>,
+    st: &AppState,
+) -> Vec<Listed> {
+    let mut out: Vec<(i64, Listed)> = rows
+        .iter()
+        .map(|c| {
+            let public = PublicComment::new(c, &st.secret, &st.config.server.public_url);
+            (c.id, Listed::Comment(public))
+        })
+        .collect();
+    out.extend(placeholders.into_iter().map(|(id, parent)| {
+        let p = Placeholder {
+            id,
+            parent,
+            deleted: true,
+        };
+        (id, Listed::Erased(p))
+    }));
+    out.sort_by_key(|(id, _)| *id);
+    out.into_iter().map(|(_, l)| l).collect()
 }
 
 /// A comment as posted: `approved` (published) or `pending` (held for moderation).

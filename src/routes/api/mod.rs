@@ -10,6 +10,7 @@ pub mod comments;
 pub mod config;
 pub mod counts;
 pub mod openapi;
+pub mod rights;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{HttpServiceFactory, ServiceRequest, ServiceResponse};
@@ -44,6 +45,8 @@ pub fn scope() -> impl HttpServiceFactory + OpenApiFactory + 'static {
         .service(comments::create)
         .service(comments::edit)
         .service(comments::delete)
+        .service(rights::report)
+        .service(rights::my_data)
         .service(counts::counts)
         .service(config::config)
         .service(openapi::openapi_json)

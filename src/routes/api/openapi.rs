@@ -15,12 +15,13 @@ use utoipa_actix_web::AppExt;
 #[openapi(
     info(
         title = "Causerie",
-        description = "The public API of a Causerie comment server: threads of comments by page, posting, an author's edit and removal, counts per page, and what the embed needs. Errors are `{\"error\", \"message\", \"fields\"}` (schema `Error`).",
+        description = "The public API of a Causerie comment server: threads of comments by page, posting, an author's edit and removal, counts per page, reports, readers' requests for their data, and what the embed needs. Errors are `{\"error\", \"message\", \"fields\"}` (schema `Error`).",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
     tags(
         (name = "comments", description = "Threads and their comments."),
         (name = "embed", description = "What the embed needs to build its form."),
+        (name = "readers", description = "Readers' rights over their data."),
         (name = "meta", description = "This description."),
     ),
     modifiers(&EditToken),

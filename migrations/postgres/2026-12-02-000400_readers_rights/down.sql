@@ -1,0 +1,7 @@
+DELETE FROM outbox WHERE kind NOT IN ('moderator', 'reply');
+ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('moderator', 'reply'));
+DROP TABLE data_requests;
+DROP TABLE reports;
+ALTER TABLE comments DROP COLUMN status_at;
+ALTER TABLE comments DROP COLUMN erased_at;

@@ -1,0 +1,50 @@
+-- Readers' rights and reports (SPEC section 14). Columns are added and tables
+-- created; no row is rewritten.
+--
+-- `erased_at`: the author erased their data (`/my-data`). The row stays only while
+-- replies hang under it, with no name, email, address or text: the public sees a
+-- placeholder there. `status_at`: when the status last changed, from which spam
+-- and deleted comments are kept `spam_retention_days` (NULL, for rows written
+-- before: their `created_at`).
+ALTER TABLE comments ADD COLUMN erased_at BIGINT;
+ALTER TABLE comments ADD COLUMN status_at BIGINT;
+
+-- A reader's report of a published comment. Counted once per address block while
+-- open (the partial unique index); resolved by a moderator's decision. `email`: the
+-- reporter's, to tell them the decision, forgotten once told.
+CREATE TABLE reports (
+    id BIGSERIAL PRIMARY KEY,
+    comment_id BIGINT NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+    block TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT,
+    email TEXT,
+    created_at BIGINT NOT NULL,
+    resolved_at BIGINT,
+    resolution TEXT
+);
+CREATE UNIQUE INDEX reports_open_once_per_block ON reports (comment_id, block) WHERE resolved_at IS NULL;
+CREATE INDEX reports_by_block ON reports (block, created_at);
+
+-- Requests for one's data (`POST /api/v1/my-data`), one row for each, whether or not
+-- the address commented (the same work either way). `email_key`: an HMAC of the
+-- address, for its rate limit; `email`: the address itself, only when it commented
+-- on the site (the link's owner). The link is `id` signed; `used_at` once erased.
+CREATE TABLE data_requests (
+    id BIGSERIAL PRIMARY KEY,
+    site TEXT NOT NULL,
+    email_key TEXT NOT NULL,
+    block TEXT NOT NULL,
+    email TEXT,
+    created_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+CREATE INDEX data_requests_by_key ON data_requests (email_key, created_at);
+CREATE INDEX data_requests_by_block ON data_requests (block, created_at);
+
+-- The outbox carries the readers' rights emails too: the data link (`my_data`), the
+-- moderators' report alert (`reported`), a reporter's decision (`report_decision`)
+-- and a removed comment's reasons (`removal_reasons`).
+ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check
+    CHECK (kind IN ('moderator', 'reply', 'my_data', 'reported', 'report_decision', 'removal_reasons'));

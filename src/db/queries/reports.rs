@@ -1,0 +1,171 @@
+//! Readers' reports of published comments (SPEC section 14).
+
+use diesel::prelude::*;
+
+use crate::db::schema::{comments, reports, threads};
+use crate::db::DbConn;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reports)]
+pub struct Report {
+    pub id: i64,
+    pub comment_id: i64,
+    /// The reporter's address block (`192.0.2.0/24`), `''` when unknown.
+    pub block: String,
+    pub reason: String,
+    pub detail: Option<String>,
+    /// The reporter's address, to tell them the decision; `None` once told.
+    pub email: Option<String>,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+    /// `kept`, `removed` or `dismissed`.
+    pub resolution: Option<String>,
+}
+
+/// Records a report unless this block already has an open one on the comment;
+/// returns whether it was recorded.
+pub fn insert_once(
+    conn: &mut DbConn,
+    comment_id: i64,
+    block: &str,
+    reason: &str,
+    detail: Option<&str>,
+    email: Option<&str>,
+    now: i64,
+) -> QueryResult<bool> {
+    let values = (
+        reports::comment_id.eq(comment_id),
+        reports::block.eq(block),
+        reports::reason.eq(reason),
+        reports::detail.eq(detail),
+        reports::email.eq(email),
+        reports::created_at.eq(now),
+    );
+    // The partial unique index (one open report per block and comment) decides.
+    let n = crate::per_backend!(conn, |c| diesel::insert_into(reports::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(n == 1)
+}
+
+/// Reports written from `block` since `since` (its rate limit).
+pub fn count_from_block(conn: &mut DbConn, block: &str, since: i64) -> QueryResult<i64> {
+    reports::table
+        .filter(reports::block.eq(block))
+        .filter(reports::created_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
+/// The open reports of a comment, oldest first.
+pub fn open_of(conn: &mut DbConn, comment_id: i64) -> QueryResult<Vec<Report>> {
+    reports::table
+        .filter(reports::comment_id.eq(comment_id))
+        .filter(reports::resolved_at.is_null())
+        .order(reports::id.asc())
+        .select(Report::as_select())
+        .load(conn)
+}
+
+/// Every report of a comment, open or resolved (the statement of reasons).
+pub fn all_of(conn: &mut DbConn, comment_id: i64) -> QueryResult<Vec<Report>> {
+    reports::table
+        .filter(reports::comment_id.eq(comment_id))
+        .order(reports::id.asc())
+        .select(Report::as_select())
+        .load(conn)
+}
+
+/// Resolves the open reports of a comment; the reporters' addresses are forgotten
+/// (the caller has written to them first).
+pub fn resolve(
+    conn: &mut DbConn,
+    comment_id: i64,
+    resolution: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        reports::table
+            .filter(reports::comment_id.eq(comment_id))
+            .filter(reports::resolved_at.is_null()),
+    )
+    .set((
+        reports::resolved_at.eq(Some(now)),
+        reports::resolution.eq(Some(resolution)),
+        reports::email.eq(None::<String>),
+    ))
+    .execute(conn)
+}
+
+/// Comments with open reports, on the sites of `sites` (`None`: every site), most
+/// reported first, then oldest report first; with their open reports.
+pub fn reported_comments(
+    conn: &mut DbConn,
+    sites: Option<&[String]>,
+    limit: i64,
+) -> QueryResult<Vec<(i64, Vec<Report>)>> {
+    let mut q = reports::table
+        .inner_join(comments::table.inner_join(threads::table))
+        .filter(reports::resolved_at.is_null())
+        .select(Report::as_select())
+        .order(reports::id.asc())
+        .into_boxed();
+    if let Some(sites) = sites {
+        q = q.filter(threads::site.eq_any(sites.to_vec()));
+    }
+    let rows: Vec<Report> = q.load(conn)?;
+    let mut by_comment: Vec<(i64, Vec<Report>)> = Vec::new();
+    for r in rows {
+        match by_comment.iter_mut().find(|(id, _)| *id == r.comment_id) {
+            Some((_, list)) => list.push(r),
+            None => by_comment.push((r.comment_id, vec![r])),
+        }
+    }
+    by_comment.sort_by_key(|(_, list)| std::cmp::Reverse(list.len()));
+    by_comment.truncate(limit as usize);
+    Ok(by_comment)
+}
+
+/// Comments with open reports on the sites of `sites` (the queue's count).
+pub fn count_reported(conn: &mut DbConn, sites: Option<&[String]>) -> QueryResult<i64> {
+    let mut q = reports::table
+        .inner_join(comments::table.inner_join(threads::table))
+        .filter(reports::resolved_at.is_null())
+        .select(reports::comment_id)
+        .distinct()
+        .into_boxed();
+    if let Some(sites) = sites {
+        q = q.filter(threads::site.eq_any(sites.to_vec()));
+    }
+    Ok(q.load::<i64>(conn)?.len() as i64)
+}
+
+/// Forgets the reporters' address blocks of resolved reports older than `before`.
+pub fn purge_blocks(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
+    diesel::update(
+        reports::table
+            .filter(reports::created_at.lt(before))
+            .filter(reports::resolved_at.is_not_null())
+            .filter(reports::block.ne("")),
+    )
+    .set(reports::block.eq(""))
+    .execute(conn)
+}
+
+/// Forgets a reporter's address on every report (their erasure).
+pub fn forget_reporter(conn: &mut DbConn, email: &str) -> QueryResult<usize> {
+    diesel::update(reports::table.filter(reports::email.eq(email)))
+        .set(reports::email.eq(None::<String>))
+        .execute(conn)
+}
+
+/// Every report after `after_id`, by id (export and migrate-data).
+pub fn after(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<Vec<Report>> {
+    reports::table
+        .filter(reports::id.gt(after_id))
+        .order(reports::id.asc())
+        .limit(limit)
+        .select(Report::as_select())
+        .load(conn)
+}
