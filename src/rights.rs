@@ -15,7 +15,7 @@ use crate::abuse::Limited;
 use crate::config::{Config, Site};
 use crate::crypto::Secret;
 use crate::db::queries::outbox::OutboxKind;
-use crate::db::queries::{admin, comment_sources, comments, data_requests};
+use crate::db::queries::{action_links, admin, comment_sources, comments, data_requests, reports};
 use crate::db::schema;
 use crate::db::{DbConn, Tx};
 use crate::domain::{AuthorEmail, Status};
@@ -271,6 +271,9 @@ pub fn erase(tx: &mut Tx<'_>, site: &str, email: &str, now: i64) -> diesel::Quer
     for id in ids {
         if comments::has_replies(tx, id)? {
             comments::blank(tx, id, now)?;
+            action_links::retire_for_comment(tx, id, now)?;
+            // Nothing is left to judge.
+            reports::resolve(tx, id, "erased", now)?;
             emptied.push(id);
             done.emptied += 1;
         } else {
@@ -335,6 +338,8 @@ pub fn purge_removed(
             .execute(tx)?;
         if comments::has_replies(tx, id)? {
             comments::blank(tx, id, now)?;
+            action_links::retire_for_comment(tx, id, now)?;
+            reports::resolve(tx, id, "erased", now)?;
             comment_sources::forget(tx, &[id])?;
         } else {
             admin::delete_forever(tx, id)?;

@@ -27,7 +27,9 @@ pub enum AdminError {
 
 /// Comment `id`, locked, if it exists on one of the sites of `scope`.
 fn find_in_scope(tx: &mut Tx<'_>, scope: &SiteScope, id: i64) -> Result<Comment, AdminError> {
-    let comment = comments::find_for_update(tx, id)?.ok_or(AdminError::NotFound)?;
+    let comment = comments::find_for_update(tx, id)?
+        .filter(|c| c.erased_at.is_none())
+        .ok_or(AdminError::NotFound)?;
     if let SiteScope::Only(_) = scope {
         let site = threads::find(tx, comment.thread_id)?.map(|t| t.site);
         if !site.is_some_and(|s| scope.allows(&s)) {

@@ -37,7 +37,8 @@ pub fn inspect_link(conn: &mut DbConn, token: &str, now: i64) -> QueryResult<Lin
     if now > link.expires_at {
         return Ok(LinkState::Expired);
     }
-    let Some(comment) = comments::find(conn, link.comment_id)? else {
+    let Some(comment) = comments::find(conn, link.comment_id)?.filter(|c| c.erased_at.is_none())
+    else {
         return Ok(LinkState::Unknown);
     };
     Ok(LinkState::Valid {

@@ -671,3 +671,89 @@ async fn the_thread_page_reports_a_comment_and_keeps_the_permalinks() {
     assert!(r.text().await.unwrap().contains("Thank you"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM reports"), 1);
 }
+
+#[actix_web::test]
+async fn requests_and_reports_are_rate_limited_per_address_and_per_network() {
+    let sink = SmtpSink::start().await;
+    let app = app(&sink).await;
+    for _ in 0..3 {
+        assert_eq!(ask_data(&app, "camille@example.org").await.0, 202);
+    }
+    let r = app
+        .client
+        .post(app.url("/api/v1/my-data"))
+        .json(&json!({"email": "CAMILLE@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "a fourth request for one address in a day");
+    assert!(r.headers().contains_key("retry-after"));
+    for n in 0..7 {
+        assert_eq!(ask_data(&app, &format!("n{n}@example.org")).await.0, 202);
+    }
+    assert_eq!(
+        ask_data(&app, "eleventh@example.org").await.0,
+        429,
+        "ten an hour from one network"
+    );
+
+    let mut ids = Vec::new();
+    for n in 0..21 {
+        let c = app
+            .create(&comment("/r", &format!("A{n}"), &format!("texte {n}")))
+            .await;
+        ids.push(c["comment"]["id"].as_i64().unwrap());
+    }
+    for id in &ids[..20] {
+        assert_eq!(
+            report(&app, *id, "203.0.113.5", json!({"reason": "spam"}))
+                .await
+                .status(),
+            202
+        );
+    }
+    let r = report(&app, ids[20], "203.0.113.6", json!({"reason": "spam"})).await;
+    assert_eq!(r.status(), 429, "twenty an hour from one network");
+    assert_eq!(
+        report(&app, ids[20], "198.51.100.6", json!({"reason": "spam"}))
+            .await
+            .status(),
+        202
+    );
+}
+
+#[actix_web::test]
+async fn an_erased_comment_leaves_the_queue_and_its_reports() {
+    let sink = SmtpSink::start().await;
+    let app = app(&sink).await;
+    let first = app
+        .create(&comment("/a", "Camille", "Signalé puis effacé"))
+        .await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut reply = comment("/a", "Ana", "Réponse");
+    reply["parent"] = json!(first);
+    app.create(&reply).await;
+    report(&app, first, "203.0.113.7", json!({"reason": "abuse"})).await;
+    let m = log_in(&app).await;
+    ask_data(&app, "camille@example.org").await;
+    let token = data_link(&app, &sink, "camille@example.org").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/my-data/{token}")))
+        .form(&[("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, reported) = m.page("/admin/reports?lang=en").await;
+    assert!(
+        !reported.contains(&format!("id=\"c{first}\"")),
+        "{reported}"
+    );
+    let (_, deleted) = m.page("/admin?status=deleted&lang=en").await;
+    assert!(!deleted.contains(&format!("id=\"c{first}\"")));
+    // Nothing a moderator can do brings it back.
+    assert_eq!(m.act("restore", first).await.status(), 404);
+    assert_eq!(app.list("/a").await["count"], 1);
+}

@@ -29,7 +29,11 @@ diesel::define_sql_function! {
 }
 
 fn filtered<'a>(filter: &'a QueueFilter, with_status: bool) -> Boxed<'a> {
-    let mut q = comments::table.into_boxed();
+    // An erased comment is nobody's any more: only its place in the thread is left,
+    // and nothing to moderate.
+    let mut q = comments::table
+        .filter(comments::erased_at.is_null())
+        .into_boxed();
     if with_status {
         if let Some(status) = filter.status {
             q = q.filter(comments::status.eq(status));

@@ -18,7 +18,7 @@ pub struct Report {
     pub email: Option<String>,
     pub created_at: i64,
     pub resolved_at: Option<i64>,
-    /// `kept`, `removed` or `dismissed`.
+    /// `kept` (dismissed, or approved again), `removed` or `erased` (by its author).
     pub resolution: Option<String>,
 }
 
