@@ -432,6 +432,22 @@ pub struct Site {
     pub settings: SiteSettings,
 }
 
+impl Site {
+    /// How readers know the site: its `name`, or, when it has none of its own (the
+    /// one site of an instance without `[[sites]]`, or a site named only by its
+    /// id), the host of its first origin.
+    pub fn display_name(&self) -> String {
+        if self.name != self.id.as_str() {
+            return self.name.clone();
+        }
+        self.origins
+            .first()
+            .and_then(|o| url::Url::parse(o).ok())
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| self.name.clone())
+    }
+}
+
 /// The sites of the instance, in the order of the file: never empty, ids and origins
 /// unique (checked at load).
 #[derive(Debug, Clone)]
@@ -1125,6 +1141,20 @@ mod tests {
 
     #[test]
     fn defaults_match_the_spec() {
+        let d = Config::from_settings(Settings::default()).unwrap();
+        assert_eq!(d.retention.removed, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(d.site_defaults.report_hold_threshold, 3);
+        let kept = Config::from_settings(Settings {
+            spam_retention_days: 0,
+            ..Settings::default()
+        })
+        .unwrap();
+        assert_eq!(kept.retention.removed, None, "0 keeps them for ever");
+        assert!(Config::from_settings(Settings {
+            report_hold_threshold: 0,
+            ..Settings::default()
+        })
+        .is_err());
         let c = Config::from_settings(Settings::default()).unwrap();
         assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.server.public_url.as_str(), "http://127.0.0.1:8080/");
@@ -1281,6 +1311,7 @@ mod tests {
             moderation = "all"
             lang = "en"
             close_after_days = 30
+            report_hold_threshold = 1
             "#,
         )
         .unwrap();
@@ -1293,8 +1324,16 @@ mod tests {
         assert_eq!(blog.settings.lang, Lang::Fr);
         assert_eq!(blog.settings.moderation, ModerationMode::None);
         assert_eq!(blog.settings.notify_to.len(), 1);
+        assert_eq!(blog.settings.report_hold_threshold, 3, "the default");
+        assert_eq!(blog.display_name(), "Le blog");
         let notes = c.sites.get("notes").unwrap();
         assert_eq!(notes.name, "notes");
+        assert_eq!(notes.settings.report_hold_threshold, 1);
+        assert_eq!(
+            notes.display_name(),
+            "notes.example.org",
+            "named by its host"
+        );
         assert_eq!(notes.settings.lang, Lang::En);
         assert_eq!(notes.settings.moderation, ModerationMode::All);
         assert_eq!(
@@ -1327,6 +1366,11 @@ mod tests {
         for (extra, site, words) in [
             ("colour = \"blue\"\n", "blog", "colour"),
             ("moderation = \"sometimes\"\n", "blog", "sometimes"),
+            (
+                "report_hold_threshold = 0\n",
+                "blog",
+                "report_hold_threshold",
+            ),
             ("notify_to = [\"not an address\"]\n", "blog", "notify_to"),
             (
                 "[[sites]]\nid = \"notes\"\norigins = [\"https://blog.example.fr\"]\n",

@@ -195,9 +195,9 @@ pub fn decided(
         told.push(to.to_owned());
         let notice = NoticeMail {
             lang,
-            subject: format!("{} {}", w.decision_subject, site.name),
+            subject: format!("{} {}", w.decision_subject, site.display_name()),
             paragraphs: vec![
-                format!("{} {quoted} ({}).", w.decision_intro, site.name),
+                format!("{} {quoted} ({}).", w.decision_intro, site.display_name()),
                 match decision {
                     Decision::Removed => w.decision_removed.to_owned(),
                     Decision::Kept => w.decision_kept.to_owned(),
@@ -233,9 +233,9 @@ pub fn decided(
         }
         let notice = NoticeMail {
             lang,
-            subject: format!("{} {}", w.removal_subject, site.name),
+            subject: format!("{} {}", w.removal_subject, site.display_name()),
             paragraphs: vec![
-                format!("{} {quoted} ({}).", w.removal_intro, site.name),
+                format!("{} {quoted} ({}).", w.removal_intro, site.display_name()),
                 format!("{}{}", w.removal_reasons, mail.colon.trim_end()),
             ],
             quote: None,

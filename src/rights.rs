@@ -109,9 +109,9 @@ fn link_mail(site: &Site, url: &str) -> NoticeMail {
     let w = RightsWords::of(lang);
     NoticeMail {
         lang,
-        subject: format!("{} {}", w.mail_subject, site.name),
+        subject: format!("{} {}", w.mail_subject, site.display_name()),
         paragraphs: vec![
-            format!("{} {}.", w.mail_intro, site.name),
+            format!("{} {}.", w.mail_intro, site.display_name()),
             w.mail_open.to_owned(),
         ],
         quote: None,

@@ -63,7 +63,7 @@ fn page(status: StatusCode, lang: Lang, site: &Site, state: DataState) -> HttpRe
         lang,
         w: RightsWords::of(lang),
         site: site.id.to_string(),
-        site_name: site.name.clone(),
+        site_name: site.display_name(),
         state,
     };
     private(render(Look::Reader, lang, status, &page))
