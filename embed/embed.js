@@ -6,7 +6,8 @@
 (() => {
   'use strict';
 
-  // Every sentence, in one table per language: adding a language is adding a key.
+  // Every sentence, in one table per language: adding a language is adding a key,
+  // here and in extra.js (the sentences of what it does).
   const STRINGS = {
     en: {
       title: 'Comments',
@@ -31,12 +32,15 @@
       sending: 'Sending…',
       reply: 'Reply',
       edit: 'Edit',
-      editLabel: 'Edit your comment',
-      save: 'Save',
-      cancel: 'Cancel',
       del: 'Delete',
-      confirmDelete: 'Delete this comment for good?',
-      confirmYes: 'Yes, delete',
+      link: 'Link',
+      linkTo: 'Link to {name}’s comment',
+      copied: 'Link copied.',
+      inBar: 'The link is in the address bar.',
+      report: 'Report',
+      reportOn: 'Report {name}’s comment',
+      gone: 'This comment was removed.',
+      myData: 'Your comments and your data',
       pending: 'Awaiting moderation',
       edited: 'edited',
       moderator: 'Moderator',
@@ -44,8 +48,6 @@
       justNow: 'just now',
       posted: 'Your comment is published.',
       held: 'Your comment is awaiting moderation; it will appear here once approved.',
-      updated: 'Your comment was updated.',
-      removed: 'Your comment was deleted.',
       canEdit: 'You can edit or delete it until {time}.',
       network:
         'The comment server could not be reached. Check your connection and try again: your text is kept.',
@@ -75,12 +77,15 @@
       sending: 'Envoi…',
       reply: 'Répondre',
       edit: 'Modifier',
-      editLabel: 'Modifier votre commentaire',
-      save: 'Enregistrer',
-      cancel: 'Annuler',
       del: 'Supprimer',
-      confirmDelete: 'Supprimer définitivement ce commentaire ?',
-      confirmYes: 'Oui, supprimer',
+      link: 'Lien',
+      linkTo: 'Lien vers le commentaire de {name}',
+      copied: 'Lien copié.',
+      inBar: 'Le lien est dans la barre d’adresse.',
+      report: 'Signaler',
+      reportOn: 'Signaler le commentaire de {name}',
+      gone: 'Ce commentaire a été retiré.',
+      myData: 'Vos commentaires et vos données',
       pending: 'En attente de modération',
       edited: 'modifié',
       moderator: 'Modérateur',
@@ -88,8 +93,6 @@
       justNow: 'à l’instant',
       posted: 'Votre commentaire est publié.',
       held: 'Votre commentaire est en attente de modération ; il apparaîtra ici une fois approuvé.',
-      updated: 'Votre commentaire a été modifié.',
-      removed: 'Votre commentaire a été supprimé.',
       canEdit: 'Vous pouvez le modifier ou le supprimer jusqu’à {time}.',
       network:
         'Le serveur de commentaires est injoignable. Vérifiez votre connexion et réessayez : votre texte est conservé.',
@@ -162,6 +165,10 @@
 
   const isWebUrl = (u) => typeof u === 'string' && /^https?:\/\//i.test(u);
 
+  // Editing, deleting and reporting are for few readers: their code is a second file,
+  // fetched the first time one of them is wanted, then kept (see Thread#later).
+  let extra = null;
+
   // ---- start ---------------------------------------------------------------
 
   function start() {
@@ -209,6 +216,8 @@
         onclick: () => this.fetchMore(),
       });
       this.respond = h('div', { class: 'respond' });
+      // The one live region: what happened after a post, an edit, a copied link.
+      this.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
       const section = h('section', { class: 'thread', 'aria-labelledby': 'causerie-heading' }, [
         this.heading,
         this.empty,
@@ -219,6 +228,8 @@
       root.replaceChildren(section);
       // Dates stay relative ("3 minutes ago") while the page stays open.
       setInterval(() => this.refreshDates(), 60000);
+      // A link to another comment followed on the same page.
+      addEventListener('hashchange', () => this.mark(true));
     }
 
     speak(tag) {
@@ -271,8 +282,17 @@
       this.buildForm();
       this.render();
       // A link to one comment (#causerie-c12) lands on it once it exists.
-      const target = location.hash && document.getElementById(location.hash.slice(1));
-      if (target && this.root.contains(target)) target.scrollIntoView();
+      this.mark(true);
+    }
+
+    // The comment the page's fragment names stands out (and, with `go`, is scrolled
+    // to): only among those loaded, as a reader following a link expects.
+    mark(go) {
+      for (const e of this.list.querySelectorAll('.causerie-is-target')) e.classList.remove('causerie-is-target');
+      const li = /^#causerie-c\d+$/.test(location.hash) && document.getElementById(location.hash.slice(1));
+      if (!li || !this.list.contains(li)) return;
+      li.firstChild.classList.add('causerie-is-target');
+      if (go) li.firstChild.scrollIntoView({ block: 'center' });
     }
 
     accept(data) {
@@ -322,6 +342,7 @@
       this.empty.textContent = t.none;
       this.empty.hidden = roots.length > 0;
       this.list.replaceChildren(...roots.map((n) => this.renderNode(n)));
+      this.mark();
       this.more.hidden = !this.cursor;
       this.more.textContent = t.more;
       this.placeForm();
@@ -344,7 +365,10 @@
 
     card(c) {
       const t = this.t;
+      // What is left of a comment its author erased, kept for the replies under it.
+      if (c.deleted) return h('article', { class: 'card is-gone' }, h('p', { class: 'main', text: t.gone }));
       const own = this.ownKey(c);
+      const name = { name: c.author };
       const author = isWebUrl(c.website)
         ? h('a', { class: 'author', href: c.website, rel: 'nofollow ugc noopener' }, c.author)
         : h('span', { class: 'author' }, c.author);
@@ -359,19 +383,56 @@
       const body = h('div', { class: 'body' });
       // Sanitized by the server (SPEC section 3): safe as HTML.
       body.innerHTML = c.body;
-      const button = (text, onclick, label) => h('button', { type: 'button', class: 'action', text, onclick, 'aria-label': label });
-      const edit = own && button(t.edit, () => this.startEdit(c, body, actions, edit));
-      const del = own && button(t.del, () => this.confirmDelete(c, actions, del));
+      const button = (text, onclick, label, more) =>
+        h('button', { type: 'button', class: 'action', text, onclick, 'aria-label': label, ...more });
+      const edit = own && button(t.edit, () => this.later('startEdit', c, body, actions, edit));
+      const del = own && button(t.del, () => this.later('confirmDelete', c, actions, del));
+      // A held comment has no address to share yet, and one's own is not reported.
+      const shown = !c.pending;
+      const report =
+        shown && !own && button(t.report, () => this.later('report', c, report, actions), fill(t.reportOn, name), { 'aria-expanded': 'false' });
       const actions = h('div', { class: 'actions' }, [
-        this.open && button(t.reply, (e) => this.startReply(c, e.currentTarget), fill(t.replyTo, { name: c.author })),
+        this.open && button(t.reply, (e) => this.startReply(c, e.currentTarget), fill(t.replyTo, name)),
         edit,
         del,
+        shown && button(t.link, (e) => this.copyLink(c, e.currentTarget), fill(t.linkTo, name)),
+        report,
       ]);
       const cls = 'card' + (c.pending ? ' is-pending' : '') + (own ? ' is-own' : '');
       return h('article', { class: cls, tabindex: '-1', 'aria-label': c.author }, [
         isWebUrl(c.avatar) && h('img', { class: 'avatar', src: c.avatar, alt: '', width: 44, height: 44, loading: 'lazy' }),
         h('div', { class: 'main' }, [meta, body, actions]),
       ]);
+    }
+
+    // The comment's own address, to share: copied, or else put in the address bar.
+    // The live region tells screen readers; the button, for a moment, everyone else.
+    async copyLink(c, button) {
+      const hash = '#causerie-c' + c.id;
+      try {
+        await navigator.clipboard.writeText(location.href.split('#')[0] + hash);
+        this.status.textContent = button.textContent = this.t.copied;
+        setTimeout(() => (button.textContent = this.t.link), 3000);
+      } catch (e) {
+        // No clipboard (an insecure page, a refused permission).
+        location.hash = hash;
+        this.status.textContent = this.t.inBar;
+      }
+    }
+
+    // Runs extra.js's method `name`, fetching the file the first time.
+    async later(name, ...args) {
+      try {
+        await (extra ||= import(base + '/embed-extra.js?v=__CAUSERIE_EXTRA_VERSION__').then((m) =>
+          m.default(Thread.prototype, { h, fill, store, fresh, site, STRINGS })
+        ));
+      } catch (e) {
+        // Offline: the next press tries again.
+        extra = null;
+        this.status.textContent = this.t.network;
+        return;
+      }
+      this[name](...args);
     }
 
     time(date) {
@@ -394,7 +455,7 @@
     buildForm() {
       const t = this.t;
       if (!this.open) {
-        this.respond.replaceChildren(h('p', { class: 'notice', text: t.closed }));
+        this.respond.replaceChildren(h('p', { class: 'notice', text: t.closed }), this.status);
         return;
       }
       const c = this.config;
@@ -420,7 +481,6 @@
       };
       const input = (type, autocomplete) => h('input', { type, autocomplete, spellcheck: type === 'text' ? null : 'false' });
       const identity = store.get('identity', null);
-      this.status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
       this.alert = h('p', { class: 'alert', role: 'alert' });
       this.notify = h('input', { type: 'checkbox', id: 'causerie-notify', name: 'notify_replies' });
       this.remember = h('input', {
@@ -446,7 +506,13 @@
         'form',
         { class: 'form', novalidate: true, 'aria-labelledby': 'causerie-respond-title', onsubmit: (e) => this.post(e) },
         [
-          h('p', { class: 'hint' }, [t.privacy + ' ' + t.requiredNote + ' ', h('span', { class: 'req', text: '*' })]),
+          h('p', { class: 'hint' }, [
+            t.privacy + ' ',
+            // Where a reader asks for what they wrote, or has it erased (a server page).
+            h('a', { href: `${base}/my-data?site=${encodeURIComponent(c.site?.id || site || '')}`, text: t.myData }),
+            '. ' + t.requiredNote + ' ',
+            h('span', { class: 'req', text: '*' }),
+          ]),
           field('body', t.comment, h('textarea', { rows: 6 }), help && h('p', { class: 'help' }, [intro + ' ', h('code', { text: markup })])),
           h('div', { class: 'identity' }, [
             field('author', t.name, input('text', 'name')),
@@ -590,158 +656,6 @@
     focusComment(id) {
       const card = document.querySelector(`#causerie-c${id} > .causerie-card`);
       if (card) card.focus();
-    }
-
-    // ---- editing and removing one's own comment ----
-
-    startEdit(c, body, actions, editButton) {
-      const t = this.t;
-      const key = this.tokens[c.id];
-      const area = h('textarea', {
-        class: 'input',
-        id: 'causerie-edit-' + c.id,
-        rows: 5,
-        'aria-describedby': `causerie-edit-${c.id}-error`,
-      });
-      // The API gives back HTML only: the reader's own typed text is kept with the token.
-      area.value = key.text != null ? key.text : body.textContent;
-      const error = h('p', { class: 'field-error', id: `causerie-edit-${c.id}-error`, role: 'alert' });
-      // Cancelling puts the comment back and focus on its Edit button.
-      const restore = () => {
-        form.replaceWith(body);
-        actions.hidden = false;
-        editButton.focus();
-      };
-      const form = h(
-        'form',
-        {
-          class: 'edit',
-          novalidate: true,
-          onsubmit: (e) => {
-            e.preventDefault();
-            this.saveEdit(c, area, error, save);
-          },
-          onkeydown: (e) => {
-            if (e.key !== 'Escape') return;
-            e.stopPropagation();
-            restore();
-          },
-        },
-        [
-          h('label', { class: 'label', for: area.id, text: t.editLabel }),
-          area,
-          error,
-          h('p', { class: 'submit-row' }, [
-            h('button', { type: 'submit', class: 'button', text: t.save }),
-            ' ',
-            h('button', {
-              type: 'button',
-              class: 'action',
-              text: t.cancel,
-              onclick: restore,
-            }),
-          ]),
-        ]
-      );
-      const save = form.querySelector('[type=submit]');
-      body.replaceWith(form);
-      actions.hidden = true;
-      area.focus();
-    }
-
-    async saveEdit(c, area, error, button) {
-      const key = this.tokens[c.id];
-      button.disabled = true;
-      error.textContent = '';
-      let res = null;
-      try {
-        res = await this.api('PUT', '/comments/' + c.id, { body: area.value }, key?.token);
-      } catch (e) {
-        // network failure: res stays null
-      }
-      button.disabled = false;
-      if (!res || !res.ok) {
-        const fields = res && res.data.fields;
-        error.textContent = fields?.body || this.failure(res);
-        area.setAttribute('aria-invalid', 'true');
-        // The window closed, or the token was refused: forget it.
-        if (res && res.status === 403) this.forget(c.id);
-        area.focus();
-        return;
-      }
-      key.text = area.value;
-      const tokens = fresh('tokens');
-      if (tokens[c.id]) tokens[c.id].text = area.value;
-      store.set('tokens', tokens);
-      this.replace(c.id, res.data.comment);
-      this.render();
-      this.status.textContent = this.t.updated;
-      this.focusComment(c.id);
-    }
-
-    confirmDelete(c, actions, delButton) {
-      const t = this.t;
-      const error = h('span', { class: 'field-error', role: 'alert' });
-      const yes = h('button', { type: 'button', class: 'button danger', text: t.confirmYes, onclick: () => this.remove(c, yes, error) });
-      const no = h('button', {
-        type: 'button',
-        class: 'action',
-        text: t.cancel,
-        onclick: () => {
-          box.replaceWith(actions);
-          delButton.focus();
-        },
-      });
-      const box = h('div', { class: 'confirm', role: 'group', 'aria-label': t.confirmDelete }, [
-        h('span', { text: t.confirmDelete }),
-        ' ',
-        yes,
-        ' ',
-        no,
-        error,
-      ]);
-      actions.replaceWith(box);
-      yes.focus();
-    }
-
-    async remove(c, button, error) {
-      const key = this.tokens[c.id];
-      button.disabled = true;
-      let res = null;
-      try {
-        res = await this.api('DELETE', '/comments/' + c.id, null, key?.token);
-      } catch (e) {
-        // network failure
-      }
-      button.disabled = false;
-      if (!res || (!res.ok && res.status !== 404)) {
-        error.textContent = ' ' + this.failure(res);
-        return;
-      }
-      if (this.comments.some((x) => x.id === c.id)) this.count -= 1;
-      this.comments = this.comments.filter((x) => x.id !== c.id);
-      this.forget(c.id);
-      this.render();
-      this.status.textContent = this.t.removed;
-      this.heading.focus();
-    }
-
-    // Forgets the token and any held copy of a comment.
-    forget(id) {
-      for (const k of ['tokens', 'pending']) {
-        const all = fresh(k);
-        delete all[id];
-        store.set(k, all);
-      }
-    }
-
-    replace(id, comment) {
-      this.comments = this.comments.map((x) => (x.id === id ? comment : x));
-      const pending = fresh('pending');
-      if (pending[id]) {
-        pending[id].comment = comment;
-        store.set('pending', pending);
-      }
     }
   }
 

@@ -208,6 +208,31 @@ pub fn human_date(unix: i64) -> String {
 }
 
 /// The language of a no-JS page: `?lang=`, else the reader's, else the site's.
+/// The site and language of a reader's page (the `site` and `lang` it names, else
+/// as `request_site` and `page_lang` decide); an unknown site is the error page.
+pub fn reader_page<'c>(
+    req: &HttpRequest,
+    config: &'c crate::config::Config,
+    site: Option<&str>,
+    lang: Option<&str>,
+) -> Result<(&'c Site, Lang), PageError> {
+    let site = super::request_site(req, config, site, true)
+        .on_page(Look::Reader, super::request_lang(req))?;
+    Ok((site, page_lang(req, site, lang)))
+}
+
+/// [`reader_page`] for a form posted by a reader: its origin checked too.
+pub fn reader_form<'c>(
+    req: &HttpRequest,
+    config: &'c crate::config::Config,
+    site: Option<&str>,
+    lang: Option<&str>,
+) -> Result<(&'c Site, Lang), PageError> {
+    let (site, lang) = reader_page(req, config, site, lang)?;
+    super::check_origin(req, config, site).on_page(Look::Reader, lang)?;
+    Ok((site, lang))
+}
+
 pub fn page_lang(req: &HttpRequest, site: &Site, asked: Option<&str>) -> Lang {
     asked
         .and_then(Lang::from_tag)

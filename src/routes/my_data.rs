@@ -20,8 +20,10 @@ use crate::domain::{AuthorEmail, Status};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, RightsWords};
 use crate::rights::{self, Holder, TheirComment};
-use crate::routes::html::{human_date, page_lang, render, Look, OnPage, PageError};
-use crate::routes::{check_origin, origin_allowed, query_map, request_site, Senders};
+use crate::routes::html::{
+    human_date, page_lang, reader_form, reader_page, render, Look, OnPage, PageError,
+};
+use crate::routes::{origin_allowed, query_map, Senders};
 
 pub struct CommentRow {
     pub page: String,
@@ -70,7 +72,9 @@ fn page(status: StatusCode, lang: Lang, site: &Site, state: DataState) -> HttpRe
 }
 
 /// A page or file that holds a reader's token or data: kept by no cache, and its
-/// address sent to no other site.
+/// address sent to no other site. (`same-origin`, not `no-referrer`: with the
+/// latter, browsers send `Origin: null` on the page's own form, which the origin
+/// check rightly refuses.)
 fn private(mut r: HttpResponse) -> HttpResponse {
     let h = r.headers_mut();
     h.insert(
@@ -79,7 +83,7 @@ fn private(mut r: HttpResponse) -> HttpResponse {
     );
     h.insert(
         header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
+        header::HeaderValue::from_static("same-origin"),
     );
     r
 }
@@ -87,10 +91,12 @@ fn private(mut r: HttpResponse) -> HttpResponse {
 /// `GET /my-data?site=S`
 pub async fn ask(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let q = query_map(&req);
-    let lang0 = crate::routes::request_lang(&req);
-    let site = request_site(&req, &state.config, q.get("site").map(String::as_str), true)
-        .on_page(Look::Reader, lang0)?;
-    let lang = page_lang(&req, site, q.get("lang").map(String::as_str));
+    let (site, lang) = reader_page(
+        &req,
+        &state.config,
+        q.get("site").map(String::as_str),
+        q.get("lang").map(String::as_str),
+    )?;
     Ok(page(
         StatusCode::OK,
         lang,
@@ -118,11 +124,12 @@ pub async fn send(
     form: web::Form<AskForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let lang0 = crate::routes::request_lang(&req);
-    let site = request_site(&req, &state.config, form.site.as_deref(), true)
-        .on_page(Look::Reader, lang0)?;
-    let lang = page_lang(&req, site, form.lang.as_deref());
-    check_origin(&req, &state.config, site).on_page(Look::Reader, lang)?;
+    let (site, lang) = reader_form(
+        &req,
+        &state.config,
+        form.site.as_deref(),
+        form.lang.as_deref(),
+    )?;
     let typed = form.email.unwrap_or_default();
     let email = match AuthorEmail::parse(&typed) {
         Ok(e) => e,
@@ -139,22 +146,7 @@ pub async fn send(
             ))
         }
     };
-    let site_id = site.id.clone();
-    let block = crate::routes::truncated_ip(&req);
-    let done = state
-        .write(move |tx, st| {
-            let site = st.config.sites.of_thread(site_id.as_str());
-            rights::request(
-                tx,
-                &st.config,
-                &st.secret,
-                site,
-                &email,
-                block.as_deref(),
-                now(),
-            )
-        })
-        .await;
+    let done = send_link(&state, &req, site, email).await;
     match done {
         Ok(()) => Ok(page(
             StatusCode::OK,
@@ -184,6 +176,32 @@ pub async fn send(
         }
         Err(e) => Err(PageError::from_api(Look::Reader, lang, e)),
     }
+}
+
+/// Records a reader's request for their data on `site` from the client of `req`,
+/// and mails the link if the address commented there (the API's request too).
+pub async fn send_link(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    site: &Site,
+    email: AuthorEmail,
+) -> Result<(), ApiError> {
+    let site_id = site.id.clone();
+    let block = crate::routes::truncated_ip(req);
+    state
+        .write(move |tx, st| {
+            let site = st.config.sites.of_thread(site_id.as_str());
+            rights::request(
+                tx,
+                &st.config,
+                &st.secret,
+                site,
+                &email,
+                block.as_deref(),
+                now(),
+            )
+        })
+        .await
 }
 
 /// Tokens are `ID.SIGNATURE`; anything longer or stranger is not worth a query.
@@ -251,11 +269,7 @@ pub async fn show(
     let site = state.config.sites.of_thread(&holder.site);
     let lang = page_lang(&req, site, q.get("lang").map(String::as_str));
     let w = RightsWords::of(lang);
-    let (s, e) = (holder.site.clone(), holder.email.clone());
-    let theirs = state
-        .db(move |conn, _| rights::their_comments(conn, &s, &e))
-        .await
-        .on_page(Look::Reader, lang)?;
+    let theirs = their_comments(&state, &holder.site, &holder.email, Look::Reader, lang).await?;
     let comments = theirs
         .into_iter()
         .map(|c: TheirComment| CommentRow {
@@ -297,26 +311,48 @@ pub async fn download(
     let Some(holder) = holder_of(&state, &token, lang).await? else {
         return Ok(invalid(&state.config, lang));
     };
-    let (s, e) = (holder.site.clone(), holder.email.clone());
-    let comments = state
+    download_of(&state, &holder.site, &holder.email, Look::Reader, lang).await
+}
+
+/// Every comment of `email` on `site`, for its owner's page or a moderator's.
+pub async fn their_comments(
+    state: &web::Data<AppState>,
+    site: &str,
+    email: &str,
+    look: Look,
+    lang: Lang,
+) -> Result<Vec<TheirComment>, PageError> {
+    let (s, e) = (site.to_owned(), email.to_owned());
+    state
         .db(move |conn, _| rights::their_comments(conn, &s, &e))
         .await
-        .on_page(Look::Reader, lang)?;
+        .on_page(look, lang)
+}
+
+/// The download of every comment of `email` on `site`: what its owner's link gives,
+/// and a moderator's copy of it.
+pub async fn download_of(
+    state: &web::Data<AppState>,
+    site: &str,
+    email: &str,
+    look: Look,
+    lang: Lang,
+) -> Result<HttpResponse, PageError> {
+    let comments = their_comments(state, site, email, look, lang).await?;
     let data = rights::TheirData {
-        site: holder.site.clone(),
-        email: holder.email,
+        site: site.to_owned(),
+        email: email.to_owned(),
         exported_at: crate::comments::rfc3339(now()),
         comments,
     };
     let body = serde_json::to_vec_pretty(&data)
-        .map_err(|e| PageError::from_api(Look::Reader, lang, ApiError::internal(e)))?;
-    let name = format!("causerie-{}-my-comments.json", holder.site);
+        .map_err(|e| PageError::from_api(look, lang, ApiError::internal(e)))?;
     Ok(private(
         HttpResponse::Ok()
             .content_type("application/json")
             .insert_header((
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+                format!("attachment; filename=\"causerie-{site}-comments.json\""),
             ))
             .body(body),
     ))

@@ -17,8 +17,10 @@ use crate::domain::{PageKey, Status};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, RightsWords};
 use crate::reports::REASONS;
-use crate::routes::html::{human_date, page_lang, render, thread_href, Look, OnPage, PageError};
-use crate::routes::{check_origin, query_map, request_site, truncated_ip};
+use crate::routes::html::{
+    human_date, reader_form, reader_page, render, thread_href, Look, OnPage, PageError,
+};
+use crate::routes::{query_map, truncated_ip};
 
 #[derive(Template)]
 #[template(path = "report.html")]
@@ -106,10 +108,12 @@ fn not_found(lang: Lang) -> PageError {
 /// `GET /t/report?site=S&comment=ID`
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let q = query_map(&req);
-    let lang0 = crate::routes::request_lang(&req);
-    let site = request_site(&req, &state.config, q.get("site").map(String::as_str), true)
-        .on_page(Look::Reader, lang0)?;
-    let lang = page_lang(&req, site, q.get("lang").map(String::as_str));
+    let (site, lang) = reader_page(
+        &req,
+        &state.config,
+        q.get("site").map(String::as_str),
+        q.get("lang").map(String::as_str),
+    )?;
     let id = q.get("comment").and_then(|c| c.parse::<i64>().ok());
     let Some(id) = id else {
         return Err(not_found(lang));
@@ -144,11 +148,12 @@ pub async fn post(
     form: web::Form<ReportForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let lang0 = crate::routes::request_lang(&req);
-    let site = request_site(&req, &state.config, form.site.as_deref(), true)
-        .on_page(Look::Reader, lang0)?;
-    let lang = page_lang(&req, site, form.lang.as_deref());
-    check_origin(&req, &state.config, site).on_page(Look::Reader, lang)?;
+    let (site, lang) = reader_form(
+        &req,
+        &state.config,
+        form.site.as_deref(),
+        form.lang.as_deref(),
+    )?;
     let Some(id) = form.comment.as_deref().and_then(|c| c.parse::<i64>().ok()) else {
         return Err(not_found(lang));
     };

@@ -63,6 +63,15 @@ async fn data_link(app: &TestApp, sink: &SmtpSink, email: &str) -> String {
     url.split("/my-data/").nth(1).unwrap().to_owned()
 }
 
+/// Presses the erase button of the data page of `token`, from `origin` if given.
+async fn erase(app: &TestApp, token: &str, origin: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.post(app.url(&format!("/my-data/{token}")));
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    request.form(&[("lang", "en")]).send().await.unwrap()
+}
+
 async fn report(app: &TestApp, id: i64, from: &str, body: Value) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/api/v1/comments/{id}/report")))
@@ -127,7 +136,7 @@ async fn the_data_link_is_signed_lasts_a_day_and_serves_the_download() {
         .unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");
-    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers()["referrer-policy"], "same-origin");
     let html = page.text().await.unwrap();
     assert!(html.contains("camille@example.org"));
     assert!(
@@ -211,14 +220,7 @@ async fn erasing_removes_the_comments_everywhere_keeps_replies_and_uses_the_link
     ask_data(&app, "camille@example.org").await;
     let token = data_link(&app, &sink, "camille@example.org").await;
     // Only our own pages may press the button.
-    let r = app
-        .client
-        .post(app.url(&format!("/my-data/{token}")))
-        .header("origin", "https://evil.example")
-        .form(&[("lang", "en")])
-        .send()
-        .await
-        .unwrap();
+    let r = erase(&app, &token, Some("https://evil.example")).await;
     assert_eq!(r.status(), 403);
     assert_eq!(
         count(
@@ -228,14 +230,7 @@ async fn erasing_removes_the_comments_everywhere_keeps_replies_and_uses_the_link
         3
     );
 
-    let r = app
-        .client
-        .post(app.url(&format!("/my-data/{token}")))
-        .header("origin", app.address.clone())
-        .form(&[("lang", "en")])
-        .send()
-        .await
-        .unwrap();
+    let r = erase(&app, &token, Some(&app.address)).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("erased"));
 
@@ -294,13 +289,7 @@ async fn erasing_removes_the_comments_everywhere_keeps_replies_and_uses_the_link
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    let r = app
-        .client
-        .post(app.url(&format!("/my-data/{token}")))
-        .form(&[("lang", "en")])
-        .send()
-        .await
-        .unwrap();
+    let r = erase(&app, &token, None).await;
     assert_eq!(r.status(), 404);
     // And a reply to the placeholder is refused, as to any removed comment.
     let mut late = comment("/a", "Zoe", "Trop tard");
@@ -738,13 +727,7 @@ async fn an_erased_comment_leaves_the_queue_and_its_reports() {
     let m = log_in(&app).await;
     ask_data(&app, "camille@example.org").await;
     let token = data_link(&app, &sink, "camille@example.org").await;
-    let r = app
-        .client
-        .post(app.url(&format!("/my-data/{token}")))
-        .form(&[("lang", "en")])
-        .send()
-        .await
-        .unwrap();
+    let r = erase(&app, &token, None).await;
     assert_eq!(r.status(), 200);
     let (_, reported) = m.page("/admin/reports?lang=en").await;
     assert!(

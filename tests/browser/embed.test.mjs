@@ -551,6 +551,20 @@ test('the embed files are cacheable, versioned and within 10 KB gzipped', async 
     total += Number(length);
   }
   assert.ok(total <= 10000, `embed.js + embed.css are ${total} bytes gzipped`);
+  // What few readers need comes later, from the versioned URL the script names: a
+  // module, so with CORS (the page's origin is not Causerie's).
+  const x = /\/embed-extra\.js\?v=([0-9a-f]{16})/.exec(js);
+  assert.ok(x, 'embed.js imports the versioned extra.js');
+  const extra = await fetch(`${api.url}/embed-extra.js?v=${x[1]}`, { headers: { 'Accept-Encoding': 'gzip' } });
+  assert.equal(extra.status, 200);
+  assert.equal(extra.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.equal(extra.headers.get('access-control-allow-origin'), '*');
+  assert.match(extra.headers.get('content-type'), /^text\/javascript/);
+  assert.equal(extra.headers.get('content-encoding'), 'gzip');
+  const plain = await fetch(`${api.url}/embed-extra.js`);
+  assert.equal(plain.headers.get('cache-control'), 'public, max-age=300');
+  assert.equal((await fetch(`${api.url}/embed-extra.js`, { headers: { 'If-None-Match': plain.headers.get('etag') } })).status, 304);
+  console.log(`first load: ${total} bytes gzipped; extra.js: ${extra.headers.get('content-length')} bytes gzipped`);
 });
 
 test('no page asked anything of a third origin', () => {

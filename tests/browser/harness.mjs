@@ -44,9 +44,10 @@ export async function atAPersonsPace(page) {
  * defences against bots stay on as a site owner has them (the honeypot, a form posted
  * sooner than `MIN_FORM_SECONDS` held as spam); only the limits on how often one
  * address and one email may post are raised, since every test posts from 127.0.0.1 as
- * the same reader. Without it, every limit is off.
+ * the same reader. Without it, every limit is off. `smtp`, a `startMailbox()`'s `url`:
+ * where the mail goes (otherwise it is only logged).
  */
-export async function startCauserie({ moderation = 'none', origins = [], toml = null, botChecks = false } = {}) {
+export async function startCauserie({ moderation = 'none', origins = [], toml = null, botChecks = false, smtp = null } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'causerie-browser-'));
   const url = `http://127.0.0.1:${port}`;
@@ -65,6 +66,7 @@ export async function startCauserie({ moderation = 'none', origins = [], toml = 
       CAUSERIE_MODERATION: moderation,
       ...(origins.length || toml === null ? { CAUSERIE_ORIGINS: origins.join(',') } : {}),
       CAUSERIE_ADMIN_PASSWORD: 'browser-tests-password',
+      ...(smtp ? { CAUSERIE_SMTP_URL: smtp } : {}),
       // The tests post many comments from one address within seconds.
       ...(botChecks
         ? {
@@ -103,6 +105,87 @@ export async function startCauserie({ moderation = 'none', origins = [], toml = 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A mailbox on 127.0.0.1 that speaks just enough SMTP for Causerie's mailer (no TLS,
+ * no authentication): each message is kept with its text decoded (quoted-printable
+ * and base64 parts), so that a test can follow the links a reader would get.
+ * `next(pred)` resolves to the first message, past or coming, whose text matches.
+ */
+export async function startMailbox() {
+  const messages = [];
+  const waiting = [];
+  const server = net.createServer((sock) => {
+    let buf = '';
+    let data = null;
+    const say = (line) => sock.write(line + '\r\n');
+    say('220 mailbox ESMTP');
+    sock.on('data', (chunk) => {
+      buf += chunk.toString('utf8');
+      let i;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (data !== null) {
+          if (line !== '.') {
+            data.push(line.startsWith('..') ? line.slice(1) : line);
+            continue;
+          }
+          const raw = data.join('\r\n');
+          data = null;
+          const message = { raw, text: decodeMail(raw) };
+          messages.push(message);
+          for (const w of waiting.splice(0)) if (!w(message)) waiting.push(w);
+          say('250 kept');
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'DATA') {
+          data = [];
+          say('354 go on');
+        } else if (verb === 'QUIT') {
+          say('221 bye');
+          sock.end();
+        } else say('250 ok');
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `smtp://127.0.0.1:${server.address().port}`,
+    messages,
+    next(pred, timeout = 20000) {
+      const found = messages.find((m) => pred(m.text));
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no such message came')), timeout);
+        waiting.push((m) => pred(m.text) && (clearTimeout(timer), resolve(m), true));
+      });
+    },
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** A message's text, its quoted-printable and base64 parts decoded. */
+function decodeMail(raw) {
+  const qp = (s) =>
+    Buffer.from(
+      s.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16))),
+      'latin1'
+    ).toString('utf8');
+  const parts = raw.split(/\r\n--[^\r\n]*\r\n/);
+  return parts
+    .map((part) => {
+      const cut = part.indexOf('\r\n\r\n');
+      const head = cut < 0 ? '' : part.slice(0, cut);
+      const body = cut < 0 ? part : part.slice(cut + 4);
+      if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+      if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) return qp(body);
+      return body;
+    })
+    .join('\n');
 }
 
 const ARTICLE = `<h1>{title}</h1>

@@ -59,8 +59,37 @@ try {
   await page.keyboard.press('Tab');
   await page.locator('#causerie').screenshot({ path: path.join(out, 'host-en-own.png') });
   await page.click('#causerie .causerie-actions button:nth-child(3)');
+  // Deleting comes with extra.js, fetched at the first press.
+  await page.waitForSelector('#causerie .causerie-confirm');
   await page.locator('#causerie .causerie-list').screenshot({ path: path.join(out, 'host-en-confirm.png') });
   await ctx.close();
+  // A comment reached by its link, highlighted; another's report form, with an error;
+  // a comment erased by its author, above its replies (the API's answer rewritten).
+  for (const scheme of ['light', 'dark']) {
+    const c = await browser.newContext({ viewport: { width: 1000, height: 900 }, colorScheme: scheme, reducedMotion: 'reduce' });
+    const p = await c.newPage();
+    await p.goto(`${api.url}/demo?lang=en#causerie-c${b.id}`);
+    await p.waitForSelector('#causerie .causerie-is-target');
+    await p.locator('#causerie .causerie-list').screenshot({ path: path.join(out, `demo-en-target-${scheme}.png`) });
+    await p.locator(`#causerie-c${a.id} .causerie-actions button`, { hasText: 'Report' }).first().click();
+    await p.waitForSelector('#causerie .causerie-report');
+    await p.locator('#causerie .causerie-report button[type=submit]').click();
+    await p.waitForSelector('#causerie .causerie-report .causerie-field-error:not([hidden])');
+    await p.locator(`#causerie-c${a.id} > .causerie-card`).screenshot({ path: path.join(out, `demo-en-report-${scheme}.png`) });
+    await p.route(
+      (u) => u.pathname === '/api/v1/comments',
+      async (route) => {
+        const res = await route.fetch();
+        const json = await res.json();
+        json.comments[0] = { id: json.comments[0].id, parent: null, deleted: true };
+        await route.fulfill({ response: res, json });
+      }
+    );
+    await p.reload();
+    await p.waitForSelector('#causerie .causerie-is-gone');
+    await p.locator('#causerie .causerie-list').screenshot({ path: path.join(out, `demo-en-removed-${scheme}.png`) });
+    await c.close();
+  }
   console.log('screenshots in', out);
 } finally {
   await browser.close();

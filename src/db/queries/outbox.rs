@@ -190,22 +190,22 @@ pub fn insert_draft(
     recipient: &str,
     now: i64,
 ) -> QueryResult<()> {
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::kind.eq(kind),
-            outbox::comment_id.eq(Some(comment_id)),
-            outbox::recipient.eq(recipient),
-            outbox::subject.eq(""),
-            outbox::body_text.eq(""),
-            outbox::body_html.eq(""),
-            outbox::message_id.eq(""),
-            outbox::status.eq(OutboxStatus::Draft),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+    let empty = Filling {
+        subject: "",
+        body_text: "",
+        body_html: "",
+        list_unsubscribe: None,
+        message_id: "",
+    };
+    insert(
+        conn,
+        kind,
+        Some(comment_id),
+        recipient,
+        OutboxStatus::Draft,
+        &empty,
+        now,
+    )
 }
 
 /// A message written at once (its text is known in the unit of work that decides
@@ -215,6 +215,26 @@ pub fn insert_queued(
     kind: OutboxKind,
     comment_id: Option<i64>,
     recipient: &str,
+    m: &Filling<'_>,
+    now: i64,
+) -> QueryResult<()> {
+    insert(
+        conn,
+        kind,
+        comment_id,
+        recipient,
+        OutboxStatus::Queued,
+        m,
+        now,
+    )
+}
+
+fn insert(
+    conn: &mut DbConn,
+    kind: OutboxKind,
+    comment_id: Option<i64>,
+    recipient: &str,
+    status: OutboxStatus,
     m: &Filling<'_>,
     now: i64,
 ) -> QueryResult<()> {
@@ -228,7 +248,7 @@ pub fn insert_queued(
             outbox::body_html.eq(m.body_html),
             outbox::list_unsubscribe.eq(m.list_unsubscribe),
             outbox::message_id.eq(m.message_id),
-            outbox::status.eq(OutboxStatus::Queued),
+            outbox::status.eq(status),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),

@@ -2,7 +2,7 @@
 //! their reasons, dismissing reports, and a commenter's data (download, erase) for a
 //! moderator who acts on a reader's request by mail.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use crate::i18n::{AdminWords, Lang, RightsWords};
 use crate::moderation::{actions as admin, AdminError};
 use crate::rights::TheirComment;
 use crate::routes::html::{human_date, render, see_other, thread_href, Look, OnPage, PageError};
+use crate::routes::my_data::{download_of, their_comments};
 
 pub struct ReportLine {
     reason: &'static str,
@@ -219,15 +220,7 @@ pub async fn data(
         .map(|e| e.trim().to_lowercase())
         .unwrap_or_default();
     let comments = match (&site, email.is_empty()) {
-        (Some(s), false) => {
-            let (s, e) = (s.clone(), email.clone());
-            Some(
-                state
-                    .db(move |conn, _| crate::rights::their_comments(conn, &s, &e))
-                    .await
-                    .on_page(Look::Admin, lang)?,
-            )
-        }
+        (Some(s), false) => Some(their_comments(&state, s, &email, Look::Admin, lang).await?),
         _ => None,
     };
     let notice = q
@@ -282,26 +275,7 @@ pub async fn download(
         .get("email")
         .map(|e| e.trim().to_lowercase())
         .unwrap_or_default();
-    let (s, e) = (site.clone(), email.clone());
-    let comments = state
-        .db(move |conn, _| crate::rights::their_comments(conn, &s, &e))
-        .await
-        .on_page(Look::Admin, lang)?;
-    let data = crate::rights::TheirData {
-        site: site.clone(),
-        email,
-        exported_at: rfc3339(now()),
-        comments,
-    };
-    let body = serde_json::to_vec_pretty(&data)
-        .map_err(|e| PageError::from_api(Look::Admin, lang, ApiError::internal(e)))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"causerie-{site}-comments-of-address.json\""),
-        ))
-        .body(body))
+    download_of(&state, &site, &email, Look::Admin, lang).await
 }
 
 #[derive(Deserialize, Default)]

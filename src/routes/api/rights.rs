@@ -229,22 +229,7 @@ pub async fn my_data(
             return Err(ApiError::Invalid(errors));
         }
     };
-    let site_id = site.id.clone();
-    let block = truncated_ip(&req);
-    state
-        .write(move |tx, st| {
-            let site = st.config.sites.of_thread(site_id.as_str());
-            crate::rights::request(
-                tx,
-                &st.config,
-                &st.secret,
-                site,
-                &email,
-                block.as_deref(),
-                now(),
-            )
-        })
-        .await?;
+    crate::routes::my_data::send_link(&state, &req, site, email).await?;
     Ok(HttpResponse::Accepted().json(Received {
         status: "received",
         message: Msg::DataRequested.text(request_lang(&req)),
