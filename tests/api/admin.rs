@@ -1139,3 +1139,56 @@ async fn a_one_click_link_of_their_own_site_works_in_a_limited_session() {
     assert_eq!(r.status(), 200);
     assert_eq!(status_of(&app, blog), "spam");
 }
+
+#[actix_web::test]
+async fn a_moderator_of_one_site_sees_and_dismisses_only_its_reports() {
+    let app = two_sites_app().await;
+    let on_blog = post_on(&app, "blog", "/a", "Alix", "signalé sur le blog").await;
+    let on_notes = post_on(&app, "notes", "/a", "Dominique", "signalé dans les notes").await;
+    app.sql("UPDATE comments SET status = 'approved'");
+    for (id, site) in [(on_blog, "blog"), (on_notes, "notes")] {
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1/comments/{id}/report")))
+            .header("Origin", format!("http://{site}.example"))
+            .json(&json!({"reason": "abuse"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+    // A page of one site cannot report another's comment.
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/comments/{on_notes}/report")))
+        .header("Origin", "http://blog.example")
+        .json(&json!({"reason": "spam"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    let m = log_in_camille(&app).await;
+    let (_, page) = m.page("/admin/reports?lang=en").await;
+    assert!(page.contains("signalé sur le blog"), "{page}");
+    assert!(!page.contains("dans les notes"), "{page}");
+    let (_, asked) = m.page("/admin/reports?lang=en&site=notes").await;
+    assert!(
+        !asked.contains("dans les notes"),
+        "another site, asked for: {asked}"
+    );
+    let (_, queue) = m.page("/admin?lang=en").await;
+    assert!(queue.contains("Reported <span>(1)</span>"), "{queue}");
+    let r = m
+        .post("/admin/reports/dismiss", &[("id", &on_notes.to_string())])
+        .await;
+    assert_eq!(r.status(), 404, "another site's comment is not found");
+    assert_eq!(
+        count_of(&app, "reports WHERE resolved_at IS NULL"),
+        "2",
+        "nothing dismissed"
+    );
+    let everyone = log_in(&app).await;
+    let (_, notes) = everyone.page("/admin/reports?lang=en&site=notes").await;
+    assert!(notes.contains("dans les notes") && !notes.contains("sur le blog"));
+}

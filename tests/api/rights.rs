@@ -500,6 +500,11 @@ async fn reports_count_once_per_network_hold_at_the_threshold_and_can_be_dismiss
 
     // The moderators see it, with each reason and detail, and dismiss the reports.
     let m = log_in(&app).await;
+    let (_, queue) = m.page("/admin?lang=en").await;
+    assert!(
+        queue.contains("Reported <span>(1)</span>"),
+        "the queue's tab counts it"
+    );
     let (status, page) = m.page("/admin/reports?lang=en").await;
     assert_eq!(status, 200);
     assert!(

@@ -94,6 +94,9 @@ struct QueuePage {
     error: Option<&'static str>,
     skipped: Option<&'static str>,
     tabs: Vec<Tab>,
+    /// Comments with open reports (the Reported view), and its address.
+    reported: i64,
+    reported_href: String,
     status: &'static str,
     q: String,
     page_filter: String,
@@ -195,10 +198,12 @@ pub(super) async fn queue_page(
         search: Some(search.clone()).filter(|s| !s.trim().is_empty()),
     };
     let f = filter.clone();
-    let (mut rows, counts, thread) = state
+    let (mut rows, (counts, reported), thread) = state
         .db(move |conn, st| -> Result<_, ApiError> {
             let rows = q::list(conn, &f, (p - 1) * PER_PAGE, PER_PAGE + 1)?;
             let counts = q::counts(conn, &f)?;
+            let reported_sites = f.site.clone().map(|s| vec![s]).or_else(|| f.scope.clone());
+            let reported = queries::reports::count_reported(conn, reported_sites.as_deref())?;
             // The page's thread box: on the site filtered on, else the first site the
             // moderator may see.
             let site = f.site.clone().unwrap_or_else(|| {
@@ -219,7 +224,7 @@ pub(super) async fn queue_page(
                     }),
                 None => None,
             };
-            Ok((rows, counts, thread))
+            Ok((rows, (counts, reported), thread))
         })
         .await
         .on_page(Look::Admin, lang)?;
@@ -323,6 +328,11 @@ pub(super) async fn queue_page(
             error,
             skipped,
             tabs,
+            reported,
+            reported_href: match &site_filter {
+                Some(site) => format!("/admin/reports?lang={}&site={}", lang.code(), enc(site)),
+                None => format!("/admin/reports?lang={}", lang.code()),
+            },
             status: status.as_str(),
             thread: thread.map(|(t, open)| ThreadBox {
                 title: t.public_title().map(str::to_owned),

@@ -63,7 +63,12 @@ pub async fn reports(
 ) -> Result<HttpResponse, PageError> {
     let lang = admin_lang(&req, None);
     let (w, r) = (AdminWords::of(lang), RightsWords::of(lang));
-    let scope = session.sites.limited_to().map(<[String]>::to_vec);
+    // `?site=`: one site of those the moderator sees (the queue's filter, kept).
+    let asked = crate::routes::site_param(&req)
+        .filter(|s| state.config.sites.get(s).is_some() && session.sites.allows(s));
+    let scope = asked
+        .map(|s| vec![s])
+        .or_else(|| session.sites.limited_to().map(<[String]>::to_vec));
     let rows = state
         .db(move |conn, _| -> Result<_, ApiError> {
             let mut out = Vec::new();
