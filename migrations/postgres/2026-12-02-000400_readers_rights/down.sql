@@ -3,5 +3,6 @@ ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('moderator', 'reply'));
 DROP TABLE data_requests;
 DROP TABLE reports;
+DROP INDEX comments_erased;
 ALTER TABLE comments DROP COLUMN status_at;
 ALTER TABLE comments DROP COLUMN erased_at;

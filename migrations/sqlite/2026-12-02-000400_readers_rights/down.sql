@@ -37,5 +37,6 @@ CREATE INDEX outbox_comment ON outbox (comment_id, kind, recipient);
 CREATE INDEX outbox_recipient ON outbox (recipient, kind, created_at);
 DROP TABLE data_requests;
 DROP TABLE reports;
+DROP INDEX comments_erased;
 ALTER TABLE comments DROP COLUMN status_at;
 ALTER TABLE comments DROP COLUMN erased_at;

@@ -8,6 +8,9 @@
 -- before: their `created_at`).
 ALTER TABLE comments ADD COLUMN erased_at BIGINT;
 ALTER TABLE comments ADD COLUMN status_at BIGINT;
+-- The placeholders a thread's public list looks for on every read that misses the
+-- cache: few, so the index holds only them.
+CREATE INDEX comments_erased ON comments (thread_id) WHERE erased_at IS NOT NULL;
 
 -- A reader's report of a published comment. Counted once per address block while
 -- open (the partial unique index); resolved by a moderator's decision. `email`: the
