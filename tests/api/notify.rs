@@ -43,18 +43,24 @@ fn reply_rows(app: &TestApp) -> i64 {
     count(app, "SELECT COUNT(*) FROM outbox WHERE kind = 'reply'")
 }
 
-/// Runs the outbox worker until every message is sent: at once when SMTP works,
+/// Runs the outbox worker until every message is sent (or withdrawn, as one whose
+/// reader unsubscribed while it was on its way may be): at once when SMTP works,
 /// after the back-off when it has just come back.
 async fn all_sent(app: &TestApp) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         app.flush_outbox().await;
-        if count(app, "SELECT COUNT(*) FROM outbox WHERE status != 'sent'") == 0 {
+        if count(
+            app,
+            "SELECT COUNT(*) FROM outbox WHERE status NOT IN ('sent', 'withdrawn')",
+        ) == 0
+        {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "waited 30 s for every message to be sent"
+            "waited 30 s for every message to be sent: {:?}",
+            app.column("SELECT kind || ' ' || status || ' ' || recipient || ' ' || COALESCE(CAST(comment_id AS TEXT), '-') AS v FROM outbox")
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -890,5 +896,120 @@ async fn a_permanent_refusal_fails_at_once_and_the_tenth_temporary_one_gives_up(
         sink.refused("grey.example"),
         refused,
         "tried after giving up"
+    );
+}
+
+#[actix_web::test]
+async fn a_waiting_reply_notification_is_withdrawn_when_its_reply_goes_or_its_reader_unsubscribes()
+{
+    let sink = SmtpSink::start().await;
+    // The mail server is away: every reply notification waits in the outbox.
+    sink.stop();
+    let app = mail_app(&sink, |s| {
+        s.moderation = ModerationMode::None;
+        s.notify_moderators = NotifyModerators::None;
+        s.report_hold_threshold = 1;
+        s.reply_notifications_per_hour = 100;
+    })
+    .await;
+    let on_a = parent_with_notify(&app, "/a").await;
+    let on_b = parent_with_notify(&app, "/b").await;
+    let mut replies = Vec::new();
+    for n in 0..7 {
+        let r = reply_to(
+            &app,
+            "/a",
+            on_a,
+            &format!("Bob{n}"),
+            &format!("Réponse {n}"),
+        )
+        .await;
+        replies.push((
+            r["comment"]["id"].as_i64().unwrap(),
+            r["edit_token"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let on_b_reply = reply_to(&app, "/b", on_b, "Carl", "Sur b").await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(reply_rows(&app), 8);
+    let m = log_in(&app).await;
+    // Removed by its author, deleted, spam, sent back to moderation, purged by a
+    // moderator, held by a report; the last stays.
+    assert_eq!(
+        app.delete(replies[0].0, Some(&replies[0].1)).await.status(),
+        204
+    );
+    for (i, action) in [(1, "delete"), (2, "spam"), (3, "unapprove"), (4, "purge")] {
+        assert_eq!(m.act(action, replies[i].0).await.status(), 303, "{action}");
+    }
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/comments/{}/report", replies[5].0)))
+        .json(&json!({"reason": "abuse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    // Alice stops the mail of /b.
+    let token = app
+        .secret()
+        .sign(causerie::notify::outbox::UNSUBSCRIBE, &on_b.to_string());
+    let r = app
+        .client
+        .post(app.url(&format!("/unsubscribe/{token}")))
+        .form(&[("scope", "thread")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND status = 'withdrawn'"
+        ),
+        7
+    );
+    let kept = replies[6].0;
+    assert_eq!(
+        app.stored(&format!(
+            "SELECT status AS v FROM outbox WHERE kind = 'reply' AND comment_id = {kept}"
+        ))
+        .as_deref()
+        .map(|s| s != "withdrawn"),
+        Some(true)
+    );
+    let _ = on_b_reply;
+    let (_, outbox) = m.page("/admin/outbox?lang=en").await;
+    assert!(outbox.contains("Withdrawn (7)"), "{outbox}");
+
+    // The server is back: only the reply still there is told.
+    sink.restart().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE status IN ('draft', 'queued')",
+    ) > 0
+    {
+        assert!(Instant::now() < deadline, "the waiting mail was sent");
+        app.flush_outbox().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let to_alice = sink.to("alice@example.org");
+    assert_eq!(
+        to_alice.len(),
+        1,
+        "{:?}",
+        to_alice.iter().map(|m| m.text()).collect::<Vec<_>>()
+    );
+    assert!(to_alice[0].text().contains("Réponse 6"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND status = 'withdrawn'"
+        ),
+        7,
+        "withdrawn messages stay withdrawn through retries"
     );
 }

@@ -47,7 +47,12 @@ CREATE INDEX data_requests_by_block ON data_requests (block, created_at);
 
 -- The outbox carries the readers' rights emails too: the data link (`my_data`), the
 -- moderators' report alert (`reported`), a reporter's decision (`report_decision`)
--- and a removed comment's reasons (`removal_reasons`).
+-- and a removed comment's reasons (`removal_reasons`); and a message can be
+-- `withdrawn` (never to be sent: the reply it told of was removed or held, or the
+-- recipient unsubscribed).
+ALTER TABLE outbox DROP CONSTRAINT outbox_status_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_status_check
+    CHECK (status IN ('draft', 'queued', 'sent', 'failed', 'withdrawn'));
 ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check
     CHECK (kind IN ('moderator', 'reply', 'my_data', 'reported', 'report_decision', 'removal_reasons'));

@@ -1,4 +1,4 @@
-DELETE FROM outbox WHERE kind NOT IN ('moderator', 'reply');
+DELETE FROM outbox WHERE kind NOT IN ('moderator', 'reply') OR status = 'withdrawn';
 CREATE TABLE outbox_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL CHECK (kind IN ('moderator', 'reply')),

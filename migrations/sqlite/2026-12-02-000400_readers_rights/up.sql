@@ -47,8 +47,10 @@ CREATE INDEX data_requests_by_block ON data_requests (block, created_at);
 
 -- The outbox carries the readers' rights emails too: the data link (`my_data`), the
 -- moderators' report alert (`reported`), a reporter's decision (`report_decision`)
--- and a removed comment's reasons (`removal_reasons`). SQLite cannot change a CHECK
--- in place: the table is rebuilt, every row and the id sequence carried over.
+-- and a removed comment's reasons (`removal_reasons`); and a message can be
+-- `withdrawn` (never to be sent: the reply it told of was removed or held, or the
+-- recipient unsubscribed). SQLite cannot change a CHECK in place: the table is
+-- rebuilt, every row and the id sequence carried over.
 CREATE TABLE outbox_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL CHECK (kind IN ('moderator', 'reply', 'my_data', 'reported', 'report_decision', 'removal_reasons')),
@@ -59,7 +61,7 @@ CREATE TABLE outbox_new (
     body_html TEXT NOT NULL,
     list_unsubscribe TEXT,
     message_id TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('draft', 'queued', 'sent', 'failed')),
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('draft', 'queued', 'sent', 'failed', 'withdrawn')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     last_error TEXT,

@@ -141,6 +141,7 @@ pub fn counts(conn: &mut DbConn, filter: &QueueFilter) -> QueryResult<Vec<(Statu
 }
 
 pub fn delete_forever(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    crate::db::queries::outbox::withdraw_replies_about(conn, id)?;
     diesel::delete(comments::table.find(id)).execute(conn)
 }
 

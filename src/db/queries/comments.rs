@@ -132,6 +132,11 @@ pub fn set_status(conn: &mut DbConn, id: i64, status: Status) -> QueryResult<usi
             comments::status_at.eq(Some(crate::db::now())),
         ))
         .execute(conn)?;
+    // Out of view (removed, held, spam): what its reply notifications would tell
+    // is no longer there; those still waiting are withdrawn.
+    if n > 0 && status != Status::Approved {
+        crate::db::queries::outbox::withdraw_replies_about(conn, id)?;
+    }
     if n > 0 && status == Status::Approved {
         let found: Option<(i64, Option<String>)> = comments::table
             .find(id)

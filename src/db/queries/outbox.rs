@@ -146,6 +146,9 @@ pub enum OutboxStatus {
     Queued,
     Sent,
     Failed,
+    /// Never to be sent: what it told of went away first (the reply removed or held,
+    /// the recipient unsubscribed).
+    Withdrawn,
 }
 
 text_enum!(OutboxStatus {
@@ -153,6 +156,7 @@ text_enum!(OutboxStatus {
     Queued => "queued",
     Sent => "sent",
     Failed => "failed",
+    Withdrawn => "withdrawn",
 });
 
 impl OutboxStatus {
@@ -255,6 +259,49 @@ fn insert(
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// Withdraws the reply notifications still waiting about comment `id` (it was just
+/// removed, held or marked spam): they are kept, marked, and never sent.
+pub fn withdraw_replies_about(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    let waiting: [OutboxStatus; 2] = OutboxStatus::WAITING;
+    diesel::update(
+        outbox::table
+            .filter(outbox::comment_id.eq(id))
+            .filter(outbox::kind.eq(OutboxKind::Reply))
+            .filter(outbox::status.eq_any(waiting)),
+    )
+    .set(outbox::status.eq(OutboxStatus::Withdrawn))
+    .execute(conn)
+}
+
+/// Withdraws the reply notifications still waiting for `recipient`, about the
+/// replies of thread `thread_id` (`None`: of every thread): they unsubscribed.
+pub fn withdraw_replies_to(
+    conn: &mut DbConn,
+    recipient: &str,
+    thread_id: Option<i64>,
+) -> QueryResult<usize> {
+    let waiting: [OutboxStatus; 2] = OutboxStatus::WAITING;
+    let mut q = outbox::table
+        .filter(outbox::recipient.eq(recipient))
+        .filter(outbox::kind.eq(OutboxKind::Reply))
+        .filter(outbox::status.eq_any(waiting))
+        .select(outbox::id)
+        .into_boxed();
+    if let Some(t) = thread_id {
+        q = q.filter(
+            outbox::comment_id.eq_any(
+                comments::table
+                    .filter(comments::thread_id.eq(t))
+                    .select(comments::id.nullable()),
+            ),
+        );
+    }
+    let ids: Vec<i64> = q.load(conn)?;
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set(outbox::status.eq(OutboxStatus::Withdrawn))
+        .execute(conn)
 }
 
 /// Removes every message to `recipient`, or about one of `comment_ids`, whatever
@@ -417,7 +464,9 @@ pub fn mark_attempt_failed(
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::claimed_until.eq(Some(ticket))),
+            .filter(outbox::claimed_until.eq(Some(ticket)))
+            // Withdrawn while its attempt ran: it stays withdrawn.
+            .filter(outbox::status.ne(OutboxStatus::Withdrawn)),
     )
     .set((
         outbox::attempts.eq(outbox::attempts + 1),
@@ -518,6 +567,7 @@ pub fn counts(
         OutboxStatus::Queued,
         OutboxStatus::Sent,
         OutboxStatus::Failed,
+        OutboxStatus::Withdrawn,
     ]
     .into_iter()
     .map(|status| {

@@ -45,6 +45,8 @@ pub fn add(conn: &mut DbConn, email: &str, thread_id: Option<i64>, now: i64) -> 
             ))
             .execute(conn)?;
     }
+    // What still waits to tell them of replies is not sent either.
+    crate::db::queries::outbox::withdraw_replies_to(conn, email, thread_id)?;
     let mine = comments::table
         .filter(comments::email.eq(email))
         .filter(comments::notify_replies.eq(true));

@@ -58,13 +58,14 @@ fn label(w: &AdminWords, status: OutboxStatus) -> &'static str {
         OutboxStatus::Sent => w.sent,
         OutboxStatus::Failed => w.failed,
         OutboxStatus::Draft | OutboxStatus::Queued => w.queued,
+        OutboxStatus::Withdrawn => w.withdrawn,
     }
 }
 
 fn row(w: &AdminWords, m: OutboxMessage) -> Row {
     let waiting = OutboxStatus::WAITING.contains(&m.status);
     Row {
-        retryable: m.status != OutboxStatus::Sent,
+        retryable: !matches!(m.status, OutboxStatus::Sent | OutboxStatus::Withdrawn),
         next_attempt: waiting.then(|| human_date(m.next_attempt_at)),
         status_label: label(w, m.status),
         id: m.id,
@@ -123,6 +124,7 @@ pub async fn page(
                 (w.queued, count(&OutboxStatus::WAITING)),
                 (w.sent, count(&[OutboxStatus::Sent])),
                 (w.failed, count(&[OutboxStatus::Failed])),
+                (w.withdrawn, count(&[OutboxStatus::Withdrawn])),
             ],
             rows: latest.into_iter().map(|m| row(w, m)).collect(),
         },
