@@ -11,7 +11,7 @@
 
 use crate::config::Config;
 use crate::db::models::Comment;
-use crate::db::queries::outbox::{self as outbox_q, Filling, OutboxKind};
+use crate::db::queries::outbox::{self as outbox_q, OutboxKind};
 use crate::db::queries::{comments, reports as q, threads};
 use crate::db::Tx;
 use crate::domain::{AuthorEmail, HoldReason, Status};
@@ -294,44 +294,18 @@ pub(crate) fn queue(
     now: i64,
 ) -> diesel::QueryResult<()> {
     match notice.render() {
-        Ok(rendered) => queue_rendered(tx, config, kind, Some(comment_id), to, &rendered, now),
+        Ok(rendered) => crate::notify::outbox::queue_written(
+            tx,
+            config,
+            kind,
+            Some(comment_id),
+            to,
+            &rendered,
+            now,
+        ),
         Err(e) => {
             tracing::error!(error = %e, kind = %kind, "an email template failed");
             Ok(())
         }
     }
-}
-
-/// Queues a message already written.
-pub(crate) fn queue_rendered(
-    tx: &mut Tx<'_>,
-    config: &Config,
-    kind: OutboxKind,
-    comment_id: Option<i64>,
-    to: &str,
-    rendered: &crate::notify::messages::Rendered,
-    now: i64,
-) -> diesel::QueryResult<()> {
-    let host = config
-        .server
-        .public_url
-        .host_str()
-        .unwrap_or("causerie.invalid");
-    let message_id = format!("<{now}.{}@{host}>", crate::crypto::new_token());
-    outbox_q::insert_queued(
-        tx,
-        kind,
-        comment_id,
-        to,
-        &Filling {
-            subject: &rendered.subject,
-            body_text: &rendered.text,
-            body_html: &rendered.html,
-            list_unsubscribe: None,
-            message_id: &message_id,
-        },
-        now,
-    )?;
-    tx.outbox_written();
-    Ok(())
 }

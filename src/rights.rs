@@ -14,9 +14,10 @@ use serde::Serialize;
 use crate::abuse::Limited;
 use crate::config::{Config, Site};
 use crate::crypto::Secret;
-use crate::db::queries::outbox::OutboxKind;
-use crate::db::queries::{action_links, admin, comment_sources, comments, data_requests, reports};
-use crate::db::schema;
+use crate::db::queries::outbox::{self, OutboxKind};
+use crate::db::queries::{
+    action_links, admin, comment_sources, comments, data_requests, reports, unsubscribed,
+};
 use crate::db::{DbConn, Tx};
 use crate::domain::{AuthorEmail, Status};
 use crate::i18n::{Msg, RightsWords};
@@ -88,7 +89,7 @@ pub fn request(
     let rendered = link_mail(site, &url).render();
     match rendered {
         Ok(rendered) if commented => {
-            crate::reports::queue_rendered(
+            crate::notify::outbox::queue_written(
                 tx,
                 config,
                 OutboxKind::MyData,
@@ -226,81 +227,48 @@ pub struct Erased {
 /// subscriptions, unsubscriptions, import provenance and data links go; the reports
 /// it made forget it. Threads' caches are dropped by the database's triggers.
 pub fn erase(tx: &mut Tx<'_>, site: &str, email: &str, now: i64) -> diesel::QueryResult<Erased> {
-    use diesel::prelude::*;
     let email = email.trim().to_lowercase();
     if email.is_empty() {
         return Ok(Erased::default());
     }
     crate::db::lock_keys(tx, &mut [format!("causerie.erase:{email}")])?;
-    let tx: &mut DbConn = tx;
     let mut ids: Vec<i64> = comments::of_author(tx, site, &email)?
         .into_iter()
         .map(|(c, _, _)| c.id)
         .collect();
-    let of_site = || {
-        schema::comments::table
-            .inner_join(schema::threads::table)
-            .filter(schema::threads::site.eq(site))
-    };
     // Messages first: removing a comment would only unlink its messages.
-    diesel::delete(schema::outbox::table.filter(schema::outbox::comment_id.eq_any(ids.clone())))
-        .execute(tx)?;
-    diesel::delete(
-        schema::outbox::table
-            .filter(schema::outbox::recipient.eq(&email))
-            .filter(
-                schema::outbox::comment_id
-                    .is_null()
-                    .or(schema::outbox::comment_id
-                        .eq_any(of_site().select(schema::comments::id.nullable()))),
-            ),
-    )
-    .execute(tx)?;
-    diesel::update(
-        schema::reports::table
-            .filter(schema::reports::email.eq(&email))
-            .filter(schema::reports::comment_id.eq_any(of_site().select(schema::comments::id))),
-    )
-    .set(schema::reports::email.eq(None::<String>))
-    .execute(tx)?;
+    outbox::forget_about(tx, &ids)?;
+    outbox::forget_to(tx, &email, site)?;
+    reports::forget_reporter(tx, &email, site)?;
     // Replies come after what they answer: the latest first, so that a reply of the
     // same author goes before its parent is looked at.
     ids.sort_unstable_by(|a, b| b.cmp(a));
     let mut done = Erased::default();
-    let mut emptied = Vec::new();
     for id in ids {
-        if comments::has_replies(tx, id)? {
-            comments::blank(tx, id, now)?;
-            action_links::retire_for_comment(tx, id, now)?;
-            // Nothing is left to judge.
-            reports::resolve(tx, id, "erased", now)?;
-            emptied.push(id);
+        if remove_for_good(tx, id, now)? {
             done.emptied += 1;
         } else {
-            admin::delete_forever(tx, id)?;
             done.removed += 1;
         }
     }
-    comment_sources::forget(tx, &emptied)?;
-    let threads_of_site = schema::threads::table
-        .filter(schema::threads::site.eq(site))
-        .select(schema::threads::id.nullable());
-    diesel::delete(
-        schema::unsubscribed::table
-            .filter(schema::unsubscribed::email.eq(&email))
-            .filter(schema::unsubscribed::thread_id.eq_any(threads_of_site)),
-    )
-    .execute(tx)?;
-    let elsewhere: bool = diesel::select(diesel::dsl::exists(
-        schema::comments::table.filter(schema::comments::email.eq(&email)),
-    ))
-    .get_result(tx)?;
-    if !elsewhere {
-        diesel::delete(schema::unsubscribed::table.filter(schema::unsubscribed::email.eq(&email)))
-            .execute(tx)?;
-    }
+    unsubscribed::forget(tx, &email, site)?;
     data_requests::use_up(tx, 0, site, &email, now)?;
     Ok(done)
+}
+
+/// Takes comment `id` out of the database for good: deleted, or, where replies hang
+/// under it, emptied (its place kept for them, nothing else: no provenance, no
+/// one-click link, no open report left to judge). Returns whether it was emptied.
+fn remove_for_good(conn: &mut DbConn, id: i64, now: i64) -> diesel::QueryResult<bool> {
+    if !comments::has_replies(conn, id)? {
+        admin::delete_forever(conn, id)?;
+        return Ok(false);
+    }
+    comments::blank(conn, id, now)?;
+    action_links::retire_for_comment(conn, id, now)?;
+    reports::resolve(conn, id, "erased", now)?;
+    comment_sources::forget(conn, &[id])?;
+    Ok(true)
 }
 
 /// The reader's erasure through their link: used up, then erased. `None` if the
@@ -330,26 +298,11 @@ pub fn purge_removed(
     limit: i64,
     now: i64,
 ) -> diesel::QueryResult<usize> {
-    use diesel::prelude::*;
-    let tx: &mut DbConn = tx;
     let mut n = 0;
     for id in comments::expired_removed(tx, before, limit)? {
-        diesel::delete(schema::outbox::table.filter(schema::outbox::comment_id.eq(id)))
-            .execute(tx)?;
-        if comments::has_replies(tx, id)? {
-            comments::blank(tx, id, now)?;
-            action_links::retire_for_comment(tx, id, now)?;
-            reports::resolve(tx, id, "erased", now)?;
-            comment_sources::forget(tx, &[id])?;
-        } else {
-            admin::delete_forever(tx, id)?;
-        }
+        outbox::forget_about(tx, &[id])?;
+        remove_for_good(tx, id, now)?;
         n += 1;
     }
-    n += diesel::sql_query(
-        "DELETE FROM comments WHERE erased_at IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)",
-    )
-    .execute(tx)?;
-    Ok(n)
+    Ok(n + comments::purge_unanswered_placeholders(tx)?)
 }

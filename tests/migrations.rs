@@ -935,6 +935,12 @@ fn the_release_before_readers_rights_upgrades_losing_nothing(conn: &mut DbConn) 
             ),
         );
     }
+    run(
+        conn,
+        "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, message_id, \
+         status, attempts, next_attempt_at, created_at) \
+         VALUES ('reply', 'x@example.org', 'S', 't', '<p>t</p>', '<5@x>', 'withdrawn', 0, 1, 1)",
+    );
     let refused = diesel::sql_query(
         "INSERT INTO outbox (kind, recipient, subject, body_text, body_html, message_id, \
          status, attempts, next_attempt_at, created_at) \

@@ -363,17 +363,52 @@ fn written(
             return Render::Broken(format!("an email template failed: {e}"));
         }
     };
+    Render::Written(Box::new(Written {
+        rendered,
+        list_unsubscribe,
+        message_id: message_id(config, m.created_at),
+        links,
+    }))
+}
+
+/// A new `Message-ID` for a message written at `at`, on the public URL's host.
+fn message_id(config: &Config, at: i64) -> String {
     let host = config
         .server
         .public_url
         .host_str()
         .unwrap_or("causerie.invalid");
-    Render::Written(Box::new(Written {
-        rendered,
-        list_unsubscribe,
-        message_id: format!("<{}.{}@{host}>", m.created_at, new_token()),
-        links,
-    }))
+    format!("<{at}.{}@{host}>", new_token())
+}
+
+/// Queues a message written in the unit of work that decides it (not a draft: its
+/// text is known there, or what it tells of may be gone by the time a worker
+/// would write it).
+pub fn queue_written(
+    tx: &mut Tx<'_>,
+    config: &Config,
+    kind: OutboxKind,
+    comment_id: Option<i64>,
+    to: &str,
+    rendered: &Rendered,
+    now: i64,
+) -> QueryResult<()> {
+    q::insert_queued(
+        tx,
+        kind,
+        comment_id,
+        to,
+        &q::Filling {
+            subject: &rendered.subject,
+            body_text: &rendered.text,
+            body_html: &rendered.html,
+            list_unsubscribe: None,
+            message_id: &message_id(config, now),
+        },
+        now,
+    )?;
+    tx.outbox_written();
+    Ok(())
 }
 
 /// A URL under `public_url` (which may itself have a path).

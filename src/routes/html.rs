@@ -46,6 +46,14 @@ pub fn html(look: Look, status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
+/// `r`, telling the client when to try again (`Retry-After`, in seconds or as given).
+pub fn with_retry_after(mut r: HttpResponse, after: impl std::fmt::Display) -> HttpResponse {
+    if let Ok(v) = header::HeaderValue::from_str(&after.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
 /// A template as a page; a template that fails is a 500 that says so.
 pub fn render(look: Look, lang: Lang, status: StatusCode, page: &impl Template) -> HttpResponse {
     match page.render() {

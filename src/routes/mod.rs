@@ -100,6 +100,15 @@ pub fn origin_site(req: &HttpRequest, config: &Config) -> Result<Option<String>,
     }
 }
 
+/// Whether a signed token of a link (`ID.SIGNATURE`: unsubscribing, one's data) is
+/// worth a query: anything longer or stranger is answered as unknown at once.
+pub fn plausible_token(token: &str) -> bool {
+    token.len() <= 80
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// The query string's parameters (the last value of a repeated one).
 pub fn query_map(req: &HttpRequest) -> std::collections::HashMap<String, String> {
     query_map_of(req.query_string())

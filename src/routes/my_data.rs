@@ -21,7 +21,8 @@ use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, RightsWords};
 use crate::rights::{self, Holder, TheirComment};
 use crate::routes::html::{
-    human_date, page_lang, reader_form, reader_page, render, Look, OnPage, PageError,
+    human_date, page_lang, reader_form, reader_page, render, with_retry_after, Look, OnPage,
+    PageError,
 };
 use crate::routes::{origin_allowed, query_map, Senders};
 
@@ -159,7 +160,7 @@ pub async fn send(
             },
         )),
         Err(ApiError::TooMany { retry_after, msg }) => {
-            let mut r = page(
+            let r = page(
                 StatusCode::TOO_MANY_REQUESTS,
                 lang,
                 site,
@@ -169,10 +170,7 @@ pub async fn send(
                     error: Some(msg.text(lang)),
                 },
             );
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(r)
+            Ok(with_retry_after(r, retry_after))
         }
         Err(e) => Err(PageError::from_api(Look::Reader, lang, e)),
     }
@@ -204,21 +202,13 @@ pub async fn send_link(
         .await
 }
 
-/// Tokens are `ID.SIGNATURE`; anything longer or stranger is not worth a query.
-fn plausible(token: &str) -> bool {
-    token.len() <= 80
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 /// The link's holder and the site, if the link is valid.
 async fn holder_of(
     state: &web::Data<AppState>,
     token: &str,
     lang: Lang,
 ) -> Result<Option<Holder>, PageError> {
-    if !plausible(token) {
+    if !crate::routes::plausible_token(token) {
         return Ok(None);
     }
     let t = token.to_owned();
@@ -388,7 +378,7 @@ pub async fn erase(
             },
         ));
     }
-    if !plausible(&token) {
+    if !crate::routes::plausible_token(&token) {
         return Ok(invalid(&state.config, lang0));
     }
     let done = state

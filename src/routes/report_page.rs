@@ -4,7 +4,7 @@
 //! The form's token (signed for the comment's page) is its proof of origin, with
 //! the `Origin` check.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -18,7 +18,8 @@ use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, RightsWords};
 use crate::reports::REASONS;
 use crate::routes::html::{
-    human_date, reader_form, reader_page, render, thread_href, Look, OnPage, PageError,
+    human_date, reader_form, reader_page, render, thread_href, with_retry_after, Look, OnPage,
+    PageError,
 };
 use crate::routes::{query_map, truncated_ip};
 
@@ -234,11 +235,8 @@ pub async fn post(
         }
         Err(ApiError::TooMany { retry_after, msg }) => {
             page.notice = Some(msg.text(lang));
-            let mut r = render(Look::Reader, lang, StatusCode::TOO_MANY_REQUESTS, &page);
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(r)
+            let r = render(Look::Reader, lang, StatusCode::TOO_MANY_REQUESTS, &page);
+            Ok(with_retry_after(r, retry_after))
         }
         Err(ApiError::NotFound(_)) => Err(not_found(lang)),
         Err(e) => Err(PageError::from_api(Look::Reader, lang, e)),

@@ -19,7 +19,9 @@ use crate::demo;
 use crate::domain::{CommentInput, FieldErrors, PageKey, Status};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg, Words};
-use crate::routes::html::{human_date, page_lang, render, thread_href, Look, OnPage, PageError};
+use crate::routes::html::{
+    human_date, page_lang, render, thread_href, with_retry_after, Look, OnPage, PageError,
+};
 use crate::routes::{check_origin, query_map, request_lang, request_site, truncated_ip};
 use crate::sanitize::whitelist_markup;
 
@@ -137,10 +139,14 @@ pub async fn load_view(
             };
             if let Some(t) = &thread {
                 let upto = rows.last().map(|c| c.id);
-                for (id, _) in queries::comments::placeholders(conn, t.id, 0, upto)? {
-                    rows.extend(queries::comments::find(conn, id)?);
+                let ids: Vec<i64> = queries::comments::placeholders(conn, t.id, 0, upto)?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
+                if !ids.is_empty() {
+                    rows.extend(queries::comments::find_all(conn, &ids)?);
+                    rows.sort_by_key(|c| c.id);
                 }
-                rows.sort_by_key(|c| c.id);
             }
             Ok((thread, rows))
         })
@@ -403,13 +409,7 @@ pub async fn post(
     view.notice = Some(problem.text(lang));
     view.notice_is_error = true;
     Ok(match retry_after {
-        Some((status, wait)) => {
-            let mut r = render_thread(view, status);
-            if let Ok(v) = header::HeaderValue::from_str(&wait) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            r
-        }
+        Some((status, wait)) => with_retry_after(render_thread(view, status), wait),
         None => render_thread(view, StatusCode::UNPROCESSABLE_ENTITY),
     })
 }

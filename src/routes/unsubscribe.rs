@@ -44,14 +44,6 @@ fn page(status: StatusCode, lang: Lang, state: UnsubscribeState) -> HttpResponse
     r
 }
 
-/// Tokens are `ID.SIGNATURE`; anything longer or stranger is not worth a query.
-fn plausible(token: &str) -> bool {
-    token.len() <= 80
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 /// `GET /unsubscribe/{token}`
 pub async fn show(
     req: HttpRequest,
@@ -60,7 +52,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let lang = request_lang(&req);
     let token = path.into_inner();
-    if !plausible(&token) {
+    if !crate::routes::plausible_token(&token) {
         return Ok(page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid));
     }
     let t = token.clone();
@@ -102,7 +94,7 @@ pub async fn act(
     } else {
         Scope::Thread
     };
-    if !plausible(&token) {
+    if !crate::routes::plausible_token(&token) {
         return Ok(page(StatusCode::NOT_FOUND, lang, UnsubscribeState::Invalid));
     }
     let res = state

@@ -13,6 +13,15 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Comment>> {
         .optional()
 }
 
+/// The comments `ids`, by id.
+pub fn find_all(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Comment>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .order(comments::id.asc())
+        .select(Comment::as_select())
+        .load(conn)
+}
+
 /// The comment, locked on PostgreSQL until the transaction ends, so that two
 /// moderators acting on it at once (from two instances) act one after the other, each
 /// on what the other left. On SQLite a writing transaction already runs alone.
@@ -264,6 +273,15 @@ pub fn blank(conn: &mut DbConn, id: i64, now: i64) -> QueryResult<usize> {
             comments::status_at.eq(Some(now)),
         ))
         .execute(conn)
+}
+
+/// Deletes emptied comments that no reply answers any more; returns how many.
+pub fn purge_unanswered_placeholders(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM comments WHERE erased_at IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)",
+    )
+    .execute(conn)
 }
 
 /// Spam and deleted comments whose status is older than `before`, by id descending

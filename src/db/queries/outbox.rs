@@ -304,13 +304,29 @@ pub fn withdraw_replies_to(
         .execute(conn)
 }
 
-/// Removes every message to `recipient`, or about one of `comment_ids`, whatever
-/// its state: an erasure (the messages hold the address, the name or the text).
-pub fn forget(conn: &mut DbConn, recipient: &str, comment_ids: &[i64]) -> QueryResult<usize> {
-    let to = diesel::delete(outbox::table.filter(outbox::recipient.eq(recipient))).execute(conn)?;
-    let about = diesel::delete(outbox::table.filter(outbox::comment_id.eq_any(comment_ids)))
-        .execute(conn)?;
-    Ok(to + about)
+/// Removes every message about one of `comment_ids`, whatever its state: they are
+/// being removed for good (the messages hold the name or the text).
+pub fn forget_about(conn: &mut DbConn, comment_ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::comment_id.eq_any(comment_ids))).execute(conn)
+}
+
+/// Removes every message to `recipient` about a comment of `site` or about none
+/// (its data link), whatever its state: an erasure.
+pub fn forget_to(conn: &mut DbConn, recipient: &str, site: &str) -> QueryResult<usize> {
+    let of_site = comments::table
+        .inner_join(threads::table)
+        .filter(threads::site.eq(site))
+        .select(comments::id.nullable());
+    diesel::delete(
+        outbox::table
+            .filter(outbox::recipient.eq(recipient))
+            .filter(
+                outbox::comment_id
+                    .is_null()
+                    .or(outbox::comment_id.eq_any(of_site)),
+            ),
+    )
+    .execute(conn)
 }
 
 /// A draft's text, written by the worker that holds its claim (`ticket`).

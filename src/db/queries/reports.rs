@@ -115,12 +115,15 @@ pub fn reported_comments(
         q = q.filter(threads::site.eq_any(sites.to_vec()));
     }
     let rows: Vec<Report> = q.load(conn)?;
+    // Grouped by comment, in the order of each comment's first open report.
     let mut by_comment: Vec<(i64, Vec<Report>)> = Vec::new();
+    let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for r in rows {
-        match by_comment.iter_mut().find(|(id, _)| *id == r.comment_id) {
-            Some((_, list)) => list.push(r),
-            None => by_comment.push((r.comment_id, vec![r])),
-        }
+        let i = *at.entry(r.comment_id).or_insert_with(|| {
+            by_comment.push((r.comment_id, Vec::new()));
+            by_comment.len() - 1
+        });
+        by_comment[i].1.push(r);
     }
     by_comment.sort_by_key(|(_, list)| std::cmp::Reverse(list.len()));
     by_comment.truncate(limit as usize);
@@ -132,13 +135,12 @@ pub fn count_reported(conn: &mut DbConn, sites: Option<&[String]>) -> QueryResul
     let mut q = reports::table
         .inner_join(comments::table.inner_join(threads::table))
         .filter(reports::resolved_at.is_null())
-        .select(reports::comment_id)
-        .distinct()
+        .select(diesel::dsl::count(reports::comment_id).aggregate_distinct())
         .into_boxed();
     if let Some(sites) = sites {
         q = q.filter(threads::site.eq_any(sites.to_vec()));
     }
-    Ok(q.load::<i64>(conn)?.len() as i64)
+    q.get_result(conn)
 }
 
 /// Forgets the reporters' address blocks of resolved reports older than `before`.
@@ -153,11 +155,20 @@ pub fn purge_blocks(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     .execute(conn)
 }
 
-/// Forgets a reporter's address on every report (their erasure).
-pub fn forget_reporter(conn: &mut DbConn, email: &str) -> QueryResult<usize> {
-    diesel::update(reports::table.filter(reports::email.eq(email)))
-        .set(reports::email.eq(None::<String>))
-        .execute(conn)
+/// Forgets a reporter's address on their reports of `site`'s comments (their
+/// erasure).
+pub fn forget_reporter(conn: &mut DbConn, email: &str, site: &str) -> QueryResult<usize> {
+    let of_site = comments::table
+        .inner_join(threads::table)
+        .filter(threads::site.eq(site))
+        .select(comments::id);
+    diesel::update(
+        reports::table
+            .filter(reports::email.eq(email))
+            .filter(reports::comment_id.eq_any(of_site)),
+    )
+    .set(reports::email.eq(None::<String>))
+    .execute(conn)
 }
 
 /// Every report after `after_id`, by id (export and migrate-data).

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{comments, unsubscribed};
+use crate::db::schema::{comments, threads, unsubscribed};
 use crate::db::DbConn;
 
 /// Whether `email` turned notifications off for `thread_id` or for everything.
@@ -17,6 +17,28 @@ pub fn is_unsubscribed(conn: &mut DbConn, email: &str, thread_id: i64) -> QueryR
             ),
     ))
     .get_result(conn)
+}
+
+/// Forgets `email`'s unsubscriptions from the threads of `site`, and those from
+/// every thread once no comment of the address is left anywhere (its erasure).
+pub fn forget(conn: &mut DbConn, email: &str, site: &str) -> QueryResult<()> {
+    let threads_of_site = threads::table
+        .filter(threads::site.eq(site))
+        .select(threads::id.nullable());
+    diesel::delete(
+        unsubscribed::table
+            .filter(unsubscribed::email.eq(email))
+            .filter(unsubscribed::thread_id.eq_any(threads_of_site)),
+    )
+    .execute(conn)?;
+    let elsewhere: bool = diesel::select(diesel::dsl::exists(
+        comments::table.filter(comments::email.eq(email)),
+    ))
+    .get_result(conn)?;
+    if !elsewhere {
+        diesel::delete(unsubscribed::table.filter(unsubscribed::email.eq(email))).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Records the wish (once) and unticks "notify me" on the address's comments in the

@@ -125,17 +125,14 @@ pub async fn submit(
             )
         }
         LoginOutcome::Throttled { retry_after } => {
-            let mut r = page(
+            let r = page(
                 &state,
                 lang,
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(w.throttled),
                 &name,
             );
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            r
+            crate::routes::html::with_retry_after(r, retry_after)
         }
     })
 }

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::queue::with_flag;
 use super::{action_label, admin_lang, flag, forged, says, status_label};
 use crate::app::{AppState, Db};
 use crate::auth::Session;
@@ -156,7 +157,7 @@ pub async fn dismiss(
     let lang = admin_lang(&req, form.lang.as_deref());
     let back = format!("/admin/reports?lang={}", lang.code());
     if forged(&req, &state, &session, &form.csrf) {
-        return Ok(see_other(&format!("{back}&forged=1")));
+        return Ok(see_other(&with_flag(&back, "forged")));
     }
     let Some(id) = form.id.as_deref().and_then(|i| i.parse::<i64>().ok()) else {
         return Ok(see_other(&back));
@@ -169,7 +170,7 @@ pub async fn dismiss(
     match done {
         Ok(_) => {
             tracing::info!(comment = id, moderator = %who, "reports dismissed");
-            Ok(see_other(&format!("{back}&done=1")))
+            Ok(see_other(&with_flag(&back, "done")))
         }
         Err(ApiError::NotFound(_)) => Err(says(
             StatusCode::NOT_FOUND,
@@ -308,7 +309,7 @@ pub async fn erase(
     let enc: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
     let back = format!("/admin/data?lang={}&email={enc}", lang.code());
     if forged(&req, &state, &session, &form.csrf) {
-        return Ok(see_other(&format!("{back}&forged=1")));
+        return Ok(see_other(&with_flag(&back, "forged")));
     }
     let Some(site) = chosen_site(&state, &session, form.site.as_deref())
         .filter(|s| form.site.as_deref() == Some(s.as_str()))
